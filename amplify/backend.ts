@@ -1,0 +1,79 @@
+import { defineBackend } from '@aws-amplify/backend';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { auth } from './auth/resource';
+import { hardenAuth } from './custom/auth-hardening';
+import { parseBackendConfig } from './custom/config';
+import { scopeFunctionLogging } from './custom/function-roles';
+import { MediaCdn } from './custom/media-cdn';
+import { hardenMediaBucket } from './custom/media-storage';
+import { Monitoring } from './custom/monitoring';
+import { applyNagChecks } from './custom/nag';
+import { connectPushFunction, PushNotifications } from './custom/push-notifications';
+import { connectSearchDomain } from './custom/search-domain';
+import { StreamConsumer } from './custom/stream-consumer';
+import { data } from './data/resource';
+import { indexer } from './functions/indexer/resource';
+import { postConfirmation } from './functions/post-confirmation/resource';
+import { push } from './functions/push/resource';
+import { search } from './functions/search/resource';
+import { storage } from './storage/resource';
+
+const config = parseBackendConfig(process.env);
+const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push });
+const table = (model: 'Note' | 'Device' | 'Message') => {
+  const found = backend.data.resources.tables[model];
+  if (!found) throw new Error(`The data schema has no ${model} model`);
+  return found;
+};
+const fnOf = (f: typeof backend.indexer) => ({ fn: f.resources.lambda, addEnvironment: f.addEnvironment.bind(f) });
+
+// Functions: logs on their own log group only.
+for (const fn of [backend.postConfirmation, backend.indexer, backend.search, backend.push]) {
+  scopeFunctionLogging(fn.resources.lambda);
+}
+
+// Auth: what defineAuth does not expose.
+hardenAuth(backend.auth.resources);
+
+// Storage: hardened bucket, archive rule, and the CDN over the published prefix.
+const { bucket, cfnResources: storageCfn } = backend.storage.resources;
+const accessLogs = hardenMediaBucket(bucket, storageCfn.cfnBucket);
+new MediaCdn(Stack.of(bucket), 'MediaCdn', { bucket, logBucket: accessLogs, config: config.cdn });
+
+// Search: the Note stream feeds the indexer; CloudSearch's guidance is one batch per ~10 s.
+const dataStack = Stack.of(backend.indexer.resources.lambda);
+connectSearchDomain(config.search, { indexer: fnOf(backend.indexer), search: fnOf(backend.search) });
+const noteIndexing = new StreamConsumer(dataStack, 'NoteIndexing', {
+  table: table('Note'),
+  fn: backend.indexer.resources.lambda,
+  batchSize: 1000,
+  maxBatchingWindow: Duration.seconds(10),
+});
+
+// Push: new messages are pushed to the recipient's devices.
+const pushApp = new PushNotifications(backend.createStack('push'), 'PushNotifications', config.push);
+connectPushFunction(pushApp, table('Device'), fnOf(backend.push));
+const messagePush = new StreamConsumer(dataStack, 'MessagePush', {
+  table: table('Message'),
+  fn: backend.push.resources.lambda,
+  batchSize: 25,
+  maxBatchingWindow: Duration.seconds(1),
+  eventNames: ['INSERT'],
+});
+
+// Monitoring: one dashboard, alarms on the API, the functions and the stream mappings.
+new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
+  graphqlApiId: backend.data.apiId,
+  functions: {
+    postConfirmation: backend.postConfirmation.resources.lambda,
+    indexer: backend.indexer.resources.lambda,
+    search: backend.search.resources.lambda,
+    push: backend.push.resources.lambda,
+  },
+  streamConsumers: {
+    noteIndexing: { fn: backend.indexer.resources.lambda, deadLetterQueue: noteIndexing.deadLetterQueue },
+    messagePush: { fn: backend.push.resources.lambda, deadLetterQueue: messagePush.deadLetterQueue },
+  },
+});
+
+if (process.env.CDK_NAG === '1') applyNagChecks(backend.stack);

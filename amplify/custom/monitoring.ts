@@ -1,0 +1,135 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Alarm thresholds, in one place so that the tests and the docs can name them. */
+export const THRESHOLDS = {
+  appsync4xxPer5Min: 50,
+  appsync5xxPer5Min: 1,
+  appsyncLatencyP99Ms: 1000,
+  lambdaErrorsPer5Min: 1,
+  lambdaThrottlesPer5Min: 1,
+  iteratorAgeMs: 60_000,
+  deadLetterMessages: 1,
+} as const;
+
+export interface MonitoringProps {
+  graphqlApiId: string;
+  functions: Record<string, IFunction>;
+  streamConsumers: Record<string, { fn: IFunction; deadLetterQueue: IQueue }>;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A dashboard and alarms for the API, every function, both stream mappings and their dead-letter queues. */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const key = new Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the alarm topic',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch must be able to publish to the encrypted topic.
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Backend alarms' });
+    const action = new SnsAction(this.topic);
+
+    const appsync = (metricName: string, statistic: string): Metric =>
+      new Metric({
+        namespace: 'AWS/AppSync',
+        metricName,
+        dimensionsMap: { GraphQLAPIId: props.graphqlApiId },
+        statistic,
+        period: FIVE_MINUTES,
+      });
+    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    const api4xx = appsync('4XXError', 'Sum');
+    const api5xx = appsync('5XXError', 'Sum');
+    const apiLatency = appsync('Latency', 'p99');
+    alarm('Api4xxErrors', api4xx, THRESHOLDS.appsync4xxPer5Min, 'Many client errors on the GraphQL API');
+    alarm('Api5xxErrors', api5xx, THRESHOLDS.appsync5xxPer5Min, 'Server errors on the GraphQL API');
+    alarm('ApiLatencyP99', apiLatency, THRESHOLDS.appsyncLatencyP99Ms, 'GraphQL p99 latency is high', 3);
+
+    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'GraphQL errors', left: [api4xx, api5xx], width: 12 }),
+      new GraphWidget({ title: 'GraphQL latency p99 (ms)', left: [apiLatency], width: 12 }),
+    );
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      const errors = fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
+      const throttles = fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' });
+      alarm(`${name}Errors`, errors, THRESHOLDS.lambdaErrorsPer5Min, `The ${name} function is failing`);
+      alarm(`${name}Throttles`, throttles, THRESHOLDS.lambdaThrottlesPer5Min, `The ${name} function is throttled`);
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: `${name}: invocations, errors, throttles`,
+          left: [fn.metricInvocations(), errors, throttles],
+          width: 12,
+        }),
+        new GraphWidget({ title: `${name}: duration p99`, left: [fn.metricDuration({ statistic: 'p99' })], width: 12 }),
+      );
+    }
+
+    for (const [name, consumer] of Object.entries(props.streamConsumers)) {
+      const iteratorAge = new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'IteratorAge',
+        dimensionsMap: { FunctionName: consumer.fn.functionName },
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      });
+      const depth = consumer.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      });
+      alarm(
+        `${name}IteratorAge`,
+        iteratorAge,
+        THRESHOLDS.iteratorAgeMs,
+        `The ${name} stream mapping is falling behind`,
+      );
+      alarm(
+        `${name}DeadLetters`,
+        depth,
+        THRESHOLDS.deadLetterMessages,
+        `Records of the ${name} stream failed for good`,
+      );
+      dashboard.addWidgets(
+        new GraphWidget({ title: `${name}: iterator age (ms)`, left: [iteratorAge], width: 12 }),
+        new GraphWidget({ title: `${name}: dead-letter queue depth`, left: [depth], width: 12 }),
+      );
+    }
+  }
+}

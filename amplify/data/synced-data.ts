@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GraphqlOutput } from '@aws-amplify/backend-output-schemas';
+import {
+  AmplifyData,
+  AmplifyDataDefinition,
+  AmplifyDynamoDbTableWrapper,
+  type AuthorizationModes,
+  type ConflictResolutionStrategy,
+  FieldLogLevel,
+  RetentionDays,
+} from '@aws-amplify/data-construct';
+import type {
+  AuthResources,
+  BackendOutputStorageStrategy,
+  ConstructContainerEntryGenerator,
+  ConstructFactory,
+  ConstructFactoryGetInstanceProps,
+  FunctionResources,
+  GenerateContainerEntryProps,
+  ResourceAccessAcceptorFactory,
+  ResourceProvider,
+} from '@aws-amplify/plugin-types';
+import { Aspects, type IAspect, Tags } from 'aws-cdk-lib';
+import { CfnFunctionConfiguration, CfnResolver } from 'aws-cdk-lib/aws-appsync';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type { IConstruct } from 'constructs';
+
+/**
+ * The parts of an `a.schema(...)` value this factory uses. Declared structurally
+ * so that the factory depends on the schema's behaviour, not on its generics.
+ */
+interface TransformableSchema {
+  transform(): {
+    schema: string;
+    functionSlots: unknown[];
+    jsFunctions: JsResolver[];
+    lambdaFunctions: Record<string, ConstructFactory<ResourceProvider<FunctionResources>>>;
+  };
+}
+
+interface JsResolver {
+  typeName: string;
+  fieldName: string;
+  handlers: Array<{ dataSource: string; entry: string | { relativePath: string; importLine: string } }>;
+}
+
+type FunctionFactory = ConstructFactory<ResourceProvider<FunctionResources> & ResourceAccessAcceptorFactory>;
+
+/** Grants one function direct access to one model table. */
+export interface TableAccess {
+  function: FunctionFactory;
+  model: string;
+  actions: Array<
+    'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query'
+  >;
+}
+
+export interface SyncedDataProps {
+  schema: TransformableSchema;
+  name?: string;
+  /** DataStore conflict detection for every model. */
+  conflictResolution: ConflictResolutionStrategy;
+  /**
+   * Direct table access for functions outside the data stack (such as auth
+   * triggers). The table name reaches the function through an SSM parameter,
+   * which avoids a deploy-time dependency cycle between the stacks.
+   */
+  tableAccess?: TableAccess[];
+}
+
+/** The env var that carries a model's table name into a function granted `tableAccess`. */
+export const tableNameEnvVar = (model: string): string => `${model.toUpperCase()}_TABLE_NAME`;
+
+const DEFAULT_NAME = 'amplifyData';
+const DYNAMO_STRATEGY = { dbType: 'DYNAMODB', provisionStrategy: 'AMPLIFY_TABLE' } as const;
+const APPSYNC_JS = { name: 'APPSYNC_JS', runtimeVersion: '1.0.0' };
+const DEPLOYMENT_TYPE_KEY = 'amplify-backend-type';
+const BACKEND_NAME_KEY = 'amplify-backend-name';
+
+/**
+ * `defineData`, with DataStore conflict detection switched on.
+ *
+ * Gen 2's `defineData` builds its `AmplifyData` construct without a
+ * `dataStoreConfiguration`, and the transform runs inside that constructor, so
+ * no later escape hatch can add `_version`, the Sync queries or the DeltaSync
+ * table. This factory builds the same construct from the same `a.schema`
+ * definition with the configuration set, and hands it Gen 2's output storage
+ * strategy, so the `data` entry of `amplify_outputs.json` points at this API.
+ */
+export const defineSyncedData = (props: SyncedDataProps): ConstructFactory<AmplifyData> =>
+  new SyncedDataFactory(props, new Error().stack);
+
+class SyncedDataFactory implements ConstructFactory<AmplifyData> {
+  private generator: SyncedDataGenerator | undefined;
+
+  constructor(
+    private readonly props: SyncedDataProps,
+    private readonly importStack: string | undefined,
+  ) {}
+
+  getInstance = (getInstanceProps: ConstructFactoryGetInstanceProps): AmplifyData => {
+    getInstanceProps.importPathVerifier?.verify(
+      this.importStack,
+      join('amplify', 'data', 'resource'),
+      'Amplify Data must be defined in amplify/data/resource.ts',
+    );
+    const auth = getInstanceProps.constructContainer
+      .getConstructFactory<ResourceProvider<AuthResources>>('AuthResources')
+      ?.getInstance(getInstanceProps);
+    if (!auth) {
+      throw new Error('defineSyncedData needs defineAuth: every model here is owner-authorized by the user pool.');
+    }
+    this.generator ??= new SyncedDataGenerator(this.props, auth.resources, getInstanceProps);
+    // The container caches by generator, so every caller gets the same construct.
+    const instance = getInstanceProps.constructContainer.getOrCompute(this.generator);
+    if (!(instance instanceof AmplifyData)) {
+      throw new Error('defineSyncedData: the construct container returned an unexpected resource.');
+    }
+    return instance;
+  };
+}
+
+class SyncedDataGenerator implements ConstructContainerEntryGenerator {
+  readonly resourceGroupName = 'data';
+
+  constructor(
+    private readonly props: SyncedDataProps,
+    private readonly auth: AuthResources,
+    private readonly getInstanceProps: ConstructFactoryGetInstanceProps,
+  ) {}
+
+  generateContainerEntry = ({ scope, ssmEnvironmentEntriesGenerator }: GenerateContainerEntryProps): AmplifyData => {
+    const name = this.props.name ?? DEFAULT_NAME;
+    const transformed = this.props.schema.transform();
+    const definition = AmplifyDataDefinition.fromString(transformed.schema, DYNAMO_STRATEGY);
+    const isSandbox = scope.node.tryGetContext(DEPLOYMENT_TYPE_KEY) === 'sandbox';
+
+    const authorizationModes: AuthorizationModes = {
+      defaultAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+      userPoolConfig: { userPool: this.auth.userPool },
+      identityPoolConfig: {
+        identityPoolId: this.auth.identityPoolId,
+        authenticatedUserRole: this.auth.authenticatedUserIamRole,
+        unauthenticatedUserRole: this.auth.unauthenticatedUserIamRole,
+      },
+    };
+
+    const functionNameMap = Object.fromEntries(
+      Object.entries(transformed.lambdaFunctions).map(([fnName, factory]) => [
+        fnName,
+        factory.getInstance(this.getInstanceProps).resources.lambda,
+      ]),
+    );
+
+    const api = new AmplifyData(scope, name, {
+      apiName: name,
+      definition: { ...definition, functionSlots: transformed.functionSlots as never },
+      authorizationModes,
+      // The same strategy defineData uses: this is what makes the API the `data` output.
+      outputStorageStrategy: this.getInstanceProps
+        .outputStorageStrategy as unknown as BackendOutputStorageStrategy<GraphqlOutput>,
+      functionNameMap,
+      dataStoreConfiguration: { project: this.props.conflictResolution },
+      // Request-level logging (errors only, no request or response bodies).
+      logging: { fieldLogLevel: FieldLogLevel.ERROR, excludeVerboseContent: true, retention: RetentionDays.ONE_MONTH },
+      translationBehavior: {
+        sandboxModeEnabled: false,
+        allowDestructiveGraphqlSchemaUpdates: true,
+        _provisionHotswapFriendlyResources: isSandbox,
+      },
+    });
+    Tags.of(api).add('amplify:friendly-name', name);
+    if (isSandbox) {
+      Aspects.of(api).add(new ReplaceTableUponGsiUpdate());
+    }
+    for (const table of Object.values(api.resources.cfnResources.amplifyDynamoDbTables)) {
+      table.pointInTimeRecoveryEnabled = true;
+    }
+
+    addJsResolvers(scope, api, transformed.jsFunctions, isSandbox);
+    this.grantTableAccess(scope, api, ssmEnvironmentEntriesGenerator);
+    return api;
+  };
+
+  private grantTableAccess(
+    scope: IConstruct,
+    api: AmplifyData,
+    ssm: GenerateContainerEntryProps['ssmEnvironmentEntriesGenerator'],
+  ): void {
+    for (const access of this.props.tableAccess ?? []) {
+      const table = api.resources.tables[access.model];
+      if (!table) {
+        throw new Error(
+          `tableAccess names model '${access.model}', which the schema does not define. Models: ${Object.keys(api.resources.tables).join(', ')}`,
+        );
+      }
+      const entries = ssm.generateSsmEnvironmentEntries({ [tableNameEnvVar(access.model)]: table.tableName });
+      const fn = access.function.getInstance(this.getInstanceProps);
+      const policy = new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, {
+        statements: [
+          new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
+        ],
+      });
+      fn.getResourceAccessAcceptor().acceptResourceAccess(policy, entries);
+    }
+  }
+}
+
+/** Gen 2 sandbox semantics: a changed GSI replaces the table instead of failing the deploy. */
+class ReplaceTableUponGsiUpdate implements IAspect {
+  visit(node: IConstruct): void {
+    if (AmplifyDynamoDbTableWrapper.isAmplifyDynamoDbTableResource(node)) {
+      node.addPropertyOverride('replaceTableUponGsiUpdate', true);
+    }
+  }
+}
+
+/** The pass-through pipeline resolver Gen 2 puts around `a.handler.custom` functions. */
+const pipelineCode = (apiId: string, environmentName: string): string =>
+  [
+    'export const request = (ctx) => {',
+    `  ctx.stash.awsAppsyncApiId = '${apiId}';`,
+    `  ctx.stash.amplifyApiEnvironmentName = '${environmentName}';`,
+    '  return {};',
+    '};',
+    'export const response = (ctx) => ctx.prev.result;',
+    '',
+  ].join('\n');
+
+const DATA_DIR = dirname(fileURLToPath(import.meta.url));
+
+const resolveEntry = (entry: JsResolver['handlers'][number]['entry']): string => {
+  const path = typeof entry === 'string' ? entry : entry.relativePath;
+  const absolute = isAbsolute(path) ? path : join(DATA_DIR, path);
+  // Fail at synth time, with the path, rather than at deploy time.
+  readFileSync(absolute);
+  return absolute;
+};
+
+/** Same resources as Gen 2's convertJsResolverDefinition: one AppSync function per handler, one pipeline. */
+const addJsResolvers = (scope: IConstruct, api: AmplifyData, resolvers: JsResolver[], isSandbox: boolean): void => {
+  const environmentName = isSandbox ? 'NONE' : String(scope.node.tryGetContext(BACKEND_NAME_KEY) ?? 'NONE');
+  for (const resolver of resolvers) {
+    const functionIds = resolver.handlers.map((handler, idx) => {
+      const fnName = `Fn_${resolver.typeName}_${resolver.fieldName}_${idx + 1}`;
+      const asset = new Asset(scope, `${fnName}_asset`, { path: resolveEntry(handler.entry) });
+      const fn = new CfnFunctionConfiguration(scope, fnName, {
+        apiId: api.apiId,
+        dataSourceName: handler.dataSource,
+        name: fnName,
+        codeS3Location: asset.s3ObjectUrl,
+        runtime: APPSYNC_JS,
+      });
+      fn.node.addDependency(api);
+      return fn.attrFunctionId;
+    });
+    new CfnResolver(scope, `Resolver_${resolver.typeName}_${resolver.fieldName}`, {
+      apiId: api.apiId,
+      typeName: resolver.typeName,
+      fieldName: resolver.fieldName,
+      kind: 'PIPELINE',
+      code: pipelineCode(api.apiId, environmentName),
+      runtime: APPSYNC_JS,
+      pipelineConfig: { functions: functionIds },
+    }).node.addDependency(api);
+  }
+};

@@ -1,0 +1,20 @@
+import { defineStorage } from '@aws-amplify/backend';
+
+/** Path prefixes, shared by the access rules, the lifecycle rule and the CDN. */
+export const MEDIA_PREFIX = 'media/';
+export const PUBLISHED_PREFIX = 'published/';
+
+export const storage = defineStorage({
+  name: 'userMedia',
+  isDefault: true,
+  access: (allow) => ({
+    // Private media: only the identity that owns the folder.
+    'media/{entity_id}/*': [allow.entity('identity').to(['read', 'write', 'delete'])],
+    // Published media: the owner writes, any signed-in user reads, Admins moderate; the CDN serves it.
+    'published/{entity_id}/*': [
+      allow.entity('identity').to(['read', 'write', 'delete']),
+      allow.authenticated.to(['read']),
+      allow.groups(['Admins']).to(['read', 'delete']),
+    ],
+  }),
+});
