@@ -89,6 +89,18 @@ export const AMPLIFY_MANAGED_SUPPRESSIONS: NagSuppression[] = [
       'The AppSync Lambda data-source role may invoke the function and its versions (<function arn>:*), as the transformer generates it.',
   },
   {
+    path: /\/AmplifyBranchLinker$/,
+    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
+    reason:
+      "Gen 2's branch-linker custom resource (branch deploys only): it links the stack to its Amplify Hosting branch with Amplify's own role and runtime.",
+  },
+  {
+    path: /\/auth\/AmplifySecretFetcherResourceProvider(Lambda)?$/,
+    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
+    reason:
+      "Gen 2's secret fetcher (only with social sign-in): it reads this backend's own secret parameters, under its SSM path, at deploy time.",
+  },
+  {
     path: /\/storage\/[^/]+--storageAccess\d+$/,
     rules: ['AwsSolutions-IAM5'],
     reason:

@@ -22,7 +22,13 @@ export const createsProfile = (event: Pick<PostConfirmationTriggerEvent, 'trigge
 
 const defaultDisplayName = (attributes: Record<string, string | undefined>): string => {
   const chosen = attributes.preferred_username ?? attributes.name ?? attributes.email?.split('@')[0] ?? '';
-  return [...chosen.trim()].slice(0, LIMITS.displayNameMax).join('');
+  // The API's maxLength counts UTF-16 code units; cut there, but never inside a surrogate pair.
+  let displayName = '';
+  for (const char of chosen.trim()) {
+    if (displayName.length + char.length > LIMITS.displayNameMax) break;
+    displayName += char;
+  }
+  return displayName;
 };
 
 /**
