@@ -4,7 +4,7 @@ import { search } from '../functions/search/resource';
 import { LIMITS } from '../shared/limits';
 import { defineSyncedData } from './synced-data';
 
-const schema = a.schema({
+export const schema = a.schema({
   DevicePlatform: a.enum(['APNS', 'APNS_SANDBOX', 'FCM']),
 
   Note: a
