@@ -3,7 +3,6 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource';
 import { hardenAuth } from './custom/auth-hardening';
 import { parseBackendConfig } from './custom/config';
-import { scopeFunctionLogging } from './custom/function-roles';
 import { MediaCdn } from './custom/media-cdn';
 import { hardenMediaBucket } from './custom/media-storage';
 import { Monitoring } from './custom/monitoring';
@@ -26,11 +25,6 @@ const table = (model: 'Note' | 'Device' | 'Message') => {
   return found;
 };
 const fnOf = (f: typeof backend.indexer) => ({ fn: f.resources.lambda, addEnvironment: f.addEnvironment.bind(f) });
-
-// Functions: logs on their own log group only.
-for (const fn of [backend.postConfirmation, backend.indexer, backend.search, backend.push]) {
-  scopeFunctionLogging(fn.resources.lambda);
-}
 
 // Auth: what defineAuth does not expose.
 hardenAuth(backend.auth.resources);

@@ -19,10 +19,9 @@ import type {
   ConstructFactoryGetInstanceProps,
   FunctionResources,
   GenerateContainerEntryProps,
-  ResourceAccessAcceptorFactory,
   ResourceProvider,
 } from '@aws-amplify/plugin-types';
-import { Aspects, type IAspect, Tags } from 'aws-cdk-lib';
+import { Aspects, type IAspect, Stack, Tags } from 'aws-cdk-lib';
 import { CfnFunctionConfiguration, CfnResolver } from 'aws-cdk-lib/aws-appsync';
 import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -47,7 +46,9 @@ interface JsResolver {
   handlers: Array<{ dataSource: string; entry: string | { relativePath: string; importLine: string } }>;
 }
 
-type FunctionFactory = ConstructFactory<ResourceProvider<FunctionResources> & ResourceAccessAcceptorFactory>;
+type FunctionFactory = ConstructFactory<
+  ResourceProvider<FunctionResources> & { addEnvironment(key: string, value: string): void }
+>;
 
 /** Grants one function direct access to one model table. */
 export interface TableAccess {
@@ -65,14 +66,18 @@ export interface SyncedDataProps {
   conflictResolution: ConflictResolutionStrategy;
   /**
    * Direct table access for functions outside the data stack (such as auth
-   * triggers). The table name reaches the function through an SSM parameter,
-   * which avoids a deploy-time dependency cycle between the stacks.
+   * triggers). The table name reaches the function through an SSM parameter
+   * whose path is a plain string, which avoids a deploy-time dependency cycle
+   * between the stacks: the function gets `<MODEL>_TABLE_NAME_PARAMETER`.
    */
   tableAccess?: TableAccess[];
 }
 
 /** The env var that carries a model's table name into a function granted `tableAccess`. */
 export const tableNameEnvVar = (model: string): string => `${model.toUpperCase()}_TABLE_NAME`;
+
+/** The env var with the SSM parameter path that holds that table name in the cloud. */
+export const tableNameParameterEnvVar = (model: string): string => `${tableNameEnvVar(model)}_PARAMETER`;
 
 const DEFAULT_NAME = 'amplifyData';
 const DYNAMO_STRATEGY = { dbType: 'DYNAMODB', provisionStrategy: 'AMPLIFY_TABLE' } as const;
@@ -197,14 +202,24 @@ class SyncedDataGenerator implements ConstructContainerEntryGenerator {
           `tableAccess names model '${access.model}', which the schema does not define. Models: ${Object.keys(api.resources.tables).join(', ')}`,
         );
       }
-      const entries = ssm.generateSsmEnvironmentEntries({ [tableNameEnvVar(access.model)]: table.tableName });
+      const [entry] = ssm.generateSsmEnvironmentEntries({ [tableNameEnvVar(access.model)]: table.tableName });
+      if (!entry) throw new Error(`no SSM parameter was created for the ${access.model} table name`);
       const fn = access.function.getInstance(this.getInstanceProps);
-      const policy = new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, {
+      const role = fn.resources.lambda.role;
+      if (!role) throw new Error(`tableAccess: function ${fn.resources.lambda.node.path} has no role`);
+      fn.addEnvironment(tableNameParameterEnvVar(access.model), entry.path);
+      const parameterArn = Stack.of(scope).formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: entry.path.replace(/^\//, ''),
+      });
+      new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, {
+        roles: [role],
         statements: [
           new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
         ],
       });
-      fn.getResourceAccessAcceptor().acceptResourceAccess(policy, entries);
     }
   }
 }

@@ -41,19 +41,23 @@ describe('functions', () => {
     for (const name of FUNCTIONS) {
       expect(props(lambda(sandbox, name)), name).toMatchObject({
         Runtime: 'nodejs24.x',
-        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/loggroup/) } },
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(new RegExp(`^${name}logs`)) } },
       });
     }
-    sandbox.assert('data').hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    const retention = sandbox
+      .resources('AWS::Logs::LogGroup')
+      .filter((g) => FUNCTIONS.some((name) => g.logicalId.startsWith(`${name}logs`)));
+    expect(retention.map((g) => props(g).RetentionInDays)).toEqual([30, 30, 30, 30]);
   });
 
   it('log only to their own log group: no AWS-managed execution policy', () => {
     for (const name of FUNCTIONS) {
-      const role = sandbox.resources('AWS::IAM::Role').find((r) => r.logicalId.startsWith(`${name}lambdaServiceRole`));
+      const role = sandbox.resources('AWS::IAM::Role').find((r) => r.logicalId.startsWith(`${name}role`));
       expect(props(role).ManagedPolicyArns ?? [], name).toEqual([]);
-      expect(JSON.stringify(roleStatements(sandbox, name)), name).toMatch(
-        /"Action":\["logs:CreateLogStream","logs:PutLogEvents"\],"Effect":"Allow","Resource":\{"Fn::GetAtt":\["[a-z]+loggroup/,
-      );
+      expect(granting(roleStatements(sandbox, name), 'logs:PutLogEvents'), name).toEqual([
+        expect.stringMatching(new RegExp(`^\\{"Fn::GetAtt":\\["${name}logs[0-9A-F]{8}","Arn"\\]\\}$`)),
+      ]);
     }
   });
 
@@ -64,12 +68,10 @@ describe('functions', () => {
     expect(putItem[0]).toMatch(/UserProfile.*TableArn/);
     expect(JSON.stringify(statements)).not.toMatch(/dynamodb:(Scan|DeleteItem|UpdateItem|Query)/);
     const env = props(lambda(sandbox, 'postconfirmation')).Environment;
-    const config = isRecord(env) && isRecord(env.Variables) ? String(env.Variables.AMPLIFY_SSM_ENV_CONFIG) : '';
-    expect(JSON.parse(config)).toEqual({
-      USERPROFILE_TABLE_NAME: {
-        path: expect.stringMatching(/^\/amplify\/resource_reference\/.*\/USERPROFILE_TABLE_NAME$/),
-      },
-    });
+    const parameter =
+      isRecord(env) && isRecord(env.Variables) ? String(env.Variables.USERPROFILE_TABLE_NAME_PARAMETER) : '';
+    expect(parameter).toMatch(/^\/amplify\/resource_reference\/mobilebackend\/.*\/USERPROFILE_TABLE_NAME$/);
+    expect(granting(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining(`:parameter${parameter}`)]);
     data.hasResourceProperties('AWS::SSM::Parameter', {
       Name: Match.stringLikeRegexp('USERPROFILE_TABLE_NAME$'),
       Value: Match.anyValue(),

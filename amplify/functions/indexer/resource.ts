@@ -1,10 +1,9 @@
-import { defineFunction } from '@aws-amplify/backend';
+import { fileURLToPath } from 'node:url';
+import { defineNodeFunction } from '../shared/node-function';
 
-export const indexer = defineFunction({
+export const indexer = defineNodeFunction({
   name: 'indexer',
-  entry: './handler.ts',
-  runtime: 24,
-  logging: { format: 'json', level: 'info', retention: '1 month' },
+  entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
   timeoutSeconds: 60,
   memoryMB: 512,
   // Triggered by the Note table stream, which lives in the data stack.

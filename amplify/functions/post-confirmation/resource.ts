@@ -1,10 +1,9 @@
-import { defineFunction } from '@aws-amplify/backend';
+import { fileURLToPath } from 'node:url';
+import { defineNodeFunction } from '../shared/node-function';
 
-export const postConfirmation = defineFunction({
+export const postConfirmation = defineNodeFunction({
   name: 'post-confirmation',
-  entry: './handler.ts',
-  runtime: 24,
-  logging: { format: 'json', level: 'info', retention: '1 month' },
+  entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
   timeoutSeconds: 10,
   memoryMB: 256,
   // A Cognito trigger: it must live with the user pool to avoid a stack cycle.

@@ -1,10 +1,9 @@
-import { defineFunction } from '@aws-amplify/backend';
+import { fileURLToPath } from 'node:url';
+import { defineNodeFunction } from '../shared/node-function';
 
-export const push = defineFunction({
+export const push = defineNodeFunction({
   name: 'push',
-  entry: './handler.ts',
-  runtime: 24,
-  logging: { format: 'json', level: 'info', retention: '1 month' },
+  entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
   timeoutSeconds: 30,
   memoryMB: 256,
   // Triggered by the Message table stream and reads the Device table: both in the data stack.

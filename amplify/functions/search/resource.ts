@@ -1,10 +1,9 @@
-import { defineFunction } from '@aws-amplify/backend';
+import { fileURLToPath } from 'node:url';
+import { defineNodeFunction } from '../shared/node-function';
 
-export const search = defineFunction({
+export const search = defineNodeFunction({
   name: 'search',
-  entry: './handler.ts',
-  runtime: 24,
-  logging: { format: 'json', level: 'info', retention: '1 month' },
+  entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
   timeoutSeconds: 10,
   memoryMB: 256,
   // A Lambda data source of the API, so it lives beside it.
