@@ -9,7 +9,9 @@ import { NOTE_INDEX_FIELDS } from '../amplify/custom/search-domain';
 
 const domain = process.argv[2] ?? process.env.CLOUDSEARCH_DOMAIN_NAME ?? 'notes';
 if (!/^[a-z][a-z0-9-]{2,27}$/.test(domain)) {
-  console.error(`"${domain}" is not a CloudSearch domain name (3-28 characters: a-z, 0-9, hyphen; starting with a letter).`);
+  console.error(
+    `"${domain}" is not a CloudSearch domain name (3-28 characters: a-z, 0-9, hyphen; starting with a letter).`,
+  );
   process.exit(1);
 }
 
@@ -22,7 +24,12 @@ for (const field of NOTE_INDEX_FIELDS) {
     .join(',');
   console.log(
     `aws cloudsearch define-index-field --domain-name ${domain} --name ${name} --type ${type}` +
-      (options ? ` --${optionsKey(type).replace(/([A-Z])/g, '-$1').toLowerCase().replace(/^-/, '')} ${options}` : ''),
+      (options
+        ? ` --${optionsKey(type)
+            .replace(/([A-Z])/g, '-$1')
+            .toLowerCase()
+            .replace(/^-/, '')} ${options}`
+        : ''),
   );
 }
 console.log(`aws cloudsearch index-documents --domain-name ${domain}`);

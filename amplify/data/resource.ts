@@ -29,6 +29,8 @@ export const schema = a.schema({
       owner: a.string().authorization((allow) => [allow.owner().to(['read', 'delete'])]),
     })
     .secondaryIndexes((index) => [index('owner').name('byOwner').queryField('listNotesByOwner')])
+    // No Scan-based list: "my notes" is a Query on the owner index; DataStore uses syncNotes.
+    .disableOperations(['list'])
     .authorization((allow) => [allow.owner(), allow.group('Admins').to(['read'])]),
 
   UserProfile: a
@@ -43,6 +45,7 @@ export const schema = a.schema({
       owner: a.string().authorization((allow) => [allow.owner().to(['read'])]),
     })
     .secondaryIndexes((index) => [index('owner').name('byOwner').queryField('listUserProfilesByOwner')])
+    .disableOperations(['list'])
     // Created only by the post-confirmation trigger (id = the user's sub), so there is exactly one per user.
     .authorization((allow) => [allow.owner().to(['read', 'update'])]),
 
@@ -60,6 +63,7 @@ export const schema = a.schema({
       owner: a.string().authorization((allow) => [allow.owner().to(['read', 'delete'])]),
     })
     .secondaryIndexes((index) => [index('owner').name('byOwner').queryField('listDevicesByOwner')])
+    .disableOperations(['list'])
     .authorization((allow) => [allow.owner()]),
 
   Message: a
@@ -75,6 +79,7 @@ export const schema = a.schema({
       index('owner').name('byOwner').queryField('listMessagesByOwner'),
       index('recipient').name('byRecipient').queryField('listMessagesByRecipient'),
     ])
+    .disableOperations(['list'])
     // Messages are written only through sendMessage; the model grants no create or update.
     .authorization((allow) => [allow.owner().to(['read', 'delete']), allow.ownerDefinedIn('recipient').to(['read'])]),
 

@@ -97,6 +97,22 @@ describe('owner-based authorization', () => {
     }
   });
 
+  it('has no Scan-based list at all: no list query, no Scan in any query resolver', () => {
+    const schema = sandbox.graphqlSchema();
+    for (const model of MODELS) {
+      expect(schema, model).not.toMatch(new RegExp(`\\blist${model}s\\(`));
+    }
+    const queryFunctions = sandbox
+      .resources('AWS::AppSync::FunctionConfiguration')
+      .filter((f) => /^Query.*DataResolverFn$/.test(String(props(f).Name)));
+    expect(queryFunctions.length).toBeGreaterThanOrEqual(MODELS.length * 3);
+    for (const fn of queryFunctions) {
+      const p = props(fn);
+      const request = p.RequestMappingTemplateS3Location ? sandbox.asset(p.RequestMappingTemplateS3Location) : '';
+      expect(request, String(p.Name)).not.toMatch(/"operation": "Scan"/);
+    }
+  });
+
   it('lets only Admins, besides the owner, read notes', () => {
     const schema = sandbox.graphqlSchema();
     // No auth directive: the type is reachable through the default mode, the user pool, alone.
