@@ -1,5 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { RecordError } from '../shared/errors';
 
 /** CloudSearch's documented limits for one documents batch upload. */
 export const CLOUDSEARCH_LIMITS = {
@@ -30,10 +31,6 @@ export interface IndexOperation {
 export interface Batch {
   operations: IndexOperation[];
   bytes: number;
-}
-
-export class RecordError extends Error {
-  override readonly name = 'RecordError';
 }
 
 // CloudSearch accepts ids of letters, digits and _-=#;:/?@& up to 128 characters.

@@ -1,46 +1,18 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { RecordError } from '../shared/errors';
+import { type Item, streamRecord } from '../shared/test-events';
 import {
   type Batch,
   CLOUDSEARCH_LIMITS,
   collapseByDocument,
   type IndexOperation,
   indexRecords,
-  RecordError,
   type SearchDocument,
   serializeBatch,
   toBatches,
   toIndexOperation,
 } from './core';
-
-type Item = Record<string, unknown>;
-
-const toImage = (item: Item): Record<string, AttributeValue> =>
-  // marshall returns the SDK's AttributeValue union; the aws-lambda AttributeValue interface
-  // describes the same DynamoDB wire shape, but the two declarations are not assignable to each other.
-  marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
-
-const streamRecord = ({
-  eventName,
-  newImage,
-  oldImage,
-  seq,
-}: {
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  newImage?: Item;
-  oldImage?: Item;
-  seq?: string;
-}): DynamoDBRecord => ({
-  eventName,
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    SequenceNumber: seq,
-    StreamViewType: 'NEW_AND_OLD_IMAGES',
-    ...(newImage && { NewImage: toImage(newImage) }),
-    ...(oldImage && { OldImage: toImage(oldImage) }),
-  },
-});
 
 const note = (overrides: Item = {}): Item => ({
   id: 'note-1',

@@ -1,7 +1,7 @@
 import type { ChannelType, EndpointMessageResult, SendMessagesRequest } from '@aws-sdk/client-pinpoint';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { RecordError } from '../indexer/core';
+import { RecordError } from '../shared/errors';
 
 /** APNs and FCM both cap a notification payload at 4 KB. */
 export const PUSH_PAYLOAD_MAX_BYTES = 4096;

@@ -1,8 +1,7 @@
 import type { EndpointMessageResult, SendMessagesRequest } from '@aws-sdk/client-pinpoint';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { RecordError } from '../indexer/core';
+import { RecordError } from '../shared/errors';
+import { type Item, streamRecord } from '../shared/test-events';
 import {
   buildSendMessagesRequest,
   type DeviceItem,
@@ -17,33 +16,6 @@ import {
   toMessage,
   truncateUtf8,
 } from './core';
-
-type Item = Record<string, unknown>;
-
-const toImage = (item: Item): Record<string, AttributeValue> =>
-  // marshall returns the SDK's AttributeValue union; the aws-lambda AttributeValue interface
-  // describes the same DynamoDB wire shape, but the two declarations are not assignable to each other.
-  marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
-
-const streamRecord = ({
-  eventName,
-  newImage,
-  oldImage,
-  seq,
-}: {
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  newImage?: Item;
-  oldImage?: Item;
-  seq?: string;
-}): DynamoDBRecord => ({
-  eventName,
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    SequenceNumber: seq,
-    ...(newImage && { NewImage: toImage(newImage) }),
-    ...(oldImage && { OldImage: toImage(oldImage) }),
-  },
-});
 
 const messageItem = (overrides: Item = {}): Item => ({
   id: 'msg-1',

@@ -10,6 +10,11 @@ export class UnauthorizedError extends Error {
   override readonly name = 'Unauthorized';
 }
 
+/** A stream record that cannot be processed; it is reported back to Lambda, never dropped. */
+export class RecordError extends Error {
+  override readonly name = 'RecordError';
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
