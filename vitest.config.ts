@@ -14,6 +14,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'integration',
+          include: ['src/**/*.integration.test.ts'],
+          pool: 'forks',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'template',
           include: ['amplify/**/*.template.test.ts'],
           pool: 'forks',

@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+
+export interface TokenSubject {
+  sub: string;
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  groups: string[];
+}
+
+export interface IssuedTokens {
+  IdToken: string;
+  AccessToken: string;
+  ExpiresIn: number;
+  TokenType: 'Bearer';
+}
+
+const LIFETIME_SECONDS = 3600;
+
+type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
+
+/**
+ * RS256 tokens with the claims Cognito puts in them, signed with a key kept
+ * in the data folder, and the JWKS that verifies them.
+ */
+export class TokenIssuer {
+  private constructor(
+    private readonly privateKey: SigningKey,
+    private readonly publicJwk: JWK,
+    readonly issuer: string,
+  ) {}
+
+  static async create(issuer: string, keyFile?: string): Promise<TokenIssuer> {
+    let privateJwk: JWK;
+    if (keyFile && existsSync(keyFile)) {
+      privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
+    } else {
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+      privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+      if (keyFile) {
+        mkdirSync(dirname(keyFile), { recursive: true });
+        writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
+      }
+    }
+    const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
+    const privateKey = await importJWK(privateJwk, 'RS256');
+    if (privateKey instanceof Uint8Array) throw new Error('the signing key imported as a secret, not an RSA key');
+    return new TokenIssuer(privateKey, publicJwk, issuer);
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  async issue(
+    subject: TokenSubject,
+    clientId: string,
+    authTime: number,
+    originJti: string = randomUUID(),
+  ): Promise<IssuedTokens & { originJti: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const eventId = randomUUID();
+    const common = { origin_jti: originJti, event_id: eventId, auth_time: authTime };
+    const groups = subject.groups.length > 0 ? { 'cognito:groups': subject.groups } : {};
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: this.publicJwk.kid ?? '' })
+        .setIssuer(this.issuer)
+        .setSubject(subject.sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + LIFETIME_SECONDS)
+        .setJti(randomUUID())
+        .sign(this.privateKey);
+    const IdToken = await sign({
+      ...common,
+      ...groups,
+      aud: clientId,
+      token_use: 'id',
+      'cognito:username': subject.username,
+      email: subject.email,
+      email_verified: subject.emailVerified,
+    });
+    const AccessToken = await sign({
+      ...common,
+      ...groups,
+      client_id: clientId,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      username: subject.username,
+    });
+    return { IdToken, AccessToken, ExpiresIn: LIFETIME_SECONDS, TokenType: 'Bearer', originJti };
+  }
+
+  /** An opaque refresh token; the server keeps what it stands for. */
+  newRefreshToken(): string {
+    return randomBytes(48).toString('base64url');
+  }
+}
