@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
 import { Outbox } from '../outbox';
 import { CognitoError, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { TokenIssuer } from './tokens';
@@ -30,34 +30,6 @@ export interface LocalAuth {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new CognitoError('InvalidParameterException', 'Request body is larger than 1 MB.', 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-
-const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'x-amzn-errortype, x-amzn-requestid',
-    'x-amzn-requestid': crypto.randomUUID(),
-    ...headers,
-  });
-  res.end(JSON.stringify(body));
-};
-
 /** Starts the local Cognito user pool on 127.0.0.1. */
 export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAuth> => {
   const dir = options.dataDir ? join(options.dataDir, 'auth') : undefined;
@@ -67,56 +39,32 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   let tokens: TokenIssuer | undefined;
   const jwksPath = `/${options.userPoolId}/.well-known/jwks.json`;
 
-  const server = createServer(async (req, res) => {
-    try {
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204, {
-          'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'POST, GET, OPTIONS',
-          'access-control-allow-headers': '*',
-          'access-control-max-age': '86400',
-        });
-        res.end();
-        return;
-      }
+  const server = jsonServer(
+    async (req, res) => {
       if (req.method === 'GET' && req.url === jwksPath && tokens) {
-        send(res, 200, tokens.jwks(), { 'content-type': 'application/json' });
+        sendJson(res, 200, tokens.jwks());
         return;
       }
       const target = req.headers['x-amz-target'];
       const operation = typeof target === 'string' ? target.split('.')[1] : undefined;
       if (req.method !== 'POST' || !operation || !pool) {
-        throw new CognitoError('UnknownOperationException', 'Expected a POST with X-Amz-Target.', 400);
+        throw new HttpError(400, 'UnknownOperationException', 'Expected a POST with X-Amz-Target.');
       }
-      let body: unknown;
-      try {
-        body = JSON.parse((await readBody(req)) || '{}');
-      } catch (error) {
-        if (error instanceof CognitoError) throw error;
-        throw new CognitoError('SerializationException', 'The request body is not valid JSON.');
-      }
+      const body = parseJson(await readBody(req, MAX_BODY_BYTES));
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new CognitoError('SerializationException', 'The request body must be a JSON object.');
+        throw new HttpError(400, 'SerializationException', 'The request body must be a JSON object.');
       }
-      send(res, 200, await pool.handle(operation, { ...body }));
-    } catch (error) {
-      const known = error instanceof CognitoError ? error : undefined;
-      if (!known) console.error('local auth:', error);
-      const type = known?.type ?? 'InternalErrorException';
-      send(
-        res,
-        known?.status ?? 500,
-        { __type: type, message: known?.message ?? 'Internal error' },
-        { 'x-amzn-errortype': type },
-      );
-    }
-  });
+      try {
+        sendJson(res, 200, await pool.handle(operation, { ...body }), { 'content-type': 'application/x-amz-json-1.1' });
+      } catch (error) {
+        if (error instanceof CognitoError) throw new HttpError(error.status, error.type, error.message);
+        throw error;
+      }
+    },
+    (error) => ({ __type: error.type, message: error.message }),
+  );
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('the auth server has no TCP address');
-  const { port } = address;
-  const url = `http://127.0.0.1:${port}`;
+  const { url, close } = await listenLoopback(server, options.port);
   const issuer = `${url}/${options.userPoolId}`;
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
   pool = new CognitoUserPool({ ...options, users, tokens, outbox });
@@ -127,10 +75,6 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     pool,
     tokens,
     outbox,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close,
   };
 };

@@ -1,0 +1,96 @@
+import { PinpointClient, SendMessagesCommand } from '@aws-sdk/client-pinpoint';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DeviceItem, deliverMessage, type PushDependencies } from '../../../amplify/functions/push/core';
+import { Outbox } from '../outbox';
+import { type LocalPush, startLocalPush } from './server';
+
+const APP_ID = 'localpushapp';
+const outbox = new Outbox();
+let push: LocalPush;
+let client: PinpointClient;
+
+beforeAll(async () => {
+  push = await startLocalPush({ outbox, applicationIds: [APP_ID] });
+  client = new PinpointClient({
+    endpoint: push.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await push.close();
+});
+
+describe('local SendMessages with the real Pinpoint client and the push function core', () => {
+  it('delivers to every valid device, records each push, and removes the tokens the service reports invalid', async () => {
+    // Prepare
+    const devices: DeviceItem[] = [
+      { id: 'd1', token: 'a'.repeat(64), platform: 'APNS' },
+      { id: 'd2', token: 'fcm-token-valid', platform: 'FCM' },
+      { id: 'd3', token: 'fcm-token-gone', platform: 'FCM' },
+    ];
+    push.markInvalid('fcm-token-gone');
+    const removed: string[] = [];
+    const deps: PushDependencies = {
+      findDevices: async () => devices,
+      send: async (request) => (await client.send(new SendMessagesCommand(request))).MessageResponse?.Result ?? {},
+      removeDevice: async (id) => {
+        removed.push(id);
+      },
+    };
+    // Act
+    const report = await deliverMessage(
+      { id: 'm1', sender: 'sub-1', recipient: 'sub-2::sub-2', body: '🙂'.repeat(3000) },
+      APP_ID,
+      deps,
+    );
+    // Assess
+    expect(report).toMatchObject({ addressed: 3, delivered: 2, removedDevices: ['d3'], failed: [] });
+    expect(removed).toEqual(['d3']);
+    const pushes = outbox.list().filter((m) => m.channel === 'push');
+    expect(pushes.map((m) => m.to).sort()).toEqual(['a'.repeat(64), 'fcm-token-valid']);
+    for (const message of pushes) {
+      const payload =
+        typeof message.body === 'object' && message.body !== null && 'payload' in message.body
+          ? message.body.payload
+          : null;
+      expect(payload).not.toBeNull();
+      expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(4096);
+    }
+  });
+
+  it('refuses a payload over 4 KB, per address', async () => {
+    const response = await client.send(
+      new SendMessagesCommand({
+        ApplicationId: APP_ID,
+        MessageRequest: {
+          Addresses: { 'big-one': { ChannelType: 'APNS' } },
+          MessageConfiguration: { APNSMessage: { Title: 'x', Body: 'x'.repeat(5000) } },
+        },
+      }),
+    );
+    expect(response.MessageResponse?.Result?.['big-one']).toMatchObject({
+      DeliveryStatus: 'PERMANENT_FAILURE',
+      StatusCode: 400,
+    });
+    expect(outbox.list('big-one')).toEqual([]);
+  });
+
+  it('answers an unknown application and an empty request with AWS errors', async () => {
+    await expect(
+      client.send(
+        new SendMessagesCommand({
+          ApplicationId: 'nope',
+          MessageRequest: { Addresses: { t: { ChannelType: 'GCM' } }, MessageConfiguration: {} },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(
+      client.send(
+        new SendMessagesCommand({ ApplicationId: APP_ID, MessageRequest: { Addresses: {}, MessageConfiguration: {} } }),
+      ),
+    ).rejects.toMatchObject({ name: 'BadRequestException' });
+  });
+});
