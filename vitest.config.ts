@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['amplify/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts', 'src/**/*.unit.test.ts'],
@@ -13,6 +14,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['src/**/*.integration.test.ts'],
@@ -21,6 +23,19 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['src/**/*.e2e.test.ts'],
+          pool: 'forks',
+          globalSetup: ['src/test/e2e.global-setup.ts'],
+          setupFiles: ['src/test/websocket.setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: 'template',
           include: ['amplify/**/*.template.test.ts'],

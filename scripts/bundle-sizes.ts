@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { synthesize } from './synth';
+import { synthesize } from '../src/local/cloud/synth';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = '.amplify/synth/bench';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { synthesize } from '../../scripts/synth';
+import { synthesize } from '../../src/local/cloud/synth';
 import { CONFIG_VARIABLES, outDirOf, VARIANTS, type VariantName } from './variants';
 
 /** Synthesizes both variants, with cdk-nag on, in parallel (one per core). A failed synthesis fails the run. */

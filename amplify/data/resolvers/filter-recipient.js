@@ -10,7 +10,9 @@ export function request() {
 }
 
 export function response(ctx) {
-  const me = `${ctx.identity.sub}::${ctx.identity.username}`;
+  // The Message.recipient field resolver returns the username part of the stored
+  // "<sub>::<username>" identity, and AppSync filters on the resolved result.
+  const me = ctx.identity.username;
   extensions.setSubscriptionFilter(util.transform.toSubscriptionFilter({ recipient: { eq: me } }));
   return null;
 }

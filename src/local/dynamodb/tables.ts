@@ -1,0 +1,84 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import type { CloudAssembly } from '../cloud/assembly';
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export interface TableSpec {
+  name: string;
+  /** The model name for Amplify model tables ("Note"), else the logical id. */
+  label: string;
+  attributeDefinitions: AttributeDefinition[];
+  keySchema: KeySchemaElement[];
+  globalSecondaryIndexes: GlobalSecondaryIndex[];
+  stream: boolean;
+}
+
+// Amplify's table custom resource uses camelCase property names; CloudFormation's use PascalCase.
+const pick = (props: Json, camel: string): unknown => props[camel] ?? props[camel[0]?.toUpperCase() + camel.slice(1)];
+
+const keys = (value: unknown): KeySchemaElement[] =>
+  (Array.isArray(value) ? value : []).filter(isRecord).map((k) => ({
+    AttributeName: String(pick(k, 'attributeName')),
+    KeyType: pick(k, 'keyType') === 'RANGE' ? 'RANGE' : 'HASH',
+  }));
+
+/** The tables the templates define (Amplify model tables and plain DynamoDB tables), with their keys and indexes. */
+export const tableSpecs = (assembly: CloudAssembly): TableSpec[] =>
+  [...assembly.resources('Custom::AmplifyDynamoDBTable'), ...assembly.resources('AWS::DynamoDB::Table')].map(
+    ({ stack, logicalId, properties }) => {
+      const props = stack.resolve(properties);
+      if (!isRecord(props)) throw new Error(`${logicalId}: no properties`);
+      const stream = pick(props, 'streamSpecification');
+      const gsis = pick(props, 'globalSecondaryIndexes');
+      const name = String(pick(props, 'tableName'));
+      return {
+        name,
+        label: logicalId.endsWith('Table') && logicalId !== 'Table' ? logicalId.replace(/Table$/, '') : logicalId,
+        attributeDefinitions: (Array.isArray(pick(props, 'attributeDefinitions'))
+          ? (pick(props, 'attributeDefinitions') as unknown[])
+          : []
+        )
+          .filter(isRecord)
+          .map((a) => ({
+            AttributeName: String(pick(a, 'attributeName')),
+            AttributeType: pick(a, 'attributeType') === 'N' ? 'N' : pick(a, 'attributeType') === 'B' ? 'B' : 'S',
+          })),
+        keySchema: keys(pick(props, 'keySchema')),
+        globalSecondaryIndexes: (Array.isArray(gsis) ? gsis : []).filter(isRecord).map((g) => ({
+          IndexName: String(pick(g, 'indexName')),
+          KeySchema: keys(pick(g, 'keySchema')),
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        stream: isRecord(stream) && pick(stream, 'streamViewType') !== undefined,
+      };
+    },
+  );
+
+/** Creates each table that does not exist yet; existing tables (and their data) are kept. */
+export const createTables = async (client: DynamoDBClient, specs: TableSpec[]): Promise<void> => {
+  for (const spec of specs) {
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: spec.name,
+          AttributeDefinitions: spec.attributeDefinitions,
+          KeySchema: spec.keySchema,
+          GlobalSecondaryIndexes: spec.globalSecondaryIndexes.length > 0 ? spec.globalSecondaryIndexes : undefined,
+          BillingMode: 'PAY_PER_REQUEST',
+          StreamSpecification: spec.stream ? { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } : undefined,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+};

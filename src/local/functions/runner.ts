@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Runs a deployed function bundle (the same index.mjs the cloud runs) in a
+ * worker thread of its own, so that each function sees only its own
+ * environment, as on Lambda. Invocations are messages; a handler that throws
+ * or runs past its timeout fails the invocation, the worker stays up.
+ */
+
+export class FunctionError extends Error {
+  constructor(
+    message: string,
+    readonly errorType: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+export interface FunctionSpec {
+  name: string;
+  /** Absolute path of the bundle's entry module. */
+  entry: string;
+  handler: string;
+  timeoutSeconds: number;
+  env: Record<string, string>;
+}
+
+const WORKER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+let handler;
+const load = import(pathToFileURL(workerData.entry).href).then((m) => {
+  handler = m[workerData.exportName] ?? m.default?.[workerData.exportName];
+  if (typeof handler !== 'function') throw new Error('the bundle exports no ' + workerData.exportName);
+});
+parentPort.on('message', async ({ id, event, deadline }) => {
+  try {
+    await load;
+    const context = {
+      functionName: workerData.name,
+      awsRequestId: id,
+      invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:' + workerData.name,
+      memoryLimitInMB: '128',
+      functionVersion: '$LATEST',
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      callbackWaitsForEmptyEventLoop: false,
+    };
+    const result = await handler(event, context);
+    parentPort.postMessage({ id, ok: true, result });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, errorType: error?.name ?? 'Error', message: error?.message ?? String(error) });
+  }
+});
+`;
+
+export class LocalFunction {
+  private readonly worker: Worker;
+  private readonly pending = new Map<
+    string,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
+
+  constructor(readonly spec: FunctionSpec) {
+    const [, exportName = 'handler'] = spec.handler.split('.');
+    this.worker = new Worker(WORKER_CODE, {
+      eval: true,
+      env: spec.env,
+      workerData: { entry: spec.entry, exportName, name: spec.name },
+    });
+    this.worker.on(
+      'message',
+      (message: { id: string; ok: boolean; result?: unknown; errorType?: string; message?: string }) => {
+        const call = this.pending.get(message.id);
+        if (!call) return;
+        this.pending.delete(message.id);
+        clearTimeout(call.timer);
+        if (message.ok) call.resolve(message.result);
+        else call.reject(new FunctionError(message.message ?? 'Unknown error', message.errorType ?? 'Error'));
+      },
+    );
+    this.worker.on('error', (error) => {
+      for (const call of this.pending.values()) call.reject(error);
+      this.pending.clear();
+    });
+    this.worker.unref();
+  }
+
+  /** Invokes the handler with an event, as Lambda's RequestResponse invocation does. */
+  invoke(event: unknown): Promise<unknown> {
+    const id = randomUUID();
+    const ms = this.spec.timeoutSeconds * 1000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new FunctionError(`Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`, 'Sandbox.Timedout'),
+        );
+      }, ms);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ id, event: JSON.parse(JSON.stringify(event)), deadline: Date.now() + ms });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,558 @@
+// graphql@15's ES build has extensionless imports that Node's ESM loader rejects, so these modules import its CommonJS entry.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  buildSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  execute,
+  GraphQLError,
+  type GraphQLField,
+  GraphQLObjectType,
+  type GraphQLResolveInfo,
+  GraphQLScalarType,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  validate,
+} from 'graphql/index.js';
+import type { CloudAssembly, Stack } from '../cloud/assembly';
+import type { LocalFunction } from '../functions/runner';
+import { AppSyncJs, AppSyncJsError } from './appsync-js';
+import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
+import { type RequestIdentity, Vtl } from './vtl';
+
+/**
+ * The synthesized AppSync API, executed locally: the generated SDL, every
+ * resolver and pipeline function the templates define (VTL and APPSYNC_JS),
+ * and their data sources (DynamoDB with versioning, Lambda, NONE).
+ */
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const PRELUDE = `
+scalar AWSDate
+scalar AWSTime
+scalar AWSDateTime
+scalar AWSTimestamp
+scalar AWSEmail
+scalar AWSJSON
+scalar AWSURL
+scalar AWSPhone
+scalar AWSIPAddress
+directive @aws_subscribe(mutations: [String!]!) on FIELD_DEFINITION
+directive @aws_cognito_user_pools(cognito_groups: [String!]) on OBJECT | FIELD_DEFINITION | INTERFACE
+directive @aws_iam on OBJECT | FIELD_DEFINITION | INTERFACE
+directive @aws_api_key on OBJECT | FIELD_DEFINITION | INTERFACE
+directive @aws_oidc on OBJECT | FIELD_DEFINITION | INTERFACE
+directive @aws_lambda on OBJECT | FIELD_DEFINITION | INTERFACE
+directive @aws_auth(cognito_groups: [String!]) on FIELD_DEFINITION
+`;
+
+interface Template {
+  kind: 'vtl' | 'js';
+  vtl?: { request?: Vtl; response?: Vtl };
+  js?: AppSyncJs;
+}
+
+interface PipelineFunction {
+  name: string;
+  dataSource: string;
+  template: Template;
+  conflictHandler?: string;
+}
+
+interface ResolverSpec {
+  typeName: string;
+  fieldName: string;
+  template: Template;
+  functions: PipelineFunction[];
+  /** Set for UNIT resolvers. */
+  dataSource?: string;
+}
+
+interface DataSourceSpec {
+  name: string;
+  type: string;
+  tableName?: string;
+  versioned?: { deltaSyncTableName: string; baseTableTtlMinutes: number; deltaSyncTableTtlMinutes: number };
+  functionLogicalId?: string;
+}
+
+/** An error as AppSync reports it in `errors[]`. */
+export class AppSyncError extends Error {
+  constructor(
+    message: string,
+    readonly errorType: string | null,
+    readonly data: unknown = null,
+    readonly errorInfo: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestContext {
+  identity: RequestIdentity;
+  phase: 'execute' | 'subscribe' | 'event';
+  /** Set by a Subscription field's resolver while it starts. */
+  subscriptionFilter?: unknown;
+  /** The event being delivered, keyed by subscription field. */
+  payload?: unknown;
+}
+
+const templateText = (
+  stack: Stack,
+  inline: unknown,
+  location: unknown,
+  assembly: CloudAssembly,
+): string | undefined => {
+  if (inline !== undefined) return String(stack.resolve(inline));
+  if (location !== undefined) return assembly.readAsset(stack.resolve(location));
+  return undefined;
+};
+
+const toPlain = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+export class LocalGraphqlApi {
+  readonly schema: GraphQLSchema;
+  private readonly resolvers = new Map<string, ResolverSpec>();
+  private readonly dataSources = new Map<string, DataSourceSpec>();
+  /** Mutation field → subscription fields that listen to it. */
+  readonly subscriptionsByMutation = new Map<string, string[]>();
+
+  constructor(
+    assembly: CloudAssembly,
+    private readonly dynamodb: DynamoDBClient,
+    private readonly functions: Map<string, LocalFunction>,
+  ) {
+    const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
+    if (!schemaResource) throw new Error('the assembly has no AppSync schema');
+    const sdl = assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location));
+    this.schema = buildSchema(`${PRELUDE}\n${sdl}`);
+    this.installScalars();
+
+    for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
+      const name = String(stack.resolve(properties.Name));
+      const dynamo = isRecord(stack.resolve(properties.DynamoDBConfig))
+        ? (stack.resolve(properties.DynamoDBConfig) as Json)
+        : undefined;
+      const delta = dynamo && isRecord(dynamo.DeltaSyncConfig) ? dynamo.DeltaSyncConfig : undefined;
+      const lambda = stack.resolve(properties.LambdaConfig);
+      const arn = isRecord(lambda) ? String(lambda.LambdaFunctionArn) : '';
+      this.dataSources.set(name, {
+        name,
+        type: String(properties.Type),
+        tableName: dynamo ? String(dynamo.TableName) : undefined,
+        versioned:
+          dynamo?.Versioned === true && delta
+            ? {
+                deltaSyncTableName: String(delta.DeltaSyncTableName),
+                baseTableTtlMinutes: Number(delta.BaseTableTTL),
+                deltaSyncTableTtlMinutes: Number(delta.DeltaSyncTableTTL),
+              }
+            : undefined,
+        functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
+      });
+    }
+
+    const pipelineFunctions = new Map<string, PipelineFunction>();
+    for (const { stack, logicalId, properties } of assembly.resources('AWS::AppSync::FunctionConfiguration')) {
+      const sync = stack.resolve(properties.SyncConfig);
+      pipelineFunctions.set(`${stack.path}/${logicalId}`, {
+        name: String(properties.Name),
+        dataSource: String(stack.resolve(properties.DataSourceName)),
+        template: this.template(stack, properties, assembly, `${properties.Name}`),
+        conflictHandler: isRecord(sync) ? String(sync.ConflictHandler) : undefined,
+      });
+    }
+
+    for (const { stack, properties } of assembly.resources('AWS::AppSync::Resolver')) {
+      const typeName = String(properties.TypeName);
+      const fieldName = String(properties.FieldName);
+      const config = stack.resolve(properties.PipelineConfig);
+      const ids = isRecord(config) && Array.isArray(config.Functions) ? config.Functions.map(String) : [];
+      const functions = ids.map((id) => {
+        const fn = pipelineFunctions.get(id);
+        if (!fn) throw new Error(`${typeName}.${fieldName}: pipeline function ${id} is not in the assembly`);
+        return fn;
+      });
+      this.resolvers.set(`${typeName}.${fieldName}`, {
+        typeName,
+        fieldName,
+        template: this.template(stack, properties, assembly, `${typeName}.${fieldName}`),
+        functions,
+        dataSource: properties.DataSourceName ? String(stack.resolve(properties.DataSourceName)) : undefined,
+      });
+    }
+    this.attachResolvers();
+  }
+
+  private template(stack: Stack, properties: Json, assembly: CloudAssembly, name: string): Template {
+    const runtime = stack.resolve(properties.Runtime);
+    if (isRecord(runtime) && runtime.Name === 'APPSYNC_JS') {
+      const code = templateText(stack, properties.Code, properties.CodeS3Location, assembly) ?? '';
+      return { kind: 'js', js: new AppSyncJs(code, name) };
+    }
+    const request = templateText(
+      stack,
+      properties.RequestMappingTemplate,
+      properties.RequestMappingTemplateS3Location,
+      assembly,
+    );
+    const response = templateText(
+      stack,
+      properties.ResponseMappingTemplate,
+      properties.ResponseMappingTemplateS3Location,
+      assembly,
+    );
+    return {
+      kind: 'vtl',
+      vtl: {
+        request: request === undefined ? undefined : new Vtl(request, `${name}.req.vtl`),
+        response: response === undefined ? undefined : new Vtl(response, `${name}.res.vtl`),
+      },
+    };
+  }
+
+  private installScalars(): void {
+    const passthrough = (value: unknown) => value;
+    const json = {
+      serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+      parseValue: (value: unknown) => {
+        if (typeof value !== 'string') return value;
+        try {
+          return JSON.parse(value);
+        } catch {
+          throw new GraphQLError(`Variable has an invalid value: AWSJSON must be valid JSON`);
+        }
+      },
+    };
+    for (const name of [
+      'AWSDate',
+      'AWSTime',
+      'AWSDateTime',
+      'AWSTimestamp',
+      'AWSEmail',
+      'AWSJSON',
+      'AWSURL',
+      'AWSPhone',
+      'AWSIPAddress',
+    ]) {
+      const type = this.schema.getType(name);
+      if (!(type instanceof GraphQLScalarType)) continue;
+      const impl = name === 'AWSJSON' ? json : { serialize: passthrough, parseValue: passthrough };
+      Object.assign(type, {
+        serialize: impl.serialize,
+        parseValue: impl.parseValue,
+        parseLiteral: (ast: { kind: string; value?: string }) => {
+          const raw = ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? Number(ast.value) : ast.value;
+          return impl.parseValue(raw);
+        },
+      });
+    }
+  }
+
+  private attachResolvers(): void {
+    for (const spec of this.resolvers.values()) {
+      const type = this.schema.getType(spec.typeName);
+      if (!(type instanceof GraphQLObjectType)) continue;
+      const field: GraphQLField<unknown, RequestContext> | undefined = type.getFields()[spec.fieldName];
+      if (!field) continue;
+      field.resolve = async (source, args, context, info) => {
+        if (context.phase === 'event') {
+          if (info.parentType.name === 'Subscription') return context.payload ?? null;
+          return isRecord(source) ? source[info.fieldName] : null;
+        }
+        return this.runResolver(spec, source, args, context, info);
+      };
+      if (spec.typeName === 'Subscription') {
+        const subscribe = field.astNode?.directives?.find((d) => d.name.value === 'aws_subscribe');
+        const mutations = subscribe?.arguments?.find((a) => a.name.value === 'mutations')?.value;
+        if (mutations?.kind === Kind.LIST) {
+          for (const value of mutations.values) {
+            if (value.kind !== Kind.STRING) continue;
+            this.subscriptionsByMutation.set(value.value, [
+              ...(this.subscriptionsByMutation.get(value.value) ?? []),
+              spec.fieldName,
+            ]);
+          }
+        }
+      }
+    }
+  }
+
+  private async invokeDataSource(name: string, request: unknown, conflictHandler?: string): Promise<DataSourceResult> {
+    const source = this.dataSources.get(name);
+    if (!source) return { error: { message: `Data source ${name} not found`, type: 'DataSourceNotFound' } };
+    const req = isRecord(request) ? request : {};
+    if (source.type === 'NONE') return { result: req.payload ?? null };
+    if (source.type === 'AMAZON_DYNAMODB' && source.tableName) {
+      return new DynamoDataSource(this.dynamodb, {
+        tableName: source.tableName,
+        versioned: source.versioned,
+        conflictHandler:
+          conflictHandler === 'AUTOMERGE' || conflictHandler === 'OPTIMISTIC_CONCURRENCY' ? conflictHandler : 'NONE',
+      }).invoke(req);
+    }
+    if (source.type === 'AWS_LAMBDA' && source.functionLogicalId) {
+      const fn = this.functions.get(source.functionLogicalId);
+      if (!fn)
+        return { error: { message: `Function ${source.functionLogicalId} is not running`, type: 'Lambda:Unhandled' } };
+      try {
+        return { result: await fn.invoke(req.payload ?? req) };
+      } catch (error) {
+        const type = error instanceof Error ? error.name : 'Lambda:Unhandled';
+        return { error: { message: error instanceof Error ? error.message : String(error), type } };
+      }
+    }
+    return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
+  }
+
+  /** One resolver: the pipeline's before step, each function (request, data source, response), the after step. */
+  private async runResolver(
+    spec: ResolverSpec,
+    source: unknown,
+    rawArgs: Json,
+    context: RequestContext,
+    info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    let args: Json = toPlain(rawArgs) as Json;
+    let stash: Json = {};
+    const identity = context.identity;
+
+    const step = async (
+      template: Template,
+      dataSource: string | undefined,
+      prevResult: unknown,
+      conflictHandler?: string,
+    ): Promise<unknown> => {
+      if (template.kind === 'js' && template.js) {
+        const ctx = {
+          arguments: args,
+          args,
+          identity: this.jsIdentity(identity),
+          source,
+          stash,
+          prev: { result: prevResult },
+          request: { headers: identity.headers },
+          info: { fieldName: info.fieldName, parentTypeName: info.parentType.name, variables: info.variableValues },
+        } as Json;
+        try {
+          const request = template.js.run('request', ctx);
+          const outcome = dataSource
+            ? await this.invokeDataSource(dataSource, request.value, conflictHandler)
+            : { result: request.value };
+          Object.assign(ctx, { result: outcome.result ?? null, error: outcome.error });
+          const response = template.js.run('response', ctx);
+          if (response.subscriptionFilter !== undefined) context.subscriptionFilter = response.subscriptionFilter;
+          stash = isRecord(ctx.stash) ? ctx.stash : stash;
+          return response.value;
+        } catch (error) {
+          if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
+          throw error;
+        }
+      }
+      const vtl = template.vtl;
+      let result: unknown = prevResult;
+      let outcome: DataSourceResult = {};
+      if (vtl?.request) {
+        const out = vtl.request.render({ arguments: args, source, stash, prevResult }, identity, info);
+        this.raise(out);
+        stash = out.stash;
+        args = out.args;
+        if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
+        if (out.isReturn) return out.result;
+        outcome = dataSource
+          ? await this.invokeDataSource(dataSource, out.result, conflictHandler)
+          : { result: out.result };
+        result = outcome.result;
+      }
+      if (vtl?.response) {
+        const out = vtl.response.render(
+          { arguments: args, source, stash, prevResult, result: result ?? null, error: outcome.error },
+          identity,
+          info,
+        );
+        this.raise(out);
+        stash = out.stash;
+        args = out.args;
+        if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
+        return out.result;
+      }
+      if (outcome.error) throw new AppSyncError(outcome.error.message, outcome.error.type, outcome.error.data ?? null);
+      return result;
+    };
+
+    if (spec.functions.length === 0) return step(spec.template, spec.dataSource, undefined);
+    // Pipeline: the before step, the functions in order, then the after step with the last result.
+    let prev: unknown;
+    if (spec.template.kind === 'js' && spec.template.js) {
+      const ctx = {
+        arguments: args,
+        args,
+        identity: this.jsIdentity(identity),
+        source,
+        stash,
+        prev: { result: undefined },
+      } as Json;
+      spec.template.js.run('request', ctx);
+      stash = isRecord(ctx.stash) ? ctx.stash : stash;
+      for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
+      const after = spec.template.js.run('response', { ...ctx, stash, prev: { result: prev } });
+      return after.value;
+    }
+    const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
+    if (before) {
+      this.raise(before);
+      stash = before.stash;
+      args = before.args;
+    }
+    for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
+    const after = spec.template.vtl?.response?.render(
+      { arguments: args, source, stash, prevResult: prev, result: prev },
+      identity,
+      info,
+    );
+    if (!after) return prev;
+    this.raise(after);
+    return after.result;
+  }
+
+  private jsIdentity(identity: RequestIdentity): Json {
+    const claims = identity.claims;
+    const username = String(claims.username ?? claims['cognito:username'] ?? '');
+    return {
+      sub: claims.sub,
+      username,
+      issuer: claims.iss,
+      claims,
+      sourceIp: [identity.sourceIp],
+      defaultAuthStrategy: 'ALLOW',
+      groups: Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : null,
+    };
+  }
+
+  private raise(out: {
+    hadException: boolean;
+    errors: Array<{ message: string; errorType?: string | null; data?: unknown }>;
+  }): void {
+    if (!out.hadException) return;
+    const error = out.errors.at(-1);
+    throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
+  }
+
+  /** Checks the auth-mode directives AppSync applies before any resolver runs (user pools is the default mode). */
+  private checkAuthModes(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    groups: string[],
+  ): GraphQLError | undefined {
+    const root =
+      operation.operation === 'query'
+        ? this.schema.getQueryType()
+        : operation.operation === 'mutation'
+          ? this.schema.getMutationType()
+          : this.schema.getSubscriptionType();
+    for (const selection of operation.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD || !root) continue;
+      const field = root.getFields()[selection.name.value];
+      const directives = field?.astNode?.directives ?? [];
+      const authDirectives = directives.filter(
+        (d) => d.name.value.startsWith('aws_') && d.name.value !== 'aws_subscribe',
+      );
+      if (authDirectives.length === 0) continue;
+      const userPools = authDirectives.find(
+        (d) => d.name.value === 'aws_cognito_user_pools' || d.name.value === 'aws_auth',
+      );
+      const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
+      const allowedGroups =
+        groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
+      if (!userPools || (allowedGroups.length > 0 && !allowedGroups.some((g) => groups.includes(g)))) {
+        return new GraphQLError(
+          `Not Authorized to access ${selection.name.value} on type ${root.name}`,
+          [selection],
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          { errorType: 'Unauthorized' },
+        );
+      }
+    }
+    void document;
+    return undefined;
+  }
+
+  /** Parses and validates a request; returns the document or AppSync-style errors. */
+  prepare(
+    query: string,
+    operationName?: string,
+  ): { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] } {
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] };
+    }
+    const errors = validate(this.schema, document);
+    if (errors.length > 0) return { errors: [...errors] };
+    const operations = document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+    if (!operation || (!operationName && operations.length > 1)) {
+      return { errors: [new GraphQLError('Must provide operation name if query contains multiple operations.')] };
+    }
+    return { document, operation };
+  }
+
+  async execute(
+    query: string,
+    variables: Json | undefined,
+    operationName: string | undefined,
+    context: RequestContext,
+  ): Promise<{ result: ExecutionResult; mutationEvents: Array<{ mutation: string; payload: unknown }> }> {
+    const prepared = this.prepare(query, operationName);
+    if (!prepared.document || !prepared.operation) return { result: { errors: prepared.errors }, mutationEvents: [] };
+    const groups = Array.isArray(context.identity.claims['cognito:groups'])
+      ? context.identity.claims['cognito:groups'].map(String)
+      : [];
+    const denied =
+      context.phase === 'event' ? undefined : this.checkAuthModes(prepared.document, prepared.operation, groups);
+    if (denied) return { result: { data: null, errors: [denied] }, mutationEvents: [] };
+    const result = await execute({
+      schema: this.schema,
+      document: prepared.document,
+      variableValues: variables,
+      operationName,
+      contextValue: context,
+    });
+    const mutationEvents: Array<{ mutation: string; payload: unknown }> = [];
+    if (prepared.operation.operation === 'mutation' && isRecord(result.data)) {
+      for (const selection of prepared.operation.selectionSet.selections) {
+        if (selection.kind !== Kind.FIELD) continue;
+        const payload = result.data[selection.alias?.value ?? selection.name.value];
+        if (payload !== null && payload !== undefined) mutationEvents.push({ mutation: selection.name.value, payload });
+      }
+    }
+    return { result, mutationEvents };
+  }
+}
+
+/** Formats errors the way AppSync does: errorType, data and errorInfo beside message, path and locations. */
+export const formatErrors = (errors: readonly GraphQLError[] | undefined): Json[] | undefined =>
+  errors?.map((error) => {
+    const original = error.originalError;
+    const appsync = original instanceof AppSyncError ? original : undefined;
+    const extensionType = typeof error.extensions?.errorType === 'string' ? error.extensions.errorType : undefined;
+    return {
+      path: error.path ?? null,
+      data: appsync?.data ?? null,
+      errorType: appsync?.errorType ?? extensionType ?? (original ? 'Unknown' : 'ValidationError'),
+      errorInfo: appsync?.errorInfo ?? null,
+      locations: error.locations?.map((l) => ({ ...l, sourceName: null })) ?? [],
+      message: error.message,
+    };
+  });

@@ -1,0 +1,70 @@
+/**
+ * Subscription filters, in the input form the resolvers pass to
+ * `util.transform.toSubscriptionFilter`: `{ and: [...], or: [...], not: {...},
+ * field: { eq | ne | gt | ge | lt | le | contains | notContains | beginsWith |
+ * in | notIn | between | attributeExists } }`. AppSync evaluates them on the
+ * mutation's result; so does the local backend, before it sends anything.
+ */
+
+export type SubscriptionFilter = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const compare = (a: unknown, b: unknown): number | undefined => {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return undefined;
+};
+
+const matchOperator = (value: unknown, operator: string, operand: unknown): boolean => {
+  switch (operator) {
+    case 'eq':
+      return JSON.stringify(value) === JSON.stringify(operand);
+    case 'ne':
+      return JSON.stringify(value) !== JSON.stringify(operand);
+    case 'gt':
+      return (compare(value, operand) ?? Number.NaN) > 0;
+    case 'ge':
+      return (compare(value, operand) ?? Number.NaN) >= 0;
+    case 'lt':
+      return (compare(value, operand) ?? Number.NaN) < 0;
+    case 'le':
+      return (compare(value, operand) ?? Number.NaN) <= 0;
+    case 'contains':
+      return typeof value === 'string'
+        ? value.includes(String(operand))
+        : Array.isArray(value) && value.includes(operand);
+    case 'notContains':
+      return !matchOperator(value, 'contains', operand);
+    case 'beginsWith':
+      return typeof value === 'string' && value.startsWith(String(operand));
+    case 'in':
+      return Array.isArray(operand) && operand.some((o) => JSON.stringify(o) === JSON.stringify(value));
+    case 'notIn':
+      return !matchOperator(value, 'in', operand);
+    case 'between':
+      return (
+        Array.isArray(operand) &&
+        (compare(value, operand[0]) ?? Number.NaN) >= 0 &&
+        (compare(value, operand[1]) ?? Number.NaN) <= 0
+      );
+    case 'attributeExists':
+      return (value !== undefined && value !== null) === Boolean(operand);
+    default:
+      // An operator we do not know never matches: a filter must not widen delivery.
+      return false;
+  }
+};
+
+/** Whether an event payload passes a filter. An empty filter passes everything. */
+export const matchesSubscriptionFilter = (filter: unknown, payload: Record<string, unknown>): boolean => {
+  if (!isRecord(filter)) return true;
+  return Object.entries(filter).every(([key, condition]) => {
+    if (key === 'and') return Array.isArray(condition) && condition.every((c) => matchesSubscriptionFilter(c, payload));
+    if (key === 'or') return Array.isArray(condition) && condition.some((c) => matchesSubscriptionFilter(c, payload));
+    if (key === 'not') return !matchesSubscriptionFilter(condition, payload);
+    if (!isRecord(condition)) return false;
+    return Object.entries(condition).every(([operator, operand]) => matchOperator(payload[key], operator, operand));
+  });
+};

@@ -1,0 +1,248 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { LocalFunction } from './functions/runner';
+
+/**
+ * A DynamoDB stream → Lambda event source mapping, run locally with the
+ * settings the template gives it: batch size and batching window, event
+ * filters, ReportBatchItemFailures (a failed record and everything after it
+ * is retried), bisect on error, bounded retries, and an on-failure
+ * destination, here `<data>/dead-letters.jsonl`. Progress is checkpointed, so
+ * a restart resumes where it stopped.
+ */
+
+export interface MappingSpec {
+  id: string;
+  tableName: string;
+  fn: LocalFunction;
+  batchSize: number;
+  batchingWindowMs: number;
+  reportBatchItemFailures: boolean;
+  bisectOnError: boolean;
+  maxRetries: number;
+  /** Event filter patterns (any may match); empty lets everything through. */
+  filters: unknown[];
+}
+
+export interface DeadLetter {
+  mapping: string;
+  at: string;
+  reason: string;
+  sequenceNumbers: string[];
+  keys: unknown[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Lambda's event-filter pattern subset: each key lists the allowed values, nested objects recurse. */
+export const matchesPattern = (pattern: unknown, event: unknown): boolean => {
+  if (!isRecord(pattern)) return true;
+  return Object.entries(pattern).every(([key, allowed]) => {
+    const value = isRecord(event) ? event[key] : undefined;
+    if (Array.isArray(allowed)) return allowed.some((a) => JSON.stringify(a) === JSON.stringify(value));
+    return matchesPattern(allowed, value);
+  });
+};
+
+const toLambdaRecord = (record: StreamRecord, tableName: string, region: string): Record<string, unknown> => ({
+  eventID: record.eventID,
+  eventName: record.eventName,
+  eventVersion: record.eventVersion ?? '1.1',
+  eventSource: 'aws:dynamodb',
+  awsRegion: region,
+  eventSourceARN: `arn:aws:dynamodb:${region}:000000000000:table/${tableName}/stream/local`,
+  dynamodb: {
+    ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
+      ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+      : undefined,
+    Keys: record.dynamodb?.Keys,
+    NewImage: record.dynamodb?.NewImage,
+    OldImage: record.dynamodb?.OldImage,
+    SequenceNumber: record.dynamodb?.SequenceNumber,
+    SizeBytes: record.dynamodb?.SizeBytes,
+    StreamViewType: record.dynamodb?.StreamViewType,
+  },
+});
+
+export class StreamMapping {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly streams: DynamoDBStreamsClient;
+  private checkpoints: Record<string, string> = {};
+  /** Records processed (successfully or into the dead letters), for tests and benchmarks. */
+  processed = 0;
+
+  constructor(
+    private readonly spec: MappingSpec,
+    private readonly dynamodb: DynamoDBClient,
+    endpoint: string,
+    private readonly region: string,
+    private readonly checkpointFile: string | undefined,
+    private readonly deadLetters: (letter: DeadLetter) => void,
+  ) {
+    this.streams = new DynamoDBStreamsClient({
+      endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    if (checkpointFile && existsSync(checkpointFile))
+      this.checkpoints = JSON.parse(readFileSync(checkpointFile, 'utf8'));
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run().catch((error: unknown) => {
+      console.error(`stream mapping ${this.spec.id} stopped:`, error);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.streams.destroy();
+  }
+
+  private checkpoint(shardId: string, sequenceNumber: string | undefined): void {
+    if (!sequenceNumber) return;
+    this.checkpoints[shardId] = sequenceNumber;
+    if (this.checkpointFile) {
+      mkdirSync(dirname(this.checkpointFile), { recursive: true });
+      writeFileSync(this.checkpointFile, JSON.stringify(this.checkpoints));
+    }
+  }
+
+  private async iterator(streamArn: string, shardId: string): Promise<string | undefined> {
+    const after = this.checkpoints[shardId];
+    const { ShardIterator } = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: after ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON',
+        SequenceNumber: after,
+      }),
+    );
+    return ShardIterator;
+  }
+
+  private async run(): Promise<void> {
+    const { Table } = await this.dynamodb.send(new DescribeTableCommand({ TableName: this.spec.tableName }));
+    const streamArn = Table?.LatestStreamArn;
+    if (!streamArn) throw new Error(`table ${this.spec.tableName} has no stream`);
+    const iterators = new Map<string, string | undefined>();
+    let pending: Array<{ shardId: string; record: StreamRecord }> = [];
+    let firstPendingAt = 0;
+    while (this.running) {
+      const { StreamDescription } = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      for (const shard of StreamDescription?.Shards ?? []) {
+        if (shard.ShardId && !iterators.has(shard.ShardId))
+          iterators.set(shard.ShardId, await this.iterator(streamArn, shard.ShardId));
+      }
+      let fetched = 0;
+      for (const [shardId, iterator] of iterators) {
+        if (!iterator) continue;
+        try {
+          const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          iterators.set(shardId, page.NextShardIterator);
+          for (const record of page.Records ?? []) {
+            fetched += 1;
+            if (pending.length === 0) firstPendingAt = Date.now();
+            pending.push({ shardId, record });
+          }
+        } catch (error) {
+          if (error instanceof TrimmedDataAccessException) {
+            // The checkpoint is older than what the stream still holds: start from its oldest record.
+            delete this.checkpoints[shardId];
+          } else if (!(error instanceof ExpiredIteratorException)) {
+            throw error;
+          }
+          iterators.set(shardId, await this.iterator(streamArn, shardId));
+        }
+      }
+      const windowOver = Date.now() - firstPendingAt >= this.spec.batchingWindowMs;
+      while (pending.length > 0 && (pending.length >= this.spec.batchSize || windowOver)) {
+        const batch = pending.slice(0, this.spec.batchSize);
+        pending = pending.slice(batch.length);
+        await this.deliver(batch);
+      }
+      if (fetched === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private async deliver(batch: Array<{ shardId: string; record: StreamRecord }>): Promise<void> {
+    const passing = batch.filter(({ record }) => {
+      const event = toLambdaRecord(record, this.spec.tableName, this.region);
+      return this.spec.filters.length === 0 || this.spec.filters.some((f) => matchesPattern(f, event));
+    });
+    if (passing.length > 0) await this.invoke(passing, 0);
+    for (const { shardId, record } of batch) this.checkpoint(shardId, record.dynamodb?.SequenceNumber);
+    this.processed += batch.length;
+  }
+
+  private async invoke(batch: Array<{ shardId: string; record: StreamRecord }>, attempt: number): Promise<void> {
+    let failedFrom = -1;
+    let reason = '';
+    try {
+      const response = await this.spec.fn.invoke({
+        Records: batch.map(({ record }) => toLambdaRecord(record, this.spec.tableName, this.region)),
+      });
+      const failures =
+        this.spec.reportBatchItemFailures && isRecord(response) && Array.isArray(response.batchItemFailures)
+          ? response.batchItemFailures.filter(isRecord).map((f) => String(f.itemIdentifier))
+          : [];
+      if (failures.length === 0) return;
+      failedFrom = batch.findIndex(({ record }) => failures.includes(record.dynamodb?.SequenceNumber ?? ''));
+      // An identifier that names no record of the batch fails the whole batch, as on Lambda.
+      if (failedFrom < 0) failedFrom = 0;
+      reason = `the function reported ${failures.length} record(s) as failed`;
+    } catch (error) {
+      reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (this.spec.bisectOnError && batch.length > 1 && attempt < this.spec.maxRetries) {
+        const half = Math.ceil(batch.length / 2);
+        await this.invoke(batch.slice(0, half), attempt + 1);
+        await this.invoke(batch.slice(half), attempt + 1);
+        return;
+      }
+      failedFrom = 0;
+    }
+    const remaining = batch.slice(failedFrom);
+    if (attempt < this.spec.maxRetries) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      await this.invoke(remaining, attempt + 1);
+      return;
+    }
+    this.deadLetters({
+      mapping: this.spec.id,
+      at: new Date().toISOString(),
+      reason: `${reason} (after ${attempt} retries)`,
+      sequenceNumbers: remaining.map(({ record }) => record.dynamodb?.SequenceNumber ?? ''),
+      keys: remaining.map(({ record }) => record.dynamodb?.Keys),
+    });
+  }
+}
+
+/** The on-failure destination of every local mapping: in memory and `<data>/dead-letters.jsonl`. */
+export class DeadLetterQueue {
+  readonly letters: DeadLetter[] = [];
+
+  constructor(private readonly file?: string) {}
+
+  add = (letter: DeadLetter): void => {
+    this.letters.push(letter);
+    console.warn(`dead letter from ${letter.mapping}: ${letter.reason} (${letter.sequenceNumbers.length} record(s))`);
+    if (this.file) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      appendFileSync(this.file, `${JSON.stringify(letter)}\n`);
+    }
+  };
+}
