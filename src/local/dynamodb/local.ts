@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -56,7 +57,8 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
   ];
   let child: ChildProcess;
   try {
-    child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // DynamoDB Local writes a metadata file into its working directory.
+    child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dbPath ?? tmpdir() });
   } catch (error) {
     throw new DynamoDbLocalError(
       `Could not start Java for DynamoDB Local: ${String(error)}. Install Java 17 or later.`,
