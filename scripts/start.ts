@@ -1,8 +1,52 @@
 /**
- * `npm start` will run the whole backend locally (auth, GraphQL with
- * subscriptions and sync, storage, functions, search and push), offline.
- * That is the next piece of work; until it lands, this says so and exits 0.
+ * Runs the whole backend on this machine, offline, and writes
+ * amplify_outputs.json for it.
+ *
+ *   npm start                 # keep data in .amplify/local
+ *   npm start -- --reset      # start empty
+ *   npm start -- --add-to-group ada@example.com Admins   (while it runs: see README)
  */
-console.log('The local backend is not built yet: `npm start` will run it once it lands.');
-console.log('Today you can synthesize the cloud backend offline with `npm run synth`,');
-console.log('or deploy it with `npx ampx sandbox` (see README.md).');
+import { parseArgs } from 'node:util';
+import { createLocalBackend } from '../src/local/backend';
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      reset: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const started = performance.now();
+  const backend = await createLocalBackend({
+    reset: values.reset,
+    dataDir: values['data-dir'],
+    log: (message) => console.log(`  ${message}`),
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\nLocal backend ready in ${seconds} s (data in ${backend.dataDir})`);
+  console.log(`  GraphQL   ${backend.urls.graphql}`);
+  console.log(`  Realtime  ${backend.urls.realtime}`);
+  console.log(`  User pool ${backend.urls.userPool}`);
+  console.log(`  Search    ${backend.urls.search}`);
+  console.log(`  Push      ${backend.urls.push}`);
+  console.log(`  Outputs   amplify_outputs.json (trust ${backend.caFile} for TLS)`);
+  console.log(`  Outbox    ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping ...`);
+    await backend.dispose();
+    console.log('stopped; data kept.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exit(1);
+});

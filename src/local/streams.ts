@@ -103,7 +103,7 @@ export class StreamMapping {
   start(): void {
     this.running = true;
     this.loop = this.run().catch((error: unknown) => {
-      console.error(`stream mapping ${this.spec.id} stopped:`, error);
+      if (this.running) console.error(`stream mapping ${this.spec.id} stopped:`, error);
     });
   }
 

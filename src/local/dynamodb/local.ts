@@ -58,7 +58,8 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
   let child: ChildProcess;
   try {
     // DynamoDB Local writes a metadata file into its working directory.
-    child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dbPath ?? tmpdir() });
+    // Its own process group: Ctrl-C reaches only us, and we stop it after the parts that use it.
+    child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dbPath ?? tmpdir(), detached: true });
   } catch (error) {
     throw new DynamoDbLocalError(
       `Could not start Java for DynamoDB Local: ${String(error)}. Install Java 17 or later.`,
@@ -91,12 +92,15 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
     child.stderr?.on('data', onData);
   });
   child.removeAllListeners('exit');
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
   return {
     endpoint,
     client,
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       client.destroy();
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
