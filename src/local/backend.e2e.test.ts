@@ -1,62 +1,408 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/data';
+import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { Schema } from '../../amplify/data/resource';
 import { withLocalEndpoints } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
-let backend: LocalBackend;
+const DATA_DIR = resolve('.amplify/test-local/e2e');
+const OUTPUTS = join(DATA_DIR, 'amplify_outputs.json');
 
-const register = async (email: string): Promise<{ sub: string; idToken: string; accessToken: string }> => {
+interface User {
+  email: string;
+  sub: string;
+  owner: string;
+  idToken: string;
+}
+
+let backend: LocalBackend;
+const users: Record<'ada' | 'bob' | 'eve', User> = {} as never;
+
+const start = async (reset: boolean): Promise<void> => {
+  backend = await createLocalBackend({ dataDir: DATA_DIR, reset, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
+  Amplify.configure(withLocalEndpoints(JSON.parse(readFileSync(OUTPUTS, 'utf8'))));
+};
+
+const register = async (email: string): Promise<User> => {
   await signUp({ username: email, password: PASSWORD, options: { userAttributes: { email } } });
   await confirmSignUp({ username: email, confirmationCode: backend.outbox.latestCode(email, 'verification') ?? '' });
   await signIn({ username: email, password: PASSWORD });
-  const session = await fetchAuthSession();
-  const tokens = session.tokens;
-  if (!tokens?.idToken) throw new Error('no tokens');
-  const result = {
-    sub: String(tokens.idToken.payload.sub),
-    idToken: tokens.idToken.toString(),
-    accessToken: tokens.accessToken.toString(),
-  };
+  const tokens = (await fetchAuthSession()).tokens;
   await signOut();
-  return result;
+  const sub = String(tokens?.idToken?.payload.sub);
+  return { email, sub, owner: `${sub}::${sub}`, idToken: tokens?.idToken?.toString() ?? '' };
 };
 
-beforeAll(async () => {
-  backend = await createLocalBackend({
-    dataDir: resolve('.amplify/test-local/e2e'),
-    reset: true,
-    tlsDir: TEST_TLS_DIR,
-    outputsFile: resolve('.amplify/test-local/e2e/amplify_outputs.json'),
+const as = async (user: User) => {
+  await signOut();
+  await signIn({ username: user.email, password: PASSWORD });
+  return generateClient<Schema>();
+};
+
+/** A raw AppSync request with a given token: another user's client, or a forged one. */
+const gql = async (token: string | undefined, query: string, variables: Record<string, unknown> = {}) => {
+  const response = await fetch(backend.urls.graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: token }) },
+    body: JSON.stringify({ query, variables }),
   });
-  const outputs = JSON.parse(readFileSync(resolve('.amplify/test-local/e2e/amplify_outputs.json'), 'utf8'));
-  Amplify.configure(withLocalEndpoints(outputs));
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<Record<string, unknown>> },
+  };
+};
+
+type GqlResult = Awaited<ReturnType<typeof gql>>;
+
+/** The id of the object a raw request returned under one field, or '' without one. */
+const idOf = (result: GqlResult, field: string): string => {
+  const value = result.body.data?.[field];
+  return typeof value === 'object' && value !== null && 'id' in value ? String(value.id) : '';
+};
+
+/** The items of a connection a raw request returned under one field, or [] without one. */
+const itemsOf = (result: GqlResult, field: string): unknown[] => {
+  const value = result.body.data?.[field];
+  return typeof value === 'object' && value !== null && 'items' in value && Array.isArray(value.items)
+    ? value.items
+    : [];
+};
+
+/** A raw AppSync realtime client, for a second subscriber beside the Amplify client's. */
+const rawSubscribe = async (token: string, query: string) => {
+  const header = Buffer.from(
+    JSON.stringify({ Authorization: token, host: new URL(backend.urls.graphql).host }),
+  ).toString('base64url');
+  const socket = new WebSocket(backend.urls.realtime, ['graphql-ws', `header-${header}`]);
+  const messages: Array<Record<string, unknown>> = [];
+  await new Promise<void>((ready, fail) => {
+    socket.on('error', fail);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString());
+      messages.push(message);
+      if (message.type === 'connection_ack') {
+        socket.send(
+          JSON.stringify({
+            id: 'sub-1',
+            type: 'start',
+            payload: {
+              data: JSON.stringify({ query, variables: {} }),
+              extensions: { authorization: { Authorization: token } },
+            },
+          }),
+        );
+      }
+      if (message.type === 'start_ack' || message.type === 'error') ready();
+    });
+  });
+  return { messages, close: () => socket.close() };
+};
+
+/** A raw query through the Amplify client, for fields the model API does not expose (`_version`, sync). */
+const run = async (
+  client: ReturnType<typeof generateClient<Schema>>,
+  query: string,
+  variables: Record<string, unknown> = {},
+) => {
+  const result = await client.graphql({ query, variables });
+  if (!('data' in result)) throw new Error('expected a query result, not a subscription');
+  if (result.errors?.length) throw new Error(JSON.stringify(result.errors));
+  return result.data;
+};
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  await start(true);
+  users.ada = await register('ada@example.com');
+  users.bob = await register('bob@example.com');
+  users.eve = await register('eve@example.com');
 });
 
 afterAll(async () => {
+  await signOut();
   await backend?.dispose();
 });
 
 describe('the local backend with the real aws-amplify client', () => {
-  it('creates, reads, lists by owner, updates and deletes a note', async () => {
-    const ada = await register('ada@example.com');
-    await signIn({ username: 'ada@example.com', password: PASSWORD });
-    const client = generateClient<Schema>();
+  let adaNoteId = '';
+
+  it('creates, reads, lists by owner, updates and deletes notes', async () => {
+    const client = await as(users.ada);
     const created = await client.models.Note.create({ headline: 'First note', text: 'hello' });
     expect(created.errors).toBeUndefined();
-    const id = created.data?.id ?? '';
+    adaNoteId = created.data?.id ?? '';
     expect(created.data).toMatchObject({ headline: 'First note', text: 'hello' });
-    const got = await client.models.Note.get({ id });
-    expect(got.data?.headline).toBe('First note');
-    const mine = await client.models.Note.listNotesByOwner({ owner: `${ada.sub}::${ada.sub}` });
-    expect(mine.errors).toBeUndefined();
-    expect(mine.data.map((n) => n.id)).toEqual([id]);
+    expect((await client.models.Note.get({ id: adaNoteId })).data?.headline).toBe('First note');
+    const mine = await client.models.Note.listNotesByOwner({ owner: users.ada.owner });
+    expect(mine.data.map((n) => n.id)).toEqual([adaNoteId]);
+
+    // With conflict detection on, writes carry the version the client last saw.
+    const scratch = await client.models.Note.create({ headline: 'Scratch' });
+    const update = await run(
+      client,
+      'mutation U($input: UpdateNoteInput!) { updateNote(input: $input) { id headline _version } }',
+      { input: { id: scratch.data?.id, headline: 'Scratch, edited', _version: 1 } },
+    );
+    expect(update).toMatchObject({ updateNote: { headline: 'Scratch, edited', _version: 2 } });
+    const removed = await run(
+      client,
+      'mutation D($input: DeleteNoteInput!) { deleteNote(input: $input) { id _deleted _version } }',
+      { input: { id: scratch.data?.id, _version: 2 } },
+    );
+    expect(removed).toMatchObject({ deleteNote: { _deleted: true, _version: 3 } });
+  });
+
+  it('merges a stale update with AUTOMERGE: the server keeps its scalar, the version moves on', async () => {
+    const client = await as(users.ada);
+    const note = await client.models.Note.create({ headline: 'Merge me', text: 'v1' });
+    const stale = await run(
+      client,
+      'mutation U($input: UpdateNoteInput!) { updateNote(input: $input) { headline text photoKey _version } }',
+      { input: { id: note.data?.id, text: 'stale text', photoKey: 'media/x.jpg', _version: 0 } },
+    );
+    // text conflicts (server value kept); photoKey was null on the server (merged in).
+    expect(stale).toMatchObject({ updateNote: { text: 'v1', photoKey: 'media/x.jpg', _version: 2 } });
+  });
+
+  it('syncs changes since lastSync for DataStore', async () => {
+    const client = await as(users.ada);
+    const first = await run(client, '{ syncNotes(limit: 100) { items { id _version _deleted } startedAt } }');
+    const startedAt = Number(first.syncNotes.startedAt);
+    expect(first.syncNotes.items.length).toBeGreaterThanOrEqual(3);
+    await wait(5);
+    const fresh = await client.models.Note.create({ headline: 'After the sync' });
+    const delta = await run(
+      client,
+      'query S($lastSync: AWSTimestamp) { syncNotes(lastSync: $lastSync) { items { id headline } } }',
+      { lastSync: startedAt },
+    );
+    expect(delta.syncNotes.items.map((i: { id: string }) => i.id)).toEqual([fresh.data?.id]);
+  });
+
+  it("delivers the user's own events to a subscription and none of another user's", async () => {
+    const client = await as(users.ada);
+    const received: string[] = [];
+    const subscription = client.models.Note.onCreate().subscribe({ next: (note) => received.push(note.headline) });
+    await wait(500);
+    await client.models.Note.create({ headline: 'Mine, live' });
+    await gql(users.bob.idToken, 'mutation { createNote(input: { headline: "Bob, live" }) { id } }');
+    for (let i = 0; i < 30 && received.length === 0; i += 1) await wait(100);
+    await wait(500);
+    subscription.unsubscribe();
+    expect(received).toEqual(['Mine, live']);
+  });
+
+  it('finds notes with searchNotes once the stream has indexed them, only the caller’s, following edits and deletes', async () => {
+    const client = await as(users.ada);
+    const lamp = await client.models.Note.create({ headline: 'Harbour lighthouse', text: 'keepers log' });
+    await gql(users.bob.idToken, 'mutation { createNote(input: { headline: "Lighthouse secrets" }) { id } }');
+    await backend.drainStreams();
+    const found = await client.queries.searchNotes({ query: 'lighthouse' });
+    expect(found.errors).toBeUndefined();
+    expect(found.data?.items.map((i) => i?.id)).toEqual([lamp.data?.id]);
+    const bobFound = await gql(
+      users.bob.idToken,
+      '{ searchNotes(query: "lighthouse") { items { id headline } total } }',
+    );
+    expect(bobFound.body.data?.searchNotes).toMatchObject({ total: 1, items: [{ headline: 'Lighthouse secrets' }] });
+
+    await run(client, 'mutation U($input: UpdateNoteInput!) { updateNote(input: $input) { id } }', {
+      input: { id: lamp.data?.id, headline: 'Harbour beacon', _version: 1 },
+    });
+    await backend.drainStreams();
+    expect((await client.queries.searchNotes({ query: 'lighthouse' })).data?.items).toEqual([]);
+    expect((await client.queries.searchNotes({ query: 'beacon' })).data?.items.map((i) => i?.id)).toEqual([
+      lamp.data?.id,
+    ]);
+    await run(client, 'mutation D($input: DeleteNoteInput!) { deleteNote(input: $input) { id } }', {
+      input: { id: lamp.data?.id, _version: 2 },
+    });
+    await backend.drainStreams();
+    expect((await client.queries.searchNotes({ query: 'beacon' })).data?.items).toEqual([]);
+  });
+
+  it('sends a message: the recipient receives it live, a stranger does not, and each of its devices gets a push', async () => {
+    for (const [token, platform] of [
+      ['b'.repeat(64), 'APNS'],
+      ['bob-fcm-token', 'FCM'],
+    ]) {
+      const device = await gql(
+        users.bob.idToken,
+        `mutation { createDevice(input: { token: "${token}", platform: ${platform} }) { id } }`,
+      );
+      expect(device.body.errors).toBeUndefined();
+    }
+    const bob = await as(users.bob);
+    const inbox: string[] = [];
+    const live = bob.subscriptions.onMessageReceived().subscribe({ next: (m) => inbox.push(m?.body ?? '') });
+    const eve = await rawSubscribe(users.eve.idToken, 'subscription { onMessageReceived { id body recipient } }');
+    await wait(500);
+    const sent = await gql(
+      users.ada.idToken,
+      `mutation { sendMessage(recipientId: "${users.bob.sub}", body: "Hello Bob") { id sender recipient body } }`,
+    );
+    expect(sent.body.data?.sendMessage).toMatchObject({ sender: users.ada.sub, body: 'Hello Bob' });
+    for (let i = 0; i < 30 && inbox.length === 0; i += 1) await wait(100);
+    await backend.drainStreams();
+    live.unsubscribe();
+    eve.close();
+    expect(inbox).toEqual(['Hello Bob']);
+    expect(eve.messages.filter((m) => m.type === 'data')).toEqual([]);
+    const pushes = backend.outbox.list().filter((m) => m.channel === 'push');
+    expect(pushes.map((p) => p.to).sort()).toEqual(['b'.repeat(64), 'bob-fcm-token'].sort());
+
+    const toNobody = await gql(
+      users.ada.idToken,
+      'mutation { sendMessage(recipientId: "no-such-user", body: "hi") { id } }',
+    );
+    expect(toNobody.body.errors?.[0]).toMatchObject({ errorType: 'NotFound', message: 'recipient not found' });
+  });
+});
+
+describe('authorization', () => {
+  it('gives other users and strangers no access to a note: get, update, delete, list, search', async () => {
+    const note = await gql(users.ada.idToken, 'mutation { createNote(input: { headline: "Private plans" }) { id } }');
+    const id = idOf(note, 'createNote');
+    for (const other of [users.bob, users.eve]) {
+      const get = await gql(other.idToken, `{ getNote(id: "${id}") { id headline } }`);
+      expect(get.body.data?.getNote ?? null).toBeNull();
+      expect(get.body.errors?.[0]?.errorType).toBe('Unauthorized');
+      const update = await gql(
+        other.idToken,
+        `mutation { updateNote(input: { id: "${id}", headline: "pwned", _version: 1 }) { id } }`,
+      );
+      expect(update.body.errors?.[0]?.errorType).toMatch(/Unauthorized|ConditionalCheckFailed/);
+      const del = await gql(other.idToken, `mutation { deleteNote(input: { id: "${id}", _version: 1 }) { id } }`);
+      expect(del.body.errors?.[0]?.errorType).toMatch(/Unauthorized|ConditionalCheckFailed/);
+      const list = await gql(other.idToken, `{ listNotesByOwner(owner: "${users.ada.owner}") { items { id } } }`);
+      expect(itemsOf(list, 'listNotesByOwner')).toEqual([]);
+      const search = await gql(other.idToken, '{ searchNotes(query: "plans") { items { id } } }');
+      expect(itemsOf(search, 'searchNotes')).toEqual([]);
+    }
+    const intact = await gql(users.ada.idToken, `{ getNote(id: "${id}") { headline _version _deleted } }`);
+    expect(intact.body.data?.getNote).toMatchObject({ headline: 'Private plans', _version: 1, _deleted: null });
+  });
+
+  it('lets Admins read any note, and only read it', async () => {
+    backend.auth.pool.addToGroup('eve@example.com', 'Admins');
     await signOut();
+    await signIn({ username: 'eve@example.com', password: PASSWORD });
+    const adminToken = (await fetchAuthSession()).tokens?.idToken?.toString() ?? '';
+    await signOut();
+    const note = await gql(users.ada.idToken, 'mutation { createNote(input: { headline: "Reported note" }) { id } }');
+    const id = idOf(note, 'createNote');
+    const read = await gql(adminToken, `{ getNote(id: "${id}") { headline } }`);
+    expect(read.body.data?.getNote).toMatchObject({ headline: 'Reported note' });
+    const write = await gql(
+      adminToken,
+      `mutation { updateNote(input: { id: "${id}", headline: "edited", _version: 1 }) { id } }`,
+    );
+    expect(write.body.errors?.[0]?.errorType).toMatch(/Unauthorized|ConditionalCheckFailed/);
+  });
+
+  it('lets only the recipient and the sender read a message', async () => {
+    const sent = await gql(
+      users.ada.idToken,
+      `mutation { sendMessage(recipientId: "${users.bob.sub}", body: "For Bob") { id } }`,
+    );
+    const id = idOf(sent, 'sendMessage');
+    const query = `{ getMessage(id: "${id}") { body } }`;
+    expect((await gql(users.bob.idToken, query)).body.data?.getMessage).toMatchObject({ body: 'For Bob' });
+    expect((await gql(users.ada.idToken, query)).body.data?.getMessage).toMatchObject({ body: 'For Bob' });
+    const stranger = await gql(users.eve.idToken, query);
+    expect(stranger.body.data?.getMessage ?? null).toBeNull();
+    const mine = await gql(
+      users.eve.idToken,
+      `{ listMessagesByRecipient(recipient: "${users.bob.owner}") { items { id } } }`,
+    );
+    expect(itemsOf(mine, 'listMessagesByRecipient')).toEqual([]);
+  });
+
+  it('rejects forged, unsigned, expired and wrong-audience tokens, and requests without one', async () => {
+    const key = JSON.parse(readFileSync(join(DATA_DIR, 'auth', 'signing-key.json'), 'utf8'));
+    const realKey = await importJWK(key, 'RS256');
+    const claims = {
+      sub: users.ada.sub,
+      'cognito:username': users.ada.sub,
+      token_use: 'id',
+      aud: 'localclient0000000000000000',
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (signingKey: Parameters<SignJWT['sign']>[0], extra: Record<string, unknown>, kid = String(key.kid)) =>
+      new SignJWT({ ...claims, ...extra })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(backend.auth.issuer)
+        .setIssuedAt(now - 7200)
+        .setExpirationTime(Number(extra.exp ?? now + 600))
+        .sign(signingKey);
+    const { privateKey: foreign } = await generateKeyPair('RS256');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(
+      JSON.stringify({ ...claims, iss: backend.auth.issuer, exp: now + 600 }),
+    ).toString('base64url')}.`;
+    const cases: Record<string, string | undefined> = {
+      forged: await sign(foreign, {}),
+      unsigned,
+      expired: await sign(realKey, { exp: now - 60 }),
+      wrongAudience: await sign(realKey, { aud: 'some-other-client' }),
+      missing: undefined,
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      const result = await gql(token, '{ listNotesByOwner(owner: "x") { items { id } } }');
+      expect(result.status, name).toBe(401);
+      expect(result.body.errors?.[0]?.errorType, name).toBe('UnauthorizedException');
+    }
+    expect((await gql(await sign(realKey, { exp: now - 60 }), '{ __typename }')).body.errors?.[0]?.message).toBe(
+      'Token has expired.',
+    );
+    expect((await gql(users.ada.idToken, '{ __typename }')).status).toBe(200);
+  });
+});
+
+describe('bad input', () => {
+  it('answers oversize fields, malformed GraphQL and unknown fields with clear errors, keeps serving and loses nothing', async () => {
+    const count = async () =>
+      itemsOf(
+        await gql(users.ada.idToken, `{ listNotesByOwner(owner: "${users.ada.owner}", limit: 1000) { items { id } } }`),
+        'listNotesByOwner',
+      ).length;
+    const before = await count();
+    const long = await gql(
+      users.ada.idToken,
+      `mutation { createNote(input: { headline: "${'x'.repeat(201)}" }) { id } }`,
+    );
+    expect(long.body.errors?.[0]?.message).toContain('headline must be at most 200 characters');
+    const malformed = await gql(users.ada.idToken, 'query {');
+    expect(malformed.body.errors?.[0]?.message).toMatch(/Syntax Error/);
+    const unknown = await gql(users.ada.idToken, '{ listNotesByOwner(owner: "x") { items { id secret } } }');
+    expect(unknown.body.errors?.[0]?.message).toMatch(/Cannot query field "secret"/);
+    const bodyless = await fetch(backend.urls.graphql, {
+      method: 'POST',
+      headers: { authorization: users.ada.idToken, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(bodyless.status).toBe(400);
+    expect(await count()).toBe(before);
+  });
+});
+
+describe('restart', () => {
+  it('keeps users and data across a stop and a start', async () => {
+    const client = await as(users.ada);
+    const note = await client.models.Note.create({ headline: 'Survives restarts' });
+    await signOut();
+    await backend.dispose();
+    await start(false);
+    const again = await as(users.ada);
+    const got = await again.models.Note.get({ id: note.data?.id ?? '' });
+    expect(got.data?.headline).toBe('Survives restarts');
   });
 });

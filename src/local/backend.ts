@@ -293,15 +293,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       outbox,
       deadLetters,
       auth,
-      drainStreams: async (timeoutMs = 15_000) => {
-        // Records are visible in the stream almost at once; wait until every mapping has caught up twice in a row.
+      drainStreams: async (timeoutMs = 30_000) => {
+        // Written records reach the stream at once; wait until no mapping holds or reads any for a while.
         const deadline = Date.now() + timeoutMs;
         let settled = 0;
         let last = -1;
         while (Date.now() < deadline && settled < 3) {
           await new Promise((r) => setTimeout(r, 200));
           const total = mappings.reduce((n, m) => n + m.processed, 0);
-          settled = total === last ? settled + 1 : 0;
+          const pending = mappings.reduce((n, m) => n + m.pendingRecords, 0);
+          settled = total === last && pending === 0 ? settled + 1 : 0;
           last = total;
         }
       },

@@ -82,6 +82,8 @@ export class StreamMapping {
   private checkpoints: Record<string, string> = {};
   /** Records processed (successfully or into the dead letters), for tests and benchmarks. */
   processed = 0;
+  /** Records read from the stream and waiting for their batch (the batching window). */
+  pendingRecords = 0;
 
   constructor(
     private readonly spec: MappingSpec,
@@ -169,11 +171,13 @@ export class StreamMapping {
           iterators.set(shardId, await this.iterator(streamArn, shardId));
         }
       }
+      this.pendingRecords = pending.length;
       const windowOver = Date.now() - firstPendingAt >= this.spec.batchingWindowMs;
       while (pending.length > 0 && (pending.length >= this.spec.batchSize || windowOver)) {
         const batch = pending.slice(0, this.spec.batchSize);
         pending = pending.slice(batch.length);
         await this.deliver(batch);
+        this.pendingRecords = pending.length;
       }
       if (fetched === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -5,6 +5,7 @@ import {
   type DocumentNode,
   type ExecutionResult,
   execute,
+  type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLField,
   GraphQLObjectType,
@@ -14,6 +15,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  type SelectionSetNode,
   validate,
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
@@ -95,11 +97,9 @@ export class AppSyncError extends Error {
 
 export interface RequestContext {
   identity: RequestIdentity;
-  phase: 'execute' | 'subscribe' | 'event';
+  phase: 'execute' | 'subscribe';
   /** Set by a Subscription field's resolver while it starts. */
   subscriptionFilter?: unknown;
-  /** The event being delivered, keyed by subscription field. */
-  payload?: unknown;
 }
 
 const templateText = (
@@ -261,10 +261,6 @@ export class LocalGraphqlApi {
       const field: GraphQLField<unknown, RequestContext> | undefined = type.getFields()[spec.fieldName];
       if (!field) continue;
       field.resolve = async (source, args, context, info) => {
-        if (context.phase === 'event') {
-          if (info.parentType.name === 'Subscription') return context.payload ?? null;
-          return isRecord(source) ? source[info.fieldName] : null;
-        }
         return this.runResolver(spec, source, args, context, info);
       };
       if (spec.typeName === 'Subscription') {
@@ -519,8 +515,7 @@ export class LocalGraphqlApi {
     const groups = Array.isArray(context.identity.claims['cognito:groups'])
       ? context.identity.claims['cognito:groups'].map(String)
       : [];
-    const denied =
-      context.phase === 'event' ? undefined : this.checkAuthModes(prepared.document, prepared.operation, groups);
+    const denied = this.checkAuthModes(prepared.document, prepared.operation, groups);
     if (denied) return { result: { data: null, errors: [denied] }, mutationEvents: [] };
     const result = await execute({
       schema: this.schema,
@@ -540,6 +535,33 @@ export class LocalGraphqlApi {
     return { result, mutationEvents };
   }
 }
+
+/**
+ * The subscriber's selection of a mutation result, as AppSync delivers it:
+ * the fields the subscription asks for, null where the mutation did not
+ * select them (no resolver runs and no non-null check nulls the event).
+ */
+export const projectSelection = (
+  selectionSet: SelectionSetNode | undefined,
+  value: unknown,
+  fragments: Record<string, FragmentDefinitionNode>,
+): unknown => {
+  if (value === null || value === undefined || !selectionSet) return value ?? null;
+  if (Array.isArray(value)) return value.map((v) => projectSelection(selectionSet, v, fragments));
+  if (!isRecord(value)) return value;
+  const out: Json = {};
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const key = selection.alias?.value ?? selection.name.value;
+      out[key] = projectSelection(selection.selectionSet, value[selection.name.value], fragments);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      Object.assign(out, projectSelection(selection.selectionSet, value, fragments));
+    } else {
+      Object.assign(out, projectSelection(fragments[selection.name.value]?.selectionSet, value, fragments));
+    }
+  }
+  return out;
+};
 
 /** Formats errors the way AppSync does: errorType, data and errorInfo beside message, path and locations. */
 export const formatErrors = (errors: readonly GraphQLError[] | undefined): Json[] | undefined =>

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import { Kind } from 'graphql/index.js';
+import { type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql/index.js';
 import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { listenLoopback, readBody } from '../http/json-server';
 import type { LocalTls } from '../tls';
-import { type AppSyncError, formatErrors, type LocalGraphqlApi, type RequestContext } from './api';
+import { type AppSyncError, formatErrors, type LocalGraphqlApi, projectSelection, type RequestContext } from './api';
 import { matchesSubscriptionFilter } from './filters';
 import type { RequestIdentity } from './vtl';
 
@@ -52,6 +52,9 @@ interface Subscription {
   id: string;
   socket: WebSocket;
   field: string;
+  responseKey: string;
+  selectionSet: SelectionSetNode | undefined;
+  fragments: Record<string, FragmentDefinitionNode>;
   query: string;
   variables?: Record<string, unknown>;
   operationName?: string;
@@ -103,15 +106,10 @@ export const startGraphqlServer = async (options: {
       if (!fields.includes(subscription.field)) continue;
       if (typeof payload !== 'object' || payload === null) continue;
       if (!matchesSubscriptionFilter(subscription.filter, { ...payload })) continue;
-      // The event phase runs no resolver: it selects the subscriber's fields from the event.
-      const { result } = await api.execute(subscription.query, subscription.variables, subscription.operationName, {
-        identity: subscription.identity,
-        phase: 'event',
-        payload,
-      });
-      subscription.socket.send(
-        JSON.stringify({ id: subscription.id, type: 'data', payload: { data: result.data ?? null } }),
-      );
+      const data = {
+        [subscription.responseKey]: projectSelection(subscription.selectionSet, payload, subscription.fragments),
+      };
+      subscription.socket.send(JSON.stringify({ id: subscription.id, type: 'data', payload: { data } }));
     }
   };
 
@@ -293,6 +291,13 @@ export const startGraphqlServer = async (options: {
         id,
         socket: ws,
         field: field.name.value,
+        responseKey: field.alias?.value ?? field.name.value,
+        selectionSet: field.selectionSet,
+        fragments: Object.fromEntries(
+          (prepared.document?.definitions ?? []).flatMap((d) =>
+            d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [],
+          ),
+        ),
         query: String(request.query),
         variables: request.variables,
         operationName: request.operationName,

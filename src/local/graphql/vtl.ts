@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { VelocityTemplate } from '@aws-amplify/amplify-appsync-simulator/lib/velocity';
 import type { GraphQLResolveInfo } from 'graphql/index.js';
 
@@ -33,6 +34,53 @@ export interface RenderOutput {
   hadException: boolean;
   subscriptionFilter?: unknown;
 }
+
+/**
+ * AppSync's Velocity (Java) returns null for a method called on a null
+ * reference, such as `$ctx.args.filter.get("and")` when no filter is given;
+ * the JavaScript engine the simulator uses throws instead. This gives it the
+ * Java behaviour, once, for the engine the simulator loads.
+ */
+const patchNullMethodCalls = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const engine: unknown = require('amplify-velocity-template');
+  const compile = typeof engine === 'object' && engine !== null ? Reflect.get(engine, 'Compile') : undefined;
+  const proto: unknown = typeof compile === 'function' ? compile.prototype : undefined;
+  const original: unknown = proto ? Reflect.get(proto as object, 'getPropMethod') : undefined;
+  if (typeof original !== 'function' || Reflect.get(original, 'nullSafe')) return;
+  const nullSafe = function (this: unknown, property: unknown, baseRef: unknown, ast: unknown) {
+    if (baseRef === null || baseRef === undefined) return undefined;
+    // The engine reports a failing method call at ast.pos, which some nodes lack.
+    if (typeof ast === 'object' && ast !== null && !Reflect.get(ast, 'pos')) {
+      Reflect.set(ast, 'pos', { first_line: 0, first_column: 0 });
+    }
+    return Reflect.apply(original, this, [property, baseRef, ast]);
+  };
+  Reflect.set(nullSafe, 'nullSafe', true);
+  Reflect.set(proto as object, 'getPropMethod', nullSafe);
+};
+
+// Resolve the engine from the simulator's own location, so the patched copy is the one it uses.
+const require_resolve_anchor = (): string =>
+  createRequire(import.meta.url).resolve('@aws-amplify/amplify-appsync-simulator/lib/velocity');
+
+/** Java's Map.get(null) is null; the simulator's JavaMap calls toString() on the key. */
+const patchNullMapKeys = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const module: unknown = require('./value-mapper/map');
+  const javaMap = typeof module === 'object' && module !== null ? Reflect.get(module, 'JavaMap') : undefined;
+  const proto: unknown = typeof javaMap === 'function' ? javaMap.prototype : undefined;
+  const original: unknown = proto ? Reflect.get(proto as object, 'get') : undefined;
+  if (typeof original !== 'function' || Reflect.get(original, 'nullSafe')) return;
+  const nullSafe = function (this: unknown, key: unknown) {
+    return key === null || key === undefined ? null : Reflect.apply(original, this, [key]);
+  };
+  Reflect.set(nullSafe, 'nullSafe', true);
+  Reflect.set(proto as object, 'get', nullSafe);
+};
+
+patchNullMethodCalls();
+patchNullMapKeys();
 
 const SIMULATOR_CONTEXT = {
   appSyncConfig: { defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS' } },
@@ -99,12 +147,13 @@ export class Vtl {
 
 /**
  * AppSync's Velocity reads `$x.or` as the property `or`; the simulator's parser
- * takes `or`, `and` and `not` for operators there. The generated sync
- * resolvers use `$ctx.stash.authFilter.or`, so such property reads become
- * `.get("or")`, which means the same.
+ * takes `or`, `and` and `not` for operators there. The generated resolvers
+ * read `$ctx.args.filter.and` and `$ctx.stash.authFilter.or`, so such reads
+ * become index reads (`$x["or"]`), which mean the same, null base included.
+ * Assignments (`#set( $x.or = … )`) are left alone.
  */
 export const normalize = (content: string): string =>
-  content.replace(/(\$[\w{}.]*\w)\.(or|and|not)(?=[\s)\],}])/g, '$1.get("$2")');
+  content.replace(/(\$[\w.]*\w)\.(or|and|not)(?=[\s)\],}])(?!\s*=[^=])/g, '$1["$2"]');
 
 /** VTL values are Java-like wrappers; their toJSON gives plain JSON. */
 const toPlain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
