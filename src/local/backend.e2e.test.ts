@@ -260,6 +260,15 @@ describe('the local backend with the real aws-amplify client', () => {
     const pushes = backend.outbox.list().filter((m) => m.channel === 'push');
     expect(pushes.map((p) => p.to).sort()).toEqual(['b'.repeat(64), 'bob-fcm-token'].sort());
 
+    // A token the service reports as unregistered is forgotten by the push function.
+    backend.push.markInvalid('bob-fcm-token');
+    await gql(users.ada.idToken, `mutation { sendMessage(recipientId: "${users.bob.sub}", body: "Again") { id recipient } }`);
+    await backend.drainStreams();
+    const devices = await gql(users.bob.idToken, `{ listDevicesByOwner(owner: "${users.bob.owner}") { items { token } } }`);
+    expect(itemsOf(devices, 'listDevicesByOwner')).toEqual([{ token: 'b'.repeat(64) }]);
+    expect(backend.outbox.list('bob-fcm-token')).toHaveLength(1);
+    expect(backend.outbox.list('b'.repeat(64))).toHaveLength(2);
+
     const toNobody = await gql(
       users.ada.idToken,
       'mutation { sendMessage(recipientId: "no-such-user", body: "hi") { id } }',
@@ -293,7 +302,16 @@ describe('authorization', () => {
   });
 
   it('lets Admins read any note, and only read it', async () => {
-    backend.auth.pool.addToGroup('eve@example.com', 'Admins');
+    // The same call as Cognito's AdminAddUserToGroup (what `npm run local:add-to-group` sends).
+    const added = await fetch(backend.urls.userPool, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
+      },
+      body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: 'eve@example.com', GroupName: 'Admins' }),
+    });
+    expect(added.status).toBe(200);
     await signOut();
     await signIn({ username: 'eve@example.com', password: PASSWORD });
     const adminToken = (await fetchAuthSession()).tokens?.idToken?.toString() ?? '';

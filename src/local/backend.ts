@@ -48,6 +48,8 @@ export interface LocalBackend {
   outbox: Outbox;
   deadLetters: DeadLetterQueue;
   auth: LocalAuth;
+  /** The local push service: `markInvalid(token)` makes it report a device token as unregistered. */
+  push: LocalPush;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -293,6 +295,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       outbox,
       deadLetters,
       auth,
+      push,
       drainStreams: async (timeoutMs = 30_000) => {
         // Written records reach the stream at once; wait until no mapping holds or reads any for a while.
         const deadline = Date.now() + timeoutMs;

@@ -119,6 +119,9 @@ export class CognitoUserPool {
         return this.verifySoftwareToken(body);
       case 'SetUserMFAPreference':
         return this.setUserMfaPreference(body);
+      case 'AdminAddUserToGroup':
+        this.addToGroup(str(body.Username, 'Username'), str(body.GroupName, 'GroupName'));
+        return {};
       default:
         throw new CognitoError('InvalidAction', `The local user pool does not implement ${operation}.`);
     }
