@@ -262,9 +262,15 @@ describe('the local backend with the real aws-amplify client', () => {
 
     // A token the service reports as unregistered is forgotten by the push function.
     backend.push.markInvalid('bob-fcm-token');
-    await gql(users.ada.idToken, `mutation { sendMessage(recipientId: "${users.bob.sub}", body: "Again") { id recipient } }`);
+    await gql(
+      users.ada.idToken,
+      `mutation { sendMessage(recipientId: "${users.bob.sub}", body: "Again") { id recipient } }`,
+    );
     await backend.drainStreams();
-    const devices = await gql(users.bob.idToken, `{ listDevicesByOwner(owner: "${users.bob.owner}") { items { token } } }`);
+    const devices = await gql(
+      users.bob.idToken,
+      `{ listDevicesByOwner(owner: "${users.bob.owner}") { items { token } } }`,
+    );
     expect(itemsOf(devices, 'listDevicesByOwner')).toEqual([{ token: 'b'.repeat(64) }]);
     expect(backend.outbox.list('bob-fcm-token')).toHaveLength(1);
     expect(backend.outbox.list('b'.repeat(64))).toHaveLength(2);
