@@ -30,7 +30,7 @@ export default defineConfig({
           pool: 'forks',
           globalSetup: ['src/test/e2e.global-setup.ts'],
           setupFiles: ['src/test/websocket.setup.ts'],
-          testTimeout: 60_000,
+          testTimeout: 120_000,
           hookTimeout: 180_000,
         },
       },

@@ -110,11 +110,11 @@ export const verifyPasswordClaim = (claim: PasswordClaim): boolean => {
 };
 
 /**
- * The client's side of the same exchange. The local backend never uses it;
- * the unit tests use it to check the server against a second implementation
- * written from the same description, and the integration tests against the real client.
+ * The client's side of the same exchange, from its secret `a`. The local
+ * backend never uses it; the unit tests check the server against it and the
+ * benchmark signs in with it.
  */
-export const clientProof = (input: {
+export const signatureFor = (input: {
   poolName: string;
   userId: string;
   password: string;
@@ -122,14 +122,14 @@ export const clientProof = (input: {
   B: string;
   secretBlock: string;
   timestamp: string;
-}): { A: string; signature: string } => {
-  const a = toBig(randomBytes(32).toString('hex'));
-  const A = modPow(g, a, N);
+  a: bigint;
+}): string => {
+  const A = modPow(g, input.a, N);
   const B = toBig(input.B);
   const u = toBig(hashHex(`${padHex(A)}${padHex(B)}`));
   const x = privateX(input.poolName, input.userId, input.password, input.salt);
   const base = (((B - k * modPow(g, x, N)) % N) + N) % N;
-  const S = modPow(base, a + u * x, N);
+  const S = modPow(base, input.a + u * x, N);
   const key = hkdf(Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'));
   const message = Buffer.concat([
     Buffer.from(input.poolName, 'utf8'),
@@ -137,5 +137,17 @@ export const clientProof = (input: {
     Buffer.from(input.secretBlock, 'base64'),
     Buffer.from(input.timestamp, 'utf8'),
   ]);
-  return { A: A.toString(16), signature: createHmac('sha256', key).update(message).digest('base64') };
+  return createHmac('sha256', key).update(message).digest('base64');
+};
+
+/** A fresh client secret and its public A = g^a. */
+export const clientEphemeral = (): { a: bigint; A: string } => {
+  const a = toBig(randomBytes(32).toString('hex'));
+  return { a, A: modPow(g, a, N).toString(16) };
+};
+
+/** The client's A and signature for one exchange with a fresh secret. */
+export const clientProof = (input: Omit<Parameters<typeof signatureFor>[0], 'a'>): { A: string; signature: string } => {
+  const { a, A } = clientEphemeral();
+  return { A, signature: signatureFor({ ...input, a }) };
 };

@@ -1,0 +1,329 @@
+/**
+ * Benchmarks the local backend against Gen 1's mock stack in one run, on this
+ * machine, and writes the figures into BENCHMARKS.md.
+ *
+ *   npm run bench
+ *
+ * - start time, cold (synthesis and a new data folder) and warm (cached
+ *   synthesis, existing data);
+ * - createNote and getNote latency (p50, p99) and throughput, N requests with
+ *   C in flight;
+ * - subscription delivery latency, from sending a mutation to the event.
+ * The reference is @aws-amplify/amplify-appsync-simulator (what `amplify mock`
+ * runs) loaded with the same synthesized VTL resolvers and the same DynamoDB
+ * Local tables. Both are driven by the same client code.
+ */
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join, resolve } from 'node:path';
+import { AmplifyAppSyncSimulator } from '@aws-amplify/amplify-appsync-simulator';
+import { clientEphemeral, signatureFor } from '../src/local/auth/srp';
+import { createLocalBackend, type LocalBackend } from '../src/local/backend';
+import { CloudAssembly } from '../src/local/cloud/assembly';
+import { PROJECT_ROOT } from '../src/local/cloud/synth';
+import { normalize } from '../src/local/graphql/vtl';
+
+const N = Number(process.env.BENCH_REQUESTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
+const DATA_DIR = resolve(PROJECT_ROOT, '.amplify/bench');
+
+type Json = Record<string, unknown>;
+
+/** Signs up, confirms and signs in with SRP against the local user pool; returns an id token. */
+const signIn = async (backend: LocalBackend, email: string): Promise<string> => {
+  const pool = backend.auth.pool;
+  const clientId = String((backend.outputs.auth as Json).user_pool_client_id);
+  const password = `Bench-${randomBytes(6).toString('hex')}-9aA!`;
+  await pool.handle('SignUp', {
+    ClientId: clientId,
+    Username: email,
+    Password: password,
+    UserAttributes: [{ Name: 'email', Value: email }],
+  });
+  await pool.handle('ConfirmSignUp', {
+    ClientId: clientId,
+    Username: email,
+    ConfirmationCode: backend.outbox.latestCode(email),
+  });
+  const { a, A } = clientEphemeral();
+  const challenge = await pool.handle('InitiateAuth', {
+    ClientId: clientId,
+    AuthFlow: 'USER_SRP_AUTH',
+    AuthParameters: { USERNAME: email, SRP_A: A },
+  });
+  const params = challenge.ChallengeParameters as Record<string, string>;
+  const timestamp = new Date().toUTCString();
+  const signature = signatureFor({
+    poolName: pool.poolName,
+    userId: params.USER_ID_FOR_SRP ?? '',
+    password,
+    salt: params.SALT ?? '',
+    B: params.SRP_B ?? '',
+    secretBlock: params.SECRET_BLOCK ?? '',
+    timestamp,
+    a,
+  });
+  const answer = await pool.handle('RespondToAuthChallenge', {
+    ClientId: clientId,
+    ChallengeName: 'PASSWORD_VERIFIER',
+    Session: challenge.Session,
+    ChallengeResponses: {
+      USERNAME: params.USER_ID_FOR_SRP,
+      PASSWORD_CLAIM_SECRET_BLOCK: params.SECRET_BLOCK,
+      TIMESTAMP: timestamp,
+      PASSWORD_CLAIM_SIGNATURE: signature,
+    },
+  });
+  return String((answer.AuthenticationResult as Json).IdToken);
+};
+
+interface Figures {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+interface Result {
+  mutation: Figures;
+  query: Figures;
+  subscription?: { p50: number; p99: number; delivered: number };
+}
+
+/** Runs the load generator (scripts/bench-load.ts) in its own process against one stack. */
+const measure = (
+  graphqlUrl: string,
+  realtimeUrl: string | undefined,
+  token: string,
+  caFile?: string,
+): Promise<Result> =>
+  new Promise((done, fail) => {
+    const args = JSON.stringify({
+      graphqlUrl,
+      realtimeUrl,
+      token,
+      caFile,
+      requests: N,
+      concurrency: CONCURRENCY,
+      events: EVENTS,
+    });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'bench-load.ts'), args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0) done(JSON.parse(line));
+      else fail(new Error(`load generator failed (${code}): ${out}`));
+    });
+  });
+
+/** Gen 1's simulator, loaded with the synthesized VTL resolvers (APPSYNC_JS ones are beyond it) on 127.0.0.1. */
+const startReference = async (assemblyDir: string, dynamodbEndpoint: string, port: number) => {
+  const assembly = new CloudAssembly(assemblyDir, {
+    apiId: 'local',
+    graphqlUrl: '',
+    userPoolId: 'us-east-1_LocalPool',
+    userPoolClientId: 'localclient0000000000000000',
+    identityPoolId: 'x',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    pushApplicationId: 'x',
+  });
+  const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
+  const schema = schemaResource
+    ? assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location))
+    : '';
+  const text = (stack: (typeof schemaResource & object)['stack'], inline: unknown, location: unknown) =>
+    normalize(
+      inline !== undefined
+        ? String(stack.resolve(inline))
+        : location !== undefined
+          ? assembly.readAsset(stack.resolve(location))
+          : '$util.toJson({})',
+    );
+  const mappingTemplates: Array<{ path: string; content: string }> = [];
+  const functions: Json[] = [];
+  const functionNames = new Map<string, string>();
+  for (const { stack, logicalId, properties } of assembly.resources('AWS::AppSync::FunctionConfiguration')) {
+    if (properties.Runtime) continue;
+    const name = `${String(properties.Name)}_${logicalId}`;
+    functionNames.set(`${stack.path}/${logicalId}`, name);
+    mappingTemplates.push({
+      path: `${name}.req.vtl`,
+      content: text(stack, properties.RequestMappingTemplate, properties.RequestMappingTemplateS3Location),
+    });
+    mappingTemplates.push({
+      path: `${name}.res.vtl`,
+      content: text(stack, properties.ResponseMappingTemplate, properties.ResponseMappingTemplateS3Location),
+    });
+    functions.push({
+      name,
+      dataSourceName: String(stack.resolve(properties.DataSourceName)),
+      requestMappingTemplateLocation: `${name}.req.vtl`,
+      responseMappingTemplateLocation: `${name}.res.vtl`,
+    });
+  }
+  const resolvers: Json[] = [];
+  for (const { stack, properties } of assembly.resources('AWS::AppSync::Resolver')) {
+    if (properties.Runtime) continue;
+    const ids =
+      ((stack.resolve(properties.PipelineConfig) as Json | undefined)?.Functions as string[] | undefined) ?? [];
+    const names = ids.map((id) => functionNames.get(id));
+    if (names.some((n) => n === undefined)) continue;
+    resolvers.push({
+      kind: 'PIPELINE',
+      typeName: properties.TypeName,
+      fieldName: properties.FieldName,
+      functions: names,
+      requestMappingTemplate: text(stack, properties.RequestMappingTemplate, undefined),
+      responseMappingTemplate: text(stack, properties.ResponseMappingTemplate, undefined),
+    });
+  }
+  const dataSources: Json[] = assembly.resources('AWS::AppSync::DataSource').flatMap(({ stack, properties }) => {
+    const name = String(stack.resolve(properties.Name));
+    const dynamo = stack.resolve(properties.DynamoDBConfig) as Json | undefined;
+    if (properties.Type === 'NONE') return [{ type: 'NONE', name }];
+    if (properties.Type !== 'AMAZON_DYNAMODB' || !dynamo) return [];
+    return [
+      {
+        type: 'AMAZON_DYNAMODB',
+        name,
+        config: {
+          endpoint: dynamodbEndpoint,
+          region: 'us-east-1',
+          accessKeyId: 'local',
+          secretAccessKey: 'local',
+          tableName: dynamo.TableName,
+        },
+      },
+    ];
+  });
+  // The simulator listens on every interface; keep it on loopback.
+  const listen = http.Server.prototype.listen;
+  http.Server.prototype.listen = function (this: http.Server, ...args: unknown[]) {
+    if (typeof args[0] === 'number')
+      return Reflect.apply(listen, this, [
+        args[0],
+        '127.0.0.1',
+        ...args.slice(1).filter((a) => typeof a === 'function'),
+      ]);
+    return Reflect.apply(listen, this, args);
+  } as typeof listen;
+  const simulator = new AmplifyAppSyncSimulator({ port, wsPort: port });
+  try {
+    simulator.init({
+      schema: { content: schema },
+      resolvers,
+      functions,
+      dataSources,
+      mappingTemplates,
+      appSync: {
+        name: 'reference',
+        defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS', cognitoUserPoolConfig: {} },
+        additionalAuthenticationProviders: [],
+      },
+    } as never);
+    await simulator.start();
+  } finally {
+    http.Server.prototype.listen = listen;
+  }
+  return { url: simulator.url, stop: () => simulator.stop() };
+};
+
+const row = (name: string, ours: string, reference: string, target: string) =>
+  `| ${name} | ${ours} | ${reference} | ${target} |`;
+const ms = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} ms`;
+
+const main = async (): Promise<void> => {
+  console.log(`bench: N=${N} requests, C=${CONCURRENCY} in flight, ${EVENTS} subscription events`);
+  rmSync(join(PROJECT_ROOT, '.amplify/synth/local/.source-hash'), { force: true });
+  let t = performance.now();
+  let backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, outputsFile: false });
+  const cold = performance.now() - t;
+  await backend.dispose();
+  t = performance.now();
+  backend = await createLocalBackend({ dataDir: DATA_DIR, outputsFile: false });
+  const warm = performance.now() - t;
+  console.log(`start: cold ${(cold / 1000).toFixed(1)} s, warm ${(warm / 1000).toFixed(1)} s`);
+
+  const token = await signIn(backend, 'bench@example.com');
+  console.log('measuring the local backend ...');
+  const ours = await measure(backend.urls.graphql, backend.urls.realtime, token, backend.caFile);
+  console.log(JSON.stringify(ours));
+
+  if (process.env.BENCH_SKIP_REFERENCE) {
+    await backend.dispose();
+    return;
+  }
+  console.log('measuring the reference (Gen 1 amplify-appsync-simulator) ...');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const reference = await startReference(join(PROJECT_ROOT, '.amplify/synth/local'), backend.urls.dynamodb, port);
+  let theirs: Result | undefined;
+  try {
+    theirs = await measure(
+      `${reference.url}/graphql`,
+      `${reference.url.replace('http', 'ws')}/graphql/realtime`,
+      token,
+    );
+    console.log(JSON.stringify(theirs));
+  } finally {
+    await reference.stop();
+    await backend.dispose();
+  }
+
+  const lines = [
+    '<!-- local-bench:start -->',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, 2 cores): N=${N} requests with ${CONCURRENCY} in flight, ${EVENTS} subscription events; both stacks on the same DynamoDB Local, in one run. Ours is HTTPS, the reference plain HTTP.`,
+    '',
+    '| measure | local backend | reference (Gen 1 simulator) | target |',
+    '| --- | --- | --- | --- |',
+    row('start, cold (synthesis + new data)', `${(cold / 1000).toFixed(1)} s`, 'n/a', ''),
+    row('start, warm', `${(warm / 1000).toFixed(1)} s`, 'n/a', '≤ 5 s'),
+    row('createNote p50', ms(ours.mutation.p50), ms(theirs?.mutation.p50), ''),
+    row('createNote p99', ms(ours.mutation.p99), ms(theirs?.mutation.p99), '≤ 50 ms'),
+    row(
+      'createNote throughput',
+      `${ours.mutation.perSecond.toFixed(0)}/s`,
+      `${theirs?.mutation.perSecond.toFixed(0) ?? 'n/a'}/s`,
+      '≥ 500/s',
+    ),
+    row('getNote p50', ms(ours.query.p50), ms(theirs?.query.p50), ''),
+    row('getNote p99', ms(ours.query.p99), ms(theirs?.query.p99), ''),
+    row(
+      'getNote throughput',
+      `${ours.query.perSecond.toFixed(0)}/s`,
+      `${theirs?.query.perSecond.toFixed(0) ?? 'n/a'}/s`,
+      '',
+    ),
+    row('subscription delivery p50', ms(ours.subscription?.p50), ms(theirs?.subscription?.p50), ''),
+    row('subscription delivery p99', ms(ours.subscription?.p99), ms(theirs?.subscription?.p99), '≤ 100 ms'),
+    row(
+      'subscription events delivered',
+      `${ours.subscription?.delivered ?? 0}/${EVENTS}`,
+      `${theirs?.subscription?.delivered ?? 0}/${EVENTS}`,
+      '',
+    ),
+    '<!-- local-bench:end -->',
+  ];
+  const path = join(PROJECT_ROOT, 'BENCHMARKS.md');
+  const current = readFileSync(path, 'utf8');
+  const section = lines.join('\n');
+  const next = current.includes('<!-- local-bench:start -->')
+    ? current.replace(/<!-- local-bench:start -->[\s\S]*<!-- local-bench:end -->/, section)
+    : `${current.trimEnd()}\n\n## Local backend\n\n${section}\n`;
+  writeFileSync(path, next);
+  console.log(section);
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
