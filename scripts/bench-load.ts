@@ -105,10 +105,16 @@ const SUBSCRIBE = 'subscription { onCreateNote { id headline owner } }';
 /** Opens an AppSync realtime subscription and resolves once it is acknowledged. */
 const subscribe = async (url: string, token: string, host: string, ca?: string) => {
   const header = Buffer.from(JSON.stringify({ Authorization: token, host })).toString('base64url');
-  const socket = new WebSocket(url, ['graphql-ws', `header-${header}`], { ca });
+  const socket = new WebSocket(
+    `${url}?header=${Buffer.from(JSON.stringify({ Authorization: token, host })).toString('base64')}&payload=e30=`,
+    ['graphql-ws', `header-${header}`],
+    { ca },
+  );
   const listeners = new Set<(data: Json) => void>();
   await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error('no start_ack within 10 s')), 10_000);
     socket.on('error', fail);
+    socket.on('close', (code) => fail(new Error(`the server closed the socket (${code}) before start_ack`)));
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString());
@@ -123,8 +129,10 @@ const subscribe = async (url: string, token: string, host: string, ca?: string) 
             },
           }),
         );
-      } else if (message.type === 'start_ack') ready();
-      else if (message.type === 'error') fail(new Error(JSON.stringify(message)));
+      } else if (message.type === 'start_ack') {
+        clearTimeout(timer);
+        ready();
+      } else if (message.type === 'error') fail(new Error(JSON.stringify(message)));
       else if (message.type === 'data') for (const l of listeners) l(message.payload.data);
     });
   });
@@ -154,10 +162,12 @@ const measure = async (
     if (!id) throw new Error(`createNote failed: ${JSON.stringify(result).slice(0, 300)}`);
     ids.push(id);
   });
+  console.error(`  mutations done: ${JSON.stringify(mutation)}`);
   const query = await load(N, async (i) => {
     const result = await post(GET, { id: ids[i % ids.length] });
     if (!result.data) throw new Error(`getNote failed: ${JSON.stringify(result).slice(0, 300)}`);
   });
+  console.error(`  queries done: ${JSON.stringify(query)}`);
   if (!realtimeUrl) return { mutation, query };
   const host = new URL(graphqlUrl).host;
   let subscription: Result['subscription'];
@@ -184,15 +194,15 @@ const measure = async (
     sub.close();
     subscription = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), delivered: latencies.length };
   } catch (error) {
-    console.log(`  subscriptions not measured: ${error instanceof Error ? error.message.slice(0, 200) : error}`);
+    console.error(`  subscriptions not measured: ${error instanceof Error ? error.message.slice(0, 200) : error}`);
   }
   return { mutation, query, subscription };
 };
 
 measure(input.graphqlUrl, input.realtimeUrl, input.token, input.caFile ? readFileSync(input.caFile, 'utf8') : undefined)
   .then((result) => {
-    console.log(JSON.stringify(result));
-    process.exit(0);
+    // A pipe is written asynchronously: exit only once the line is out.
+    process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
   })
   .catch((error: unknown) => {
     console.error(error);

@@ -198,6 +198,10 @@ export const startGraphqlServer = async (options: {
       .split(',')
       .map((p) => p.trim());
     const header = protocols.find((p) => p.startsWith('header-'));
+    // Listeners are attached before any await below: a client may send connection_init at once.
+    const queued: Buffer[] = [];
+    let deliver: ((raw: Buffer) => void) | undefined;
+    ws.on('message', (raw: Buffer) => (deliver ? deliver(raw) : queued.push(raw)));
     let connectionIdentity: RequestIdentity | undefined;
     try {
       const parsed = header
@@ -223,7 +227,8 @@ export const startGraphqlServer = async (options: {
       clearInterval(keepAlive);
       for (const [key, s] of subscriptions) if (s.socket === ws) subscriptions.delete(key);
     });
-    ws.on('message', async (raw) => {
+    deliver = (raw: Buffer) => void onMessage(raw);
+    const onMessage = async (raw: Buffer) => {
       let message: {
         type?: string;
         id?: string;
@@ -305,7 +310,8 @@ export const startGraphqlServer = async (options: {
         identity,
       });
       ws.send(JSON.stringify({ type: 'start_ack', id }));
-    });
+    };
+    for (const raw of queued.splice(0)) deliver(raw);
   });
 
   const listening = await listenLoopback(server, options.port);
