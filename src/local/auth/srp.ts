@@ -72,6 +72,22 @@ const hkdf = (ikm: Buffer, salt: Buffer): Buffer => {
   return createHmac('sha256', prk).update(info).digest().subarray(0, 16);
 };
 
+/** HMAC over pool name, user id, secret block and timestamp, keyed by the HKDF of S and u: PASSWORD_CLAIM_SIGNATURE. */
+const claimSignature = (
+  S: bigint,
+  u: bigint,
+  parts: { poolName: string; userId: string; secretBlock: string; timestamp: string },
+): Buffer => {
+  const key = hkdf(Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'));
+  const message = Buffer.concat([
+    Buffer.from(parts.poolName, 'utf8'),
+    Buffer.from(parts.userId, 'utf8'),
+    Buffer.from(parts.secretBlock, 'base64'),
+    Buffer.from(parts.timestamp, 'utf8'),
+  ]);
+  return createHmac('sha256', key).update(message).digest();
+};
+
 export interface PasswordClaim {
   poolName: string;
   userId: string;
@@ -97,14 +113,7 @@ export const verifyPasswordClaim = (claim: PasswordClaim): boolean => {
   if (u === 0n) return false;
   const v = toBig(claim.verifier.verifier);
   const S = modPow((A * modPow(v, u, N)) % N, toBig(claim.b), N);
-  const key = hkdf(Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'));
-  const message = Buffer.concat([
-    Buffer.from(claim.poolName, 'utf8'),
-    Buffer.from(claim.userId, 'utf8'),
-    Buffer.from(claim.secretBlock, 'base64'),
-    Buffer.from(claim.timestamp, 'utf8'),
-  ]);
-  const expected = createHmac('sha256', key).update(message).digest();
+  const expected = claimSignature(S, u, claim);
   const given = Buffer.from(claim.signature, 'base64');
   return given.length === expected.length && timingSafeEqual(given, expected);
 };
@@ -130,14 +139,7 @@ export const signatureFor = (input: {
   const x = privateX(input.poolName, input.userId, input.password, input.salt);
   const base = (((B - k * modPow(g, x, N)) % N) + N) % N;
   const S = modPow(base, input.a + u * x, N);
-  const key = hkdf(Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'));
-  const message = Buffer.concat([
-    Buffer.from(input.poolName, 'utf8'),
-    Buffer.from(input.userId, 'utf8'),
-    Buffer.from(input.secretBlock, 'base64'),
-    Buffer.from(input.timestamp, 'utf8'),
-  ]);
-  return createHmac('sha256', key).update(message).digest('base64');
+  return claimSignature(S, u, input).toString('base64');
 };
 
 /** A fresh client secret and its public A = g^a. */
