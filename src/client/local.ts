@@ -7,7 +7,8 @@ type Outputs = Parameters<typeof parseAmplifyConfig>[0];
  * The one helper an app needs to use the local backend:
  * `Amplify.configure(withLocalEndpoints(outputs))`. amplify_outputs.json has
  * no field for a user-pool endpoint, so the local backend writes it under
- * `custom.local.user_pool_endpoint` and this copies it into the client's
+ * `custom.local.user_pool_endpoint` (and the identity pool's under
+ * `identity_pool_endpoint`) and this copies them into the client's
  * configuration. With cloud outputs it changes nothing.
  */
 export const withLocalEndpoints = (outputs: Outputs): ResourcesConfig => {
@@ -15,11 +16,14 @@ export const withLocalEndpoints = (outputs: Outputs): ResourcesConfig => {
   const custom =
     'custom' in outputs && typeof outputs.custom === 'object' && outputs.custom !== null ? outputs.custom : {};
   const local = 'local' in custom && typeof custom.local === 'object' && custom.local !== null ? custom.local : {};
-  const endpoint =
-    'user_pool_endpoint' in local && typeof local.user_pool_endpoint === 'string'
-      ? local.user_pool_endpoint
-      : undefined;
+  const endpoint = (key: string): string | undefined => {
+    const value = key in local ? (local as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
   const cognito = config.Auth?.Cognito;
-  if (endpoint && cognito) Object.assign(cognito, { userPoolEndpoint: endpoint });
+  const userPoolEndpoint = endpoint('user_pool_endpoint');
+  const identityPoolEndpoint = endpoint('identity_pool_endpoint');
+  if (cognito && userPoolEndpoint) Object.assign(cognito, { userPoolEndpoint });
+  if (cognito && identityPoolEndpoint) Object.assign(cognito, { identityPoolEndpoint });
   return config;
 };

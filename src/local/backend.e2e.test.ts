@@ -391,6 +391,30 @@ describe('authorization', () => {
   });
 });
 
+describe('identity pool', () => {
+  it("issues each signed-in user credentials under the template's authenticated role, and none to guests", async () => {
+    // Prepare
+    await as(users.ada);
+    // Act
+    const ada = await fetchAuthSession();
+    await as(users.bob);
+    const bob = await fetchAuthSession();
+    await signOut();
+    // Assess
+    expect(backend.outputs.auth).toMatchObject({ unauthenticated_identities_enabled: false });
+    expect(ada.identityId).toMatch(/^us-east-1:/);
+    expect(bob.identityId).not.toBe(ada.identityId);
+    const issued = backend.auth.identityPool?.credentialsFor(ada.credentials?.accessKeyId ?? '');
+    expect(issued).toMatchObject({ identityId: ada.identityId, sub: users.ada.sub, authenticated: true });
+    expect(issued?.roleArn).toMatch(/^arn:aws:iam::000000000000:role\/amplifyAuthauthenticatedUserRole/);
+    await expect(
+      backend.auth.identityPool?.handle('GetId', {
+        IdentityPoolId: (backend.outputs.auth as { identity_pool_id: string }).identity_pool_id,
+      }),
+    ).rejects.toMatchObject({ type: 'NotAuthorizedException' });
+  });
+});
+
 describe('bad input', () => {
   it('answers oversize fields, malformed GraphQL and unknown fields with clear errors, keeps serving and loses nothing', async () => {
     const count = async () =>
@@ -421,6 +445,7 @@ describe('bad input', () => {
 describe('restart', () => {
   it('keeps users and data across a stop and a start', async () => {
     const client = await as(users.ada);
+    const identityBefore = (await fetchAuthSession()).identityId;
     const note = await client.models.Note.create({ headline: 'Survives restarts' });
     await signOut();
     await backend.dispose();
@@ -428,5 +453,6 @@ describe('restart', () => {
     const again = await as(users.ada);
     const got = await again.models.Note.get({ id: note.data?.id ?? '' });
     expect(got.data?.headline).toBe('Survives restarts');
+    expect((await fetchAuthSession()).identityId).toBe(identityBefore);
   });
 });

@@ -192,6 +192,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const postConfirmationId = logicalIdOfRef(lambdaConfig.PostConfirmation);
     const postConfirmation = postConfirmationId ? startFunction(postConfirmationId) : undefined;
 
+    const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
+    const allowGuests = identityPool?.properties.AllowUnauthenticatedIdentities === true;
+    const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
+    const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
+
     log('starting auth ...');
     const auth = await startLocalAuth({
       userPoolId: NAMES.userPoolId,
@@ -206,6 +211,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       dataDir,
       outbox,
       postConfirmation: postConfirmation ? (event) => postConfirmation.invoke(event) : undefined,
+      identityPool: identityPool && {
+        identityPoolId: NAMES.identityPoolId,
+        region: NAMES.region,
+        allowUnauthenticated: allowGuests,
+        roles: {
+          authenticated: String(isRecord(roles) ? roles.authenticated : ''),
+          unauthenticated: isRecord(roles) && roles.unauthenticated ? String(roles.unauthenticated) : undefined,
+        },
+      },
     });
     stops.push(auth.close);
 
@@ -268,6 +282,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       caFile: tls.caFile,
       outbox: join(dataDir, 'outbox.jsonl'),
       policy,
+      identityPool: identityPool ? { allowGuests } : undefined,
       modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
       groups: assembly
         .resources('AWS::Cognito::UserPoolGroup')
@@ -334,6 +349,7 @@ const localOutputs = (input: {
   caFile: string;
   outbox: string;
   policy: Json;
+  identityPool?: { allowGuests: boolean };
   modelIntrospection: unknown;
   groups: string[];
 }): Record<string, unknown> => ({
@@ -347,7 +363,8 @@ const localOutputs = (input: {
     standard_required_attributes: ['email'],
     username_attributes: ['email'],
     user_verification_types: ['email'],
-    unauthenticated_identities_enabled: false,
+    ...(input.identityPool ? { identity_pool_id: NAMES.identityPoolId } : {}),
+    unauthenticated_identities_enabled: input.identityPool?.allowGuests === true,
     groups: input.groups.map((g, precedence) => ({ [g]: { precedence } })),
     password_policy: {
       min_length: Number(input.policy.MinimumLength ?? 8),
@@ -367,6 +384,7 @@ const localOutputs = (input: {
   custom: {
     local: {
       user_pool_endpoint: input.userPoolEndpoint,
+      ...(input.identityPool ? { identity_pool_endpoint: input.userPoolEndpoint } : {}),
       ca_file: input.caFile,
       outbox: input.outbox,
     },

@@ -20,6 +20,11 @@ import { totpCode } from './totp';
 const USER_POOL_ID = 'us-east-1_LocalPool';
 const CLIENT_ID = 'localclient0000000000000000';
 const PASSWORD = 'Correct-Horse-9-Battery';
+const IDENTITY_POOL_ID = 'us-east-1:00000000-0000-4000-8000-000000000000';
+const ROLES = {
+  authenticated: 'arn:aws:iam::000000000000:role/auth',
+  unauthenticated: 'arn:aws:iam::000000000000:role/guest',
+};
 
 let auth: LocalAuth;
 const confirmed: PostConfirmationEvent[] = [];
@@ -32,18 +37,26 @@ beforeAll(async () => {
     postConfirmation: async (event) => {
       confirmed.push(event);
     },
+    identityPool: { identityPoolId: IDENTITY_POOL_ID, region: 'us-east-1', allowUnauthenticated: false, roles: ROLES },
   });
+  configureFor(auth, false);
+});
+
+const configureFor = (target: LocalAuth, allowGuestAccess: boolean): void => {
   Amplify.configure({
     Auth: {
       Cognito: {
         userPoolId: USER_POOL_ID,
         userPoolClientId: CLIENT_ID,
-        userPoolEndpoint: auth.url,
+        userPoolEndpoint: target.url,
+        identityPoolId: IDENTITY_POOL_ID,
+        identityPoolEndpoint: target.url,
+        allowGuestAccess,
         loginWith: { email: true },
       },
     },
   });
-});
+};
 
 afterAll(async () => {
   await auth.close();
@@ -147,5 +160,83 @@ describe('local Cognito with the real aws-amplify client', () => {
     const done = await confirmSignIn({ challengeResponse: totpCode(setup.sharedSecret) });
     expect(done.isSignedIn).toBe(true);
     await signOut();
+  });
+});
+
+describe('local identity pool with the real aws-amplify client', () => {
+  it('gives a signed-in user one stable identity and credentials recorded against it', async () => {
+    // Prepare
+    await register('ida@example.com');
+    await signIn({ username: 'ida@example.com', password: PASSWORD });
+    // Act
+    const first = await fetchAuthSession();
+    await signOut();
+    await signIn({ username: 'ida@example.com', password: PASSWORD });
+    const second = await fetchAuthSession();
+    // Assess
+    expect(first.identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
+    expect(second.identityId).toBe(first.identityId);
+    const keyId = second.credentials?.accessKeyId ?? '';
+    const issued = auth.identityPool?.credentialsFor(keyId);
+    expect(issued).toMatchObject({
+      identityId: first.identityId,
+      authenticated: true,
+      roleArn: ROLES.authenticated,
+      sub: second.userSub,
+      secretAccessKey: second.credentials?.secretAccessKey,
+      sessionToken: second.credentials?.sessionToken,
+    });
+    expect(second.credentials?.expiration?.getTime()).toBeGreaterThan(Date.now());
+    await signOut();
+  });
+
+  it('refuses guests when the pool does not allow them, and credentials without a valid login', async () => {
+    const pool = auth.identityPool;
+    if (!pool) throw new Error('the identity pool did not start');
+    await expect(pool.handle('GetId', { IdentityPoolId: IDENTITY_POOL_ID })).rejects.toMatchObject({
+      type: 'NotAuthorizedException',
+    });
+    await signIn({ username: 'ida@example.com', password: PASSWORD });
+    const session = await fetchAuthSession();
+    const idToken = session.tokens?.idToken?.toString() ?? '';
+    const provider = auth.issuer.replace('http://', '');
+    const tampered = `${idToken.slice(0, -4)}AAAA`;
+    await expect(
+      pool.handle('GetCredentialsForIdentity', { IdentityId: session.identityId, Logins: { [provider]: tampered } }),
+    ).rejects.toMatchObject({ type: 'NotAuthorizedException' });
+    await expect(pool.handle('GetCredentialsForIdentity', { IdentityId: session.identityId })).rejects.toMatchObject({
+      type: 'NotAuthorizedException',
+    });
+    await expect(
+      pool.handle('GetId', { IdentityPoolId: 'us-east-1:someone-else', Logins: { [provider]: idToken } }),
+    ).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+    await signOut();
+  });
+
+  it('gives guests their own identity and the unauthenticated role where the pool allows them', async () => {
+    // Prepare
+    const open = await startLocalAuth({
+      userPoolId: USER_POOL_ID,
+      clientId: CLIENT_ID,
+      passwordPolicy: PASSWORD_POLICY,
+      identityPool: { identityPoolId: IDENTITY_POOL_ID, region: 'us-east-1', allowUnauthenticated: true, roles: ROLES },
+    });
+    try {
+      configureFor(open, true);
+      // Act
+      const guest = await fetchAuthSession();
+      // Assess
+      expect(guest.tokens).toBeUndefined();
+      expect(guest.identityId).toMatch(/^us-east-1:/);
+      expect(open.identityPool?.credentialsFor(guest.credentials?.accessKeyId ?? '')).toMatchObject({
+        identityId: guest.identityId,
+        authenticated: false,
+        roleArn: ROLES.unauthenticated,
+        groups: [],
+      });
+    } finally {
+      configureFor(auth, false);
+      await open.close();
+    }
   });
 });

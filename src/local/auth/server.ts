@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
 import { Outbox } from '../outbox';
 import { CognitoError, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
+import { LocalIdentityPool } from './identity-pool';
 import { TokenIssuer } from './tokens';
 import { UserStore } from './users';
 
@@ -13,17 +14,29 @@ export interface LocalAuthOptions {
   dataDir?: string;
   outbox?: Outbox;
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
+  /** The identity pool in front of the user pool; absent, identity requests are refused. */
+  identityPool?: {
+    identityPoolId: string;
+    region: string;
+    allowUnauthenticated: boolean;
+    roles: { authenticated: string; unauthenticated?: string };
+  };
   /** 0 picks a free port. */
   port?: number;
 }
 
 export interface LocalAuth {
-  /** The user-pool endpoint: `Auth.Cognito.userPoolEndpoint` for the Amplify clients. */
+  /**
+   * The user-pool endpoint: `Auth.Cognito.userPoolEndpoint` for the Amplify
+   * clients. The identity pool answers on the same URL
+   * (`Auth.Cognito.identityPoolEndpoint`), told apart by X-Amz-Target.
+   */
   url: string;
   /** The `iss` of every token; its JWKS is at `<issuer>/.well-known/jwks.json`. */
   issuer: string;
   pool: CognitoUserPool;
   tokens: TokenIssuer;
+  identityPool?: LocalIdentityPool;
   outbox: Outbox;
   close(): Promise<void>;
 }
@@ -37,6 +50,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   const outbox = options.outbox ?? new Outbox(options.dataDir && join(options.dataDir, 'outbox.jsonl'));
   let pool: CognitoUserPool | undefined;
   let tokens: TokenIssuer | undefined;
+  let identityPool: LocalIdentityPool | undefined;
   const jwksPath = `/${options.userPoolId}/.well-known/jwks.json`;
 
   const server = jsonServer(
@@ -46,8 +60,9 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
         return;
       }
       const target = req.headers['x-amz-target'];
-      const operation = typeof target === 'string' ? target.split('.')[1] : undefined;
-      if (req.method !== 'POST' || !operation || !pool) {
+      const [service, operation] = typeof target === 'string' ? target.split('.') : [];
+      const handler = service === 'AWSCognitoIdentityService' ? identityPool : pool;
+      if (req.method !== 'POST' || !operation || !handler) {
         throw new HttpError(400, 'UnknownOperationException', 'Expected a POST with X-Amz-Target.');
       }
       const body = parseJson(await readBody(req, MAX_BODY_BYTES));
@@ -55,7 +70,9 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
         throw new HttpError(400, 'SerializationException', 'The request body must be a JSON object.');
       }
       try {
-        sendJson(res, 200, await pool.handle(operation, { ...body }), { 'content-type': 'application/x-amz-json-1.1' });
+        sendJson(res, 200, await handler.handle(operation, { ...body }), {
+          'content-type': 'application/x-amz-json-1.1',
+        });
       } catch (error) {
         if (error instanceof CognitoError) throw new HttpError(error.status, error.type, error.message);
         throw error;
@@ -68,12 +85,21 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   const issuer = `${url}/${options.userPoolId}`;
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
   pool = new CognitoUserPool({ ...options, users, tokens, outbox });
+  if (options.identityPool) {
+    identityPool = new LocalIdentityPool({
+      ...options.identityPool,
+      clientIds: [options.clientId],
+      tokens,
+      file: dir && join(dir, 'identities.json'),
+    });
+  }
 
   return {
     url,
     issuer,
     pool,
     tokens,
+    identityPool,
     outbox,
     close,
   };

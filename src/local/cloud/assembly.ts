@@ -199,6 +199,8 @@ export class Stack {
         return `arn:aws:dynamodb:${names.region}:${names.accountId}:table/${tableName()}/stream/local`;
       case 'AWS::Lambda::Function.Arn':
         return `arn:aws:lambda:${names.region}:${names.accountId}:function:${id}`;
+      case 'AWS::IAM::Role.Arn':
+        return `arn:aws:iam::${names.accountId}:role/${id}`;
       case 'AWS::SQS::Queue.Arn':
         return `arn:aws:sqs:${names.region}:${names.accountId}:${id}`;
       default:
