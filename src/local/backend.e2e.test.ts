@@ -407,6 +407,19 @@ describe('identity pool', () => {
     const issued = backend.auth.identityPool?.credentialsFor(ada.credentials?.accessKeyId ?? '');
     expect(issued).toMatchObject({ identityId: ada.identityId, sub: users.ada.sub, authenticated: true });
     expect(issued?.roleArn).toMatch(/^arn:aws:iam::000000000000:role\/amplifyAuthauthenticatedUserRole/);
+    const media = Object.entries(backend.buckets).find(([id]) => id.startsWith('userMediaBucket'))?.[1];
+    expect(media).toBeDefined();
+    const objects = `arn:aws:s3:::${media}`;
+    const adaKey = ada.credentials?.accessKeyId ?? '';
+    const decide = (action: string, resource: string, context?: Record<string, string>) =>
+      backend.authorize(adaKey, { action, resource, context });
+    expect(decide('s3:PutObject', `${objects}/media/${ada.identityId}/photo.jpg`)).toBe('Allow');
+    expect(decide('s3:GetObject', `${objects}/media/${ada.identityId}/photo.jpg`)).toBe('Allow');
+    expect(decide('s3:GetObject', `${objects}/media/${bob.identityId}/photo.jpg`)).toBe('ImplicitDeny');
+    expect(decide('s3:DeleteObject', `${objects}/media/${bob.identityId}/photo.jpg`)).toBe('ImplicitDeny');
+    expect(decide('s3:GetObject', `${objects}/published/${bob.identityId}/photo.jpg`)).toBe('Allow');
+    expect(decide('s3:ListBucket', objects, { 's3:prefix': `media/${bob.identityId}/` })).toBe('ImplicitDeny');
+    expect(backend.authorize('ASIAUNKNOWN', { action: 's3:GetObject', resource: objects })).toBeUndefined();
     await expect(
       backend.auth.identityPool?.handle('GetId', {
         IdentityPoolId: (backend.outputs.auth as { identity_pool_id: string }).identity_pool_id,

@@ -10,6 +10,8 @@ import { createTables, tableSpecs } from './dynamodb/tables';
 import { LocalFunction } from './functions/runner';
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
+import { type Decision, evaluate } from './iam/policy';
+import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
@@ -50,6 +52,17 @@ export interface LocalBackend {
   auth: LocalAuth;
   /** The local push service: `markInvalid(token)` makes it report a device token as unregistered. */
   push: LocalPush;
+  /** The local name of every S3 bucket the templates define, by logical ID. */
+  buckets: Record<string, string>;
+  /**
+   * The IAM decision for a request signed with identity-pool credentials, as
+   * the synthesized policies of the credentials' role make it; undefined for
+   * an unknown or expired access key. Identity-pool context keys are filled in.
+   */
+  authorize(
+    accessKeyId: string,
+    request: { action: string; resource: string; context?: Record<string, string> },
+  ): Decision | undefined;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -292,6 +305,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       options.outputsFile === undefined ? join(PROJECT_ROOT, 'amplify_outputs.json') : options.outputsFile;
     if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
 
+    const policies = rolePolicies(assembly);
+    const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
+      const issued = auth.identityPool?.credentialsFor(accessKeyId);
+      if (!issued) return undefined;
+      return evaluate(policies.get(issued.roleArn) ?? [], {
+        action: request.action,
+        resource: request.resource,
+        context: {
+          ...request.context,
+          'cognito-identity.amazonaws.com:sub': issued.identityId,
+          'cognito-identity.amazonaws.com:aud': NAMES.identityPoolId,
+          'cognito-identity.amazonaws.com:amr': issued.authenticated ? 'authenticated' : 'unauthenticated',
+        },
+      });
+    };
+
     const dispose = async () => {
       await stopAll();
     };
@@ -311,6 +340,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       deadLetters,
       auth,
       push,
+      authorize,
+      buckets: Object.fromEntries(
+        assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
+      ),
       drainStreams: async (timeoutMs = 30_000) => {
         // Written records reach the stream at once; wait until no mapping holds or reads any for a while.
         const deadline = Date.now() + timeoutMs;

@@ -157,6 +157,8 @@ export class Stack {
         return names.identityPoolId;
       case 'AWS::Pinpoint::App':
         return names.pushApplicationId;
+      case 'AWS::S3::Bucket':
+        return props.BucketName === undefined ? name.toLowerCase() : this.resolve(props.BucketName);
       case 'AWS::SQS::Queue':
         return `http://127.0.0.1/queue/${name}`;
       default:
@@ -199,6 +201,8 @@ export class Stack {
         return `arn:aws:dynamodb:${names.region}:${names.accountId}:table/${tableName()}/stream/local`;
       case 'AWS::Lambda::Function.Arn':
         return `arn:aws:lambda:${names.region}:${names.accountId}:function:${id}`;
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:aws:s3:::${String(this.ref(id))}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:aws:iam::${names.accountId}:role/${id}`;
       case 'AWS::SQS::Queue.Arn':
