@@ -27,3 +27,18 @@ export const withLocalEndpoints = (outputs: Outputs): ResourcesConfig => {
   if (cognito && identityPoolEndpoint) Object.assign(cognito, { identityPoolEndpoint });
   return config;
 };
+
+/**
+ * Options to spread into every Amplify Storage call so that it reaches the
+ * local S3 endpoint: `downloadData({ path, options: { ...localStorageOptions(outputs) } })`.
+ * Amplify Storage reads `customEndpoint` from a call's options at runtime,
+ * though its public types omit it, hence the opaque type. With cloud outputs
+ * it is empty.
+ */
+export const localStorageOptions = (outputs: Outputs): Record<never, never> => {
+  const custom =
+    'custom' in outputs && typeof outputs.custom === 'object' && outputs.custom !== null ? outputs.custom : {};
+  const local = 'local' in custom && typeof custom.local === 'object' && custom.local !== null ? custom.local : {};
+  const endpoint = 'storage_endpoint' in local ? local.storage_endpoint : undefined;
+  return typeof endpoint === 'string' ? { customEndpoint: endpoint } : {};
+};

@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/data';
+import { downloadData, getUrl, list, remove, uploadData } from 'aws-amplify/storage';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Schema } from '../../amplify/data/resource';
-import { withLocalEndpoints } from '../client/local';
+import { localStorageOptions, withLocalEndpoints } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 
@@ -428,6 +429,38 @@ describe('identity pool', () => {
   });
 });
 
+describe('storage', () => {
+  it("uploads, lists, downloads, presigns and removes the user's own media; another user and a tampered URL are refused", async () => {
+    // Prepare
+    const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    expect(options).toHaveProperty('customEndpoint');
+    await as(users.ada);
+    const { identityId } = await fetchAuthSession();
+    const path = `media/${identityId}/photo.txt`;
+    // Act
+    await uploadData({ path, data: 'a photo of the harbour', options: { ...options, contentType: 'text/plain' } })
+      .result;
+    const listed = await list({ path: `media/${identityId}/`, options });
+    const downloaded = await (await downloadData({ path, options }).result).body.text();
+    const { url } = await getUrl({ path, options });
+    const fetched = await fetch(url);
+    const tampered = await fetch(url.toString().replace('photo.txt', 'other.txt'));
+    // Assess
+    expect(listed.items.map((item) => item.path)).toEqual([path]);
+    expect(downloaded).toBe('a photo of the harbour');
+    expect(await fetched.text()).toBe('a photo of the harbour');
+    expect(tampered.status).toBe(403);
+    await as(users.bob);
+    await expect(downloadData({ path, options }).result).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(remove({ path, options })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(list({ path: `media/${identityId}/`, options })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await as(users.ada);
+    await remove({ path, options });
+    expect((await list({ path: `media/${identityId}/`, options })).items).toEqual([]);
+    await signOut();
+  });
+});
+
 describe('bad input', () => {
   it('answers oversize fields, malformed GraphQL and unknown fields with clear errors, keeps serving and loses nothing', async () => {
     const count = async () =>
@@ -460,6 +493,9 @@ describe('restart', () => {
     const client = await as(users.ada);
     const identityBefore = (await fetchAuthSession()).identityId;
     const note = await client.models.Note.create({ headline: 'Survives restarts' });
+    const photo = `media/${identityBefore}/kept.txt`;
+    const storageOptions = () => localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    await uploadData({ path: photo, data: 'kept', options: storageOptions() }).result;
     await signOut();
     await backend.dispose();
     await start(false);
@@ -467,5 +503,6 @@ describe('restart', () => {
     const got = await again.models.Note.get({ id: note.data?.id ?? '' });
     expect(got.data?.headline).toBe('Survives restarts');
     expect((await fetchAuthSession()).identityId).toBe(identityBefore);
+    expect(await (await downloadData({ path: photo, options: storageOptions() }).result).body.text()).toBe('kept');
   });
 });

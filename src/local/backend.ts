@@ -15,6 +15,7 @@ import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { type LocalStorage, startLocalStorage } from './storage/server';
 import { DeadLetterQueue, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
 
@@ -236,6 +237,25 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     });
     stops.push(auth.close);
 
+    const policies = rolePolicies(assembly);
+    const buckets = Object.fromEntries(
+      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
+    );
+    const storageOutputs = storageOutputsOf(assembly);
+    let storage: LocalStorage | undefined;
+    if (storageOutputs) {
+      log('starting storage ...');
+      storage = await startLocalStorage({
+        buckets: storageOutputs.buckets.map((b) => b.bucket_name),
+        region: NAMES.region,
+        dir: join(dataDir, 'storage'),
+        tls,
+        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
+        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
+      });
+      stops.push(storage.close);
+    }
+
     log('starting GraphQL ...');
     for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
       const lambda = stack.resolve(properties.LambdaConfig);
@@ -296,6 +316,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       outbox: join(dataDir, 'outbox.jsonl'),
       policy,
       identityPool: identityPool ? { allowGuests } : undefined,
+      storage: storage && storageOutputs ? { ...storageOutputs, endpoint: storage.endpoint } : undefined,
       modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
       groups: assembly
         .resources('AWS::Cognito::UserPoolGroup')
@@ -305,7 +326,6 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       options.outputsFile === undefined ? join(PROJECT_ROOT, 'amplify_outputs.json') : options.outputsFile;
     if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
 
-    const policies = rolePolicies(assembly);
     const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
       const issued = auth.identityPool?.credentialsFor(accessKeyId);
       if (!issued) return undefined;
@@ -341,9 +361,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       auth,
       push,
       authorize,
-      buckets: Object.fromEntries(
-        assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
-      ),
+      buckets,
       drainStreams: async (timeoutMs = 30_000) => {
         // Written records reach the stream at once; wait until no mapping holds or reads any for a while.
         const deadline = Date.now() + timeoutMs;
@@ -366,6 +384,31 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   }
 };
 
+interface StorageOutputs {
+  bucket_name: string;
+  buckets: Array<{ name: string; bucket_name: string; aws_region: string; paths?: unknown }>;
+}
+
+/** The storage outputs Gen 2 writes to amplify_outputs.json, from the root stack's outputs, with local names. */
+const storageOutputsOf = (assembly: CloudAssembly): StorageOutputs | undefined => {
+  const outputs = assembly.root.template.Outputs;
+  if (!isRecord(outputs) || !isRecord(outputs.bucketName) || !isRecord(outputs.buckets)) return undefined;
+  const bucketName = String(assembly.root.resolve(outputs.bucketName.Value));
+  const listed = JSON.parse(String(assembly.root.resolve(outputs.buckets.Value))) as unknown[];
+  return {
+    bucket_name: bucketName,
+    buckets: listed
+      .map((entry) => (typeof entry === 'string' ? JSON.parse(entry) : entry))
+      .filter(isRecord)
+      .map((b) => ({
+        name: String(b.name),
+        bucket_name: String(b.bucketName),
+        aws_region: NAMES.region,
+        ...(b.paths === undefined ? {} : { paths: b.paths }),
+      })),
+  };
+};
+
 /** The model schema Amplify Data ships as a codegen asset: what model introspection is generated from. */
 const findModelSchema = (assemblyDir: string): string | undefined => {
   for (const entry of readdirSync(assemblyDir)) {
@@ -383,6 +426,7 @@ const localOutputs = (input: {
   outbox: string;
   policy: Json;
   identityPool?: { allowGuests: boolean };
+  storage?: StorageOutputs & { endpoint: string };
   modelIntrospection: unknown;
   groups: string[];
 }): Record<string, unknown> => ({
@@ -414,10 +458,21 @@ const localOutputs = (input: {
     authorization_types: ['AWS_IAM'],
     ...(input.modelIntrospection ? { model_introspection: input.modelIntrospection } : {}),
   },
+  ...(input.storage
+    ? {
+        storage: {
+          aws_region: NAMES.region,
+          bucket_name: input.storage.bucket_name,
+          buckets: input.storage.buckets,
+        },
+      }
+    : {}),
   custom: {
     local: {
       user_pool_endpoint: input.userPoolEndpoint,
       ...(input.identityPool ? { identity_pool_endpoint: input.userPoolEndpoint } : {}),
+      // Amplify Storage takes this per call: `options: { customEndpoint }`.
+      ...(input.storage ? { storage_endpoint: input.storage.endpoint } : {}),
       ca_file: input.caFile,
       outbox: input.outbox,
     },

@@ -158,7 +158,8 @@ export class Stack {
       case 'AWS::Pinpoint::App':
         return names.pushApplicationId;
       case 'AWS::S3::Bucket':
-        return props.BucketName === undefined ? name.toLowerCase() : this.resolve(props.BucketName);
+        // A dot in the name makes the Amplify Storage client address the bucket path-style.
+        return props.BucketName === undefined ? `${name.toLowerCase()}.local` : this.resolve(props.BucketName);
       case 'AWS::SQS::Queue':
         return `http://127.0.0.1/queue/${name}`;
       default:

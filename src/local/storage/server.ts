@@ -1,0 +1,255 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import { join } from 'node:path';
+import { HttpError, listenLoopback, readBody } from '../http/json-server';
+import type { Decision } from '../iam/policy';
+import type { LocalTls } from '../tls';
+import { SignatureError, type SigningSecret, verifySigV4 } from './sigv4';
+
+export interface LocalStorageOptions {
+  /** Bucket names served, path-style: `https://127.0.0.1:<port>/<bucket>/<key>`. */
+  buckets: string[];
+  region: string;
+  dir: string;
+  tls: LocalTls;
+  /** The secret of an access key the identity pool issued, while it is valid. */
+  lookup(accessKeyId: string): SigningSecret | undefined;
+  /** The IAM decision for the signer of a request. */
+  authorize(
+    accessKeyId: string,
+    request: { action: string; resource: string; context?: Record<string, string> },
+  ): Decision | undefined;
+  /** The largest object a single PUT may carry. */
+  maxObjectBytes?: number;
+  port?: number;
+}
+
+export interface LocalStorage {
+  /** `https://127.0.0.1:<port>` */
+  url: string;
+  /** What Amplify Storage takes as `customEndpoint`: host and port, no scheme. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+interface ObjectMeta {
+  key: string;
+  size: number;
+  etag: string;
+  contentType: string;
+  lastModified: string;
+  metadata: Record<string, string>;
+}
+
+const xmlEscape = (text: string): string =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+
+const sendXml = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID(), ...headers });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+};
+
+class S3Error extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Objects on disk: `<dir>/<bucket>/<encoded key>` with a `.meta.json` beside each. */
+class ObjectStore {
+  constructor(private readonly dir: string) {}
+
+  private path(bucket: string, key: string): string {
+    return join(this.dir, bucket, encodeURIComponent(key));
+  }
+
+  put(bucket: string, meta: Omit<ObjectMeta, 'etag' | 'lastModified' | 'size'>, body: Buffer): ObjectMeta {
+    const file = this.path(bucket, meta.key);
+    mkdirSync(join(this.dir, bucket), { recursive: true });
+    const full: ObjectMeta = {
+      ...meta,
+      size: body.length,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      lastModified: new Date().toISOString(),
+    };
+    // Body first, then its metadata: an object is visible only once both are complete.
+    writeFileSync(`${file}.tmp`, body);
+    renameSync(`${file}.tmp`, file);
+    writeFileSync(`${file}.meta.json.tmp`, JSON.stringify(full));
+    renameSync(`${file}.meta.json.tmp`, `${file}.meta.json`);
+    return full;
+  }
+
+  head(bucket: string, key: string): ObjectMeta | undefined {
+    const file = `${this.path(bucket, key)}.meta.json`;
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ObjectMeta) : undefined;
+  }
+
+  get(bucket: string, key: string): { meta: ObjectMeta; body: Buffer } | undefined {
+    const meta = this.head(bucket, key);
+    return meta && { meta, body: readFileSync(this.path(bucket, key)) };
+  }
+
+  delete(bucket: string, key: string): void {
+    const file = this.path(bucket, key);
+    rmSync(`${file}.meta.json`, { force: true });
+    rmSync(file, { force: true });
+  }
+
+  list(bucket: string, prefix: string): ObjectMeta[] {
+    const dir = join(this.dir, bucket);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.meta.json'))
+      .map((name) => decodeURIComponent(name.slice(0, -'.meta.json'.length)))
+      .filter((key) => key.startsWith(prefix))
+      .sort()
+      .flatMap((key) => this.head(bucket, key) ?? []);
+  }
+}
+
+/**
+ * An S3-compatible endpoint for the Amplify Storage client, path-style, over
+ * TLS on 127.0.0.1. Every request must carry a valid SigV4 signature (header
+ * or presigned URL) from identity-pool credentials, and is then allowed or
+ * denied by the IAM policies of the credentials' role, as S3 would.
+ */
+export const startLocalStorage = async (options: LocalStorageOptions): Promise<LocalStorage> => {
+  const store = new ObjectStore(options.dir);
+  const maxBytes = options.maxObjectBytes ?? 100 * 1024 * 1024;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const query = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
+    const method = req.method ?? 'GET';
+    const [, rawBucket = '', ...rawKey] = path.split('/');
+    const bucket = decodeURIComponent(rawBucket);
+    const key = decodeURIComponent(rawKey.join('/'));
+    if (!options.buckets.includes(bucket))
+      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', 404);
+
+    let signer: string;
+    let payloadHash: string;
+    try {
+      const verified = verifySigV4({ method, path, query, headers: req.headers }, options.lookup, {
+        region: options.region,
+        service: 's3',
+      });
+      signer = verified.accessKeyId;
+      payloadHash = verified.payloadHash;
+    } catch (error) {
+      if (error instanceof SignatureError) throw new S3Error(error.code, error.message, error.status);
+      throw error;
+    }
+    const params = new URLSearchParams(query);
+    const allow = (action: string, resource: string, context?: Record<string, string>): void => {
+      if (options.authorize(signer, { action, resource, context }) !== 'Allow') {
+        throw new S3Error('AccessDenied', `Access Denied: ${action} on ${resource}.`, 403);
+      }
+    };
+    const objectArn = `arn:aws:s3:::${bucket}/${key}`;
+
+    if (!key) {
+      if (method !== 'GET')
+        throw new S3Error('MethodNotAllowed', `${method} on a bucket is not supported locally.`, 405);
+      const prefix = params.get('prefix') ?? '';
+      allow('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': prefix });
+      const maxKeys = Math.min(Math.max(Number(params.get('max-keys') ?? 1000) || 1000, 1), 1000);
+      const after = params.get('continuation-token') ?? params.get('start-after') ?? '';
+      const all = store.list(bucket, prefix).filter((o) => o.key > after);
+      const page = all.slice(0, maxKeys);
+      const truncated = all.length > page.length;
+      const contents = page
+        .map(
+          (o) =>
+            `<Contents><Key>${xmlEscape(o.key)}</Key><LastModified>${o.lastModified}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        )
+        .join('');
+      const next = truncated
+        ? `<NextContinuationToken>${xmlEscape(page.at(-1)?.key ?? '')}</NextContinuationToken>`
+        : '';
+      sendXml(
+        res,
+        200,
+        `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${next}${contents}</ListBucketResult>`,
+      );
+      return;
+    }
+
+    switch (method) {
+      case 'PUT': {
+        allow('s3:PutObject', objectArn);
+        const body = await readBody(req, maxBytes);
+        if (/^[0-9a-f]{64}$/.test(payloadHash) && createHash('sha256').update(body).digest('hex') !== payloadHash) {
+          throw new S3Error('XAmzContentSHA256Mismatch', 'The body does not match its signed SHA-256.', 400);
+        }
+        const metadata = Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([name]) => name.startsWith('x-amz-meta-'))
+            .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
+        );
+        const contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
+        const meta = store.put(bucket, { key, contentType, metadata }, body);
+        res.writeHead(200, { etag: meta.etag, 'x-amz-request-id': randomUUID() });
+        res.end();
+        return;
+      }
+      case 'GET':
+      case 'HEAD': {
+        allow('s3:GetObject', objectArn);
+        const found = store.get(bucket, key);
+        if (!found) throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404);
+        res.writeHead(200, {
+          'content-type': found.meta.contentType,
+          'content-length': String(found.meta.size),
+          etag: found.meta.etag,
+          'last-modified': new Date(found.meta.lastModified).toUTCString(),
+          ...Object.fromEntries(Object.entries(found.meta.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
+        });
+        res.end(method === 'HEAD' ? undefined : found.body);
+        return;
+      }
+      case 'DELETE':
+        allow('s3:DeleteObject', objectArn);
+        store.delete(bucket, key);
+        res.writeHead(204);
+        res.end();
+        return;
+      default:
+        throw new S3Error('MethodNotAllowed', `${method} is not supported locally.`, 405);
+    }
+  };
+
+  const server = createServer({ key: options.tls.key, cert: options.tls.cert }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const s3 =
+        error instanceof S3Error
+          ? error
+          : error instanceof HttpError
+            ? new S3Error('EntityTooLarge', error.message, error.status)
+            : new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
+      if (!(error instanceof S3Error) && !(error instanceof HttpError)) console.error(error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (req.method === 'HEAD') {
+        res.writeHead(s3.status);
+        res.end();
+        return;
+      }
+      sendXml(res, s3.status, `<Error><Code>${s3.code}</Code><Message>${xmlEscape(s3.message)}</Message></Error>`);
+    });
+  });
+  const listening = await listenLoopback(server as never, options.port);
+  const url = listening.url.replace('http://', 'https://');
+  return { url, endpoint: url.replace('https://', ''), close: listening.close };
+};
