@@ -430,7 +430,7 @@ describe('identity pool', () => {
 });
 
 describe('storage', () => {
-  it("uploads, lists, downloads, presigns and removes the user's own media; another user and a tampered URL are refused", async () => {
+  it("uploads, lists, downloads, presigns and removes the user's own media, fetched back through a note; another user and a tampered URL are refused", async () => {
     // Prepare
     const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
     expect(options).toHaveProperty('customEndpoint');
@@ -454,9 +454,41 @@ describe('storage', () => {
     await expect(downloadData({ path, options }).result).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(remove({ path, options })).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(list({ path: `media/${identityId}/`, options })).rejects.toMatchObject({ name: 'AccessDenied' });
-    await as(users.ada);
+    // A note references the photo; its owner follows the reference back to the bytes.
+    const client = await as(users.ada);
+    const note = await client.models.Note.create({ headline: 'Harbour photo', photoKey: path });
+    const got = await client.models.Note.get({ id: note.data?.id ?? '' });
+    const viaNote = await downloadData({ path: got.data?.photoKey ?? '', options }).result;
+    expect(await viaNote.body.text()).toBe('a photo of the harbour');
     await remove({ path, options });
     expect((await list({ path: `media/${identityId}/`, options })).items).toEqual([]);
+    await signOut();
+  });
+});
+
+describe('storage groups', () => {
+  it('lets signed-in users read published media and only its owner or an Admin delete it', async () => {
+    // Prepare
+    const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    await as(users.ada);
+    const { identityId } = await fetchAuthSession();
+    const path = `published/${identityId}/poster.txt`;
+    await uploadData({ path, data: 'for everyone', options }).result;
+    // Act and assess: bob reads it but cannot delete it or write beside it.
+    await as(users.bob);
+    expect(await (await downloadData({ path, options }).result).body.text()).toBe('for everyone');
+    await expect(remove({ path, options })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(
+      uploadData({ path: `published/${identityId}/forged.txt`, data: 'x', options }).result,
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    // eve, an Admin since the authorization tests, signs with the Admins group's role and may delete.
+    await as(users.eve);
+    const eve = await fetchAuthSession();
+    expect(backend.auth.identityPool?.credentialsFor(eve.credentials?.accessKeyId ?? '')?.roleArn).toMatch(
+      /role\/amplifyAuthAdminsGroupRole/,
+    );
+    await remove({ path, options });
+    await expect(downloadData({ path, options }).result).rejects.toMatchObject({ name: 'NoSuchKey' });
     await signOut();
   });
 });

@@ -210,6 +210,20 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const allowGuests = identityPool?.properties.AllowUnauthenticatedIdentities === true;
     const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
     const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
+    const roleMappings = attachment ? attachment.stack.resolve(attachment.properties.RoleMappings) : {};
+    const tokenRoleMapping =
+      isRecord(roleMappings) &&
+      Object.values(roleMappings).some(
+        (m) => isRecord(m) && m.Type === 'Token' && m.AmbiguousRoleResolution === 'AuthenticatedRole',
+      );
+    const groupRoles = Object.fromEntries(
+      assembly.resources('AWS::Cognito::UserPoolGroup').flatMap(({ stack, properties }) => {
+        const group = stack.resolve(properties);
+        return isRecord(group) && group.RoleArn
+          ? [[String(group.GroupName), { roleArn: String(group.RoleArn), precedence: Number(group.Precedence ?? 0) }]]
+          : [];
+      }),
+    );
 
     log('starting auth ...');
     const auth = await startLocalAuth({
@@ -225,10 +239,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       dataDir,
       outbox,
       postConfirmation: postConfirmation ? (event) => postConfirmation.invoke(event) : undefined,
+      groupRoles,
       identityPool: identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
         allowUnauthenticated: allowGuests,
+        tokenRoleMapping,
         roles: {
           authenticated: String(isRecord(roles) ? roles.authenticated : ''),
           unauthenticated: isRecord(roles) && roles.unauthenticated ? String(roles.unauthenticated) : undefined,

@@ -16,6 +16,12 @@ export interface IdentityPoolOptions {
   tokens: TokenIssuer;
   /** The role ARNs the pool's role attachment names. */
   roles: { authenticated: string; unauthenticated?: string };
+  /**
+   * A Token role mapping for the user pool: the ID token's
+   * `cognito:preferred_role` (a group's role) is used when present, the
+   * authenticated role otherwise (AmbiguousRoleResolution AuthenticatedRole).
+   */
+  tokenRoleMapping?: boolean;
   /** Where identities persist; in memory when absent. */
   file?: string;
   /** How long issued credentials last; Cognito issues one hour. */
@@ -115,7 +121,7 @@ export class LocalIdentityPool {
       }
       issued = {
         identityId,
-        roleArn: this.options.roles.authenticated,
+        roleArn: (this.options.tokenRoleMapping && login.preferredRole) || this.options.roles.authenticated,
         authenticated: true,
         sub: owner,
         groups: login.groups,
@@ -169,7 +175,7 @@ export class LocalIdentityPool {
   }
 
   /** The user an ID token in `Logins` proves, or undefined when no login is given. */
-  private async login(logins: unknown): Promise<{ sub: string; groups: string[] } | undefined> {
+  private async login(logins: unknown): Promise<{ sub: string; groups: string[]; preferredRole?: string } | undefined> {
     if (logins === undefined || logins === null) return undefined;
     if (typeof logins !== 'object' || Array.isArray(logins)) {
       throw new CognitoError('InvalidParameterException', 'Logins must be a map of provider name to token.');
@@ -189,7 +195,8 @@ export class LocalIdentityPool {
       });
       if (payload.token_use !== 'id' || typeof payload.sub !== 'string') throw new Error('not an ID token');
       const groups = Array.isArray(payload['cognito:groups']) ? payload['cognito:groups'].map(String) : [];
-      return { sub: payload.sub, groups };
+      const preferred = payload['cognito:preferred_role'];
+      return { sub: payload.sub, groups, ...(typeof preferred === 'string' ? { preferredRole: preferred } : {}) };
     } catch {
       throw new CognitoError('NotAuthorizedException', 'Invalid login token. The token is invalid or has expired.');
     }

@@ -20,7 +20,11 @@ export interface LocalAuthOptions {
     region: string;
     allowUnauthenticated: boolean;
     roles: { authenticated: string; unauthenticated?: string };
+    /** A Token role mapping: a token's `cognito:preferred_role` chooses the role. */
+    tokenRoleMapping?: boolean;
   };
+  /** The IAM role of each user-pool group that has one. */
+  groupRoles?: Record<string, { roleArn: string; precedence: number }>;
   /** 0 picks a free port. */
   port?: number;
 }
@@ -84,6 +88,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   const { url, close } = await listenLoopback(server, options.port);
   const issuer = `${url}/${options.userPoolId}`;
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
+  tokens.groupRoles = options.groupRoles ?? {};
   pool = new CognitoUserPool({ ...options, users, tokens, outbox });
   if (options.identityPool) {
     identityPool = new LocalIdentityPool({

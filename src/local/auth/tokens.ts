@@ -27,6 +27,12 @@ type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
  * in the data folder, and the JWKS that verifies them.
  */
 export class TokenIssuer {
+  /**
+   * The IAM role of each group that has one, as the pool's groups define them:
+   * ID tokens then carry `cognito:roles` and `cognito:preferred_role`.
+   */
+  groupRoles: Record<string, { roleArn: string; precedence: number }> = {};
+
   private constructor(
     private readonly privateKey: SigningKey,
     private readonly publicJwk: JWK,
@@ -65,6 +71,16 @@ export class TokenIssuer {
     const eventId = randomUUID();
     const common = { origin_jti: originJti, event_id: eventId, auth_time: authTime };
     const groups = subject.groups.length > 0 ? { 'cognito:groups': subject.groups } : {};
+    const roles = subject.groups.flatMap((g) => this.groupRoles[g] ?? []).sort((a, b) => a.precedence - b.precedence);
+    // Cognito names a preferred role only when one group's precedence is strictly the lowest.
+    const preferred = roles[0] && roles[0].precedence !== roles[1]?.precedence ? roles[0].roleArn : undefined;
+    const roleClaims =
+      roles.length > 0
+        ? {
+            'cognito:roles': roles.map((r) => r.roleArn),
+            ...(preferred ? { 'cognito:preferred_role': preferred } : {}),
+          }
+        : {};
     const sign = (claims: Record<string, unknown>) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: this.publicJwk.kid ?? '' })
@@ -77,6 +93,7 @@ export class TokenIssuer {
     const IdToken = await sign({
       ...common,
       ...groups,
+      ...roleClaims,
       aud: clientId,
       token_use: 'id',
       'cognito:username': subject.username,
