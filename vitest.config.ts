@@ -29,7 +29,7 @@ export default defineConfig({
           include: ['src/**/*.e2e.test.ts'],
           pool: 'forks',
           globalSetup: ['src/test/e2e.global-setup.ts'],
-          setupFiles: ['src/test/websocket.setup.ts'],
+          setupFiles: ['src/test/websocket.setup.ts', 'src/test/file-reader.setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -69,13 +69,18 @@ class ObjectStore {
     return join(this.dir, bucket, encodeURIComponent(key));
   }
 
-  put(bucket: string, meta: Omit<ObjectMeta, 'etag' | 'lastModified' | 'size'>, body: Buffer): ObjectMeta {
+  put(
+    bucket: string,
+    meta: Omit<ObjectMeta, 'etag' | 'lastModified' | 'size'>,
+    body: Buffer,
+    etag = `"${createHash('md5').update(body).digest('hex')}"`,
+  ): ObjectMeta {
     const file = this.path(bucket, meta.key);
     mkdirSync(join(this.dir, bucket), { recursive: true });
     const full: ObjectMeta = {
       ...meta,
       size: body.length,
-      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      etag,
       lastModified: new Date().toISOString(),
     };
     // Body first, then its metadata: an object is visible only once both are complete.
@@ -184,6 +189,12 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
       return;
     }
 
+    const uploadId = params.get('uploadId');
+    if (params.has('uploads') || uploadId !== null) {
+      await multipart(req, res, { bucket, key, objectArn, uploadId, params, allow });
+      return;
+    }
+
     switch (method) {
       case 'PUT': {
         allow('s3:PutObject', objectArn);
@@ -225,6 +236,140 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         return;
       default:
         throw new S3Error('MethodNotAllowed', `${method} is not supported locally.`, 405);
+    }
+  };
+
+  const uploadsDir = join(options.dir, '.uploads');
+  /**
+   * Multipart uploads, which Amplify Storage uses above 5 MB: parts are kept
+   * under `.uploads/<id>/` until CompleteMultipartUpload joins them. Creating,
+   * uploading parts and completing need s3:PutObject on the key, as on S3.
+   */
+  const multipart = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    input: {
+      bucket: string;
+      key: string;
+      objectArn: string;
+      uploadId: string | null;
+      params: URLSearchParams;
+      allow: (action: string, resource: string) => void;
+    },
+  ): Promise<void> => {
+    const { bucket, key, objectArn, uploadId, params, allow } = input;
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && params.has('uploads')) {
+      allow('s3:PutObject', objectArn);
+      const id = randomUUID();
+      mkdirSync(join(uploadsDir, id), { recursive: true });
+      const metadata = Object.fromEntries(
+        Object.entries(req.headers)
+          .filter(([name]) => name.startsWith('x-amz-meta-'))
+          .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
+      );
+      const contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
+      writeFileSync(join(uploadsDir, id, 'upload.json'), JSON.stringify({ bucket, key, contentType, metadata }));
+      sendXml(
+        res,
+        200,
+        `<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
+      return;
+    }
+    const dir = join(uploadsDir, /^[0-9a-f-]{36}$/.test(uploadId ?? '') ? String(uploadId) : 'none');
+    const upload = existsSync(join(dir, 'upload.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'upload.json'), 'utf8')) as Omit<
+          ObjectMeta,
+          'etag' | 'lastModified' | 'size'
+        > & {
+          bucket: string;
+        })
+      : undefined;
+    if (!upload || upload.bucket !== bucket || upload.key !== key) {
+      throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.', 404);
+    }
+    const parts = () =>
+      readdirSync(dir)
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number)
+        .sort((a, b) => a - b)
+        .map((n) => {
+          const body = readFileSync(join(dir, String(n)));
+          return { n, body, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+        });
+    switch (method) {
+      case 'PUT': {
+        allow('s3:PutObject', objectArn);
+        const partNumber = Number(params.get('partNumber'));
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+          throw new S3Error('InvalidArgument', 'partNumber must be an integer from 1 to 10000.', 400);
+        }
+        const body = await readBody(req, maxBytes);
+        writeFileSync(join(dir, `${partNumber}.tmp`), body);
+        renameSync(join(dir, `${partNumber}.tmp`), join(dir, String(partNumber)));
+        res.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` });
+        res.end();
+        return;
+      }
+      case 'GET': {
+        allow('s3:ListMultipartUploadParts', objectArn);
+        const listed = parts()
+          .map(
+            (p) =>
+              `<Part><PartNumber>${p.n}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag><Size>${p.body.length}</Size></Part>`,
+          )
+          .join('');
+        sendXml(
+          res,
+          200,
+          `<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId><IsTruncated>false</IsTruncated>${listed}</ListPartsResult>`,
+        );
+        return;
+      }
+      case 'POST': {
+        allow('s3:PutObject', objectArn);
+        const request = (await readBody(req, 1024 * 1024)).toString('utf8');
+        const wanted = [...request.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part]) => ({
+          n: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(part ?? '')?.[1]),
+          etag: (/<ETag>([\s\S]*?)<\/ETag>/.exec(part ?? '')?.[1] ?? '').replace(/&quot;/g, '"'),
+        }));
+        const stored = new Map(parts().map((p) => [p.n, p]));
+        if (wanted.length === 0) throw new S3Error('MalformedXML', 'The request names no parts.', 400);
+        const chosen = wanted.map((w, i) => {
+          const part = stored.get(w.n);
+          if (!part || part.etag.replace(/"/g, '') !== w.etag.replace(/"/g, '')) {
+            throw new S3Error('InvalidPart', `Part ${w.n} was not uploaded or its ETag does not match.`, 400);
+          }
+          if (i > 0 && w.n <= (wanted[i - 1]?.n ?? 0)) {
+            throw new S3Error('InvalidPartOrder', 'Parts must be listed in ascending order.', 400);
+          }
+          return part;
+        });
+        // S3's multipart ETag: the MD5 of the parts' MD5s, then the part count.
+        const digests = Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ''), 'hex')));
+        const meta = store.put(
+          bucket,
+          { key, contentType: upload.contentType, metadata: upload.metadata },
+          Buffer.concat(chosen.map((p) => p.body)),
+          `"${createHash('md5').update(digests).digest('hex')}-${chosen.length}"`,
+        );
+        rmSync(dir, { recursive: true, force: true });
+        sendXml(
+          res,
+          200,
+          `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(meta.etag)}</ETag></CompleteMultipartUploadResult>`,
+        );
+        return;
+      }
+      case 'DELETE':
+        allow('s3:AbortMultipartUpload', objectArn);
+        rmSync(dir, { recursive: true, force: true });
+        res.writeHead(204);
+        res.end();
+        return;
+      default:
+        throw new S3Error('MethodNotAllowed', `${method} is not supported on a multipart upload.`, 405);
     }
   };
 
