@@ -3,6 +3,15 @@ import { parseAmplifyConfig } from 'aws-amplify/utils';
 
 type Outputs = Parameters<typeof parseAmplifyConfig>[0];
 
+/** A string the local backend wrote under `custom.local` in amplify_outputs.json, if any. */
+const localEndpoint = (outputs: Outputs, key: string): string | undefined => {
+  const custom =
+    'custom' in outputs && typeof outputs.custom === 'object' && outputs.custom !== null ? outputs.custom : {};
+  const local = 'local' in custom && typeof custom.local === 'object' && custom.local !== null ? custom.local : {};
+  const value = key in local ? (local as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
+
 /**
  * The one helper an app needs to use the local backend:
  * `Amplify.configure(withLocalEndpoints(outputs))`. amplify_outputs.json has
@@ -13,16 +22,9 @@ type Outputs = Parameters<typeof parseAmplifyConfig>[0];
  */
 export const withLocalEndpoints = (outputs: Outputs): ResourcesConfig => {
   const config = parseAmplifyConfig(outputs);
-  const custom =
-    'custom' in outputs && typeof outputs.custom === 'object' && outputs.custom !== null ? outputs.custom : {};
-  const local = 'local' in custom && typeof custom.local === 'object' && custom.local !== null ? custom.local : {};
-  const endpoint = (key: string): string | undefined => {
-    const value = key in local ? (local as Record<string, unknown>)[key] : undefined;
-    return typeof value === 'string' ? value : undefined;
-  };
   const cognito = config.Auth?.Cognito;
-  const userPoolEndpoint = endpoint('user_pool_endpoint');
-  const identityPoolEndpoint = endpoint('identity_pool_endpoint');
+  const userPoolEndpoint = localEndpoint(outputs, 'user_pool_endpoint');
+  const identityPoolEndpoint = localEndpoint(outputs, 'identity_pool_endpoint');
   if (cognito && userPoolEndpoint) Object.assign(cognito, { userPoolEndpoint });
   if (cognito && identityPoolEndpoint) Object.assign(cognito, { identityPoolEndpoint });
   return config;
@@ -36,9 +38,6 @@ export const withLocalEndpoints = (outputs: Outputs): ResourcesConfig => {
  * it is empty.
  */
 export const localStorageOptions = (outputs: Outputs): Record<never, never> => {
-  const custom =
-    'custom' in outputs && typeof outputs.custom === 'object' && outputs.custom !== null ? outputs.custom : {};
-  const local = 'local' in custom && typeof custom.local === 'object' && custom.local !== null ? custom.local : {};
-  const endpoint = 'storage_endpoint' in local ? local.storage_endpoint : undefined;
-  return typeof endpoint === 'string' ? { customEndpoint: endpoint } : {};
+  const endpoint = localEndpoint(outputs, 'storage_endpoint');
+  return endpoint ? { customEndpoint: endpoint } : {};
 };

@@ -48,6 +48,19 @@ const as = async (user: User) => {
   return generateClient<Schema>();
 };
 
+/** Cognito's AdminAddUserToGroup, the call `npm run local:add-to-group` sends; adding twice is harmless. */
+const makeAdmin = async (user: User): Promise<void> => {
+  const added = await fetch(backend.urls.userPool, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
+    },
+    body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: user.email, GroupName: 'Admins' }),
+  });
+  expect(added.status).toBe(200);
+};
+
 /** A raw AppSync request with a given token: another user's client, or a forged one. */
 const gql = async (token: string | undefined, query: string, variables: Record<string, unknown> = {}) => {
   const response = await fetch(backend.urls.graphql, {
@@ -310,16 +323,7 @@ describe('authorization', () => {
   });
 
   it('lets Admins read any note, and only read it', async () => {
-    // The same call as Cognito's AdminAddUserToGroup (what `npm run local:add-to-group` sends).
-    const added = await fetch(backend.urls.userPool, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
-      },
-      body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: 'eve@example.com', GroupName: 'Admins' }),
-    });
-    expect(added.status).toBe(200);
+    await makeAdmin(users.eve);
     await signOut();
     await signIn({ username: 'eve@example.com', password: PASSWORD });
     const adminToken = (await fetchAuthSession()).tokens?.idToken?.toString() ?? '';
@@ -499,7 +503,8 @@ describe('storage groups', () => {
     await expect(
       uploadData({ path: `published/${identityId}/forged.txt`, data: 'x', options }).result,
     ).rejects.toMatchObject({ name: 'AccessDenied' });
-    // eve, an Admin since the authorization tests, signs with the Admins group's role and may delete.
+    // eve, an Admin, signs with the Admins group's role and may delete.
+    await makeAdmin(users.eve);
     await as(users.eve);
     const eve = await fetchAuthSession();
     expect(backend.auth.identityPool?.credentialsFor(eve.credentials?.accessKeyId ?? '')?.roleArn).toMatch(

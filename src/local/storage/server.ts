@@ -51,6 +51,16 @@ const sendXml = (res: ServerResponse, status: number, body: string, headers: Rec
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
 };
 
+/** An object's content type and user metadata (`x-amz-meta-*`), as a PUT or CreateMultipartUpload gives them. */
+const describedBy = (req: IncomingMessage): Pick<ObjectMeta, 'contentType' | 'metadata'> => ({
+  contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+  metadata: Object.fromEntries(
+    Object.entries(req.headers)
+      .filter(([name]) => name.startsWith('x-amz-meta-'))
+      .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
+  ),
+});
+
 class S3Error extends Error {
   constructor(
     readonly code: string,
@@ -202,13 +212,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         if (/^[0-9a-f]{64}$/.test(payloadHash) && createHash('sha256').update(body).digest('hex') !== payloadHash) {
           throw new S3Error('XAmzContentSHA256Mismatch', 'The body does not match its signed SHA-256.', 400);
         }
-        const metadata = Object.fromEntries(
-          Object.entries(req.headers)
-            .filter(([name]) => name.startsWith('x-amz-meta-'))
-            .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
-        );
-        const contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
-        const meta = store.put(bucket, { key, contentType, metadata }, body);
+        const meta = store.put(bucket, { key, ...describedBy(req) }, body);
         res.writeHead(200, { etag: meta.etag, 'x-amz-request-id': randomUUID() });
         res.end();
         return;
@@ -263,13 +267,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
       allow('s3:PutObject', objectArn);
       const id = randomUUID();
       mkdirSync(join(uploadsDir, id), { recursive: true });
-      const metadata = Object.fromEntries(
-        Object.entries(req.headers)
-          .filter(([name]) => name.startsWith('x-amz-meta-'))
-          .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
-      );
-      const contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
-      writeFileSync(join(uploadsDir, id, 'upload.json'), JSON.stringify({ bucket, key, contentType, metadata }));
+      writeFileSync(join(uploadsDir, id, 'upload.json'), JSON.stringify({ bucket, key, ...describedBy(req) }));
       sendXml(
         res,
         200,
