@@ -27,9 +27,14 @@ interface User {
 let backend: LocalBackend;
 const users: Record<'ada' | 'bob' | 'eve', User> = {} as never;
 
+/** What every Amplify Storage call spreads into its options; the endpoint changes with each start. */
+let storageOptions: ReturnType<typeof localStorageOptions>;
+
 const start = async (reset: boolean): Promise<void> => {
   backend = await createLocalBackend({ dataDir: DATA_DIR, reset, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
-  Amplify.configure(withLocalEndpoints(JSON.parse(readFileSync(OUTPUTS, 'utf8'))));
+  const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
+  Amplify.configure(withLocalEndpoints(outputs));
+  storageOptions = localStorageOptions(outputs);
 };
 
 const register = async (email: string): Promise<User> => {
@@ -437,7 +442,7 @@ describe('identity pool', () => {
 describe('storage', () => {
   it("uploads, lists, downloads, presigns and removes the user's own media, fetched back through a note; another user and a tampered URL are refused", async () => {
     // Prepare
-    const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    const options = storageOptions;
     expect(options).toHaveProperty('customEndpoint');
     await as(users.ada);
     const { identityId } = await fetchAuthSession();
@@ -473,7 +478,7 @@ describe('storage', () => {
 
 describe('storage multipart', () => {
   it('uploads a 6 MB file in parts and downloads the same bytes', async () => {
-    const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    const options = storageOptions;
     await as(users.ada);
     const { identityId } = await fetchAuthSession();
     const path = `media/${identityId}/big.bin`;
@@ -491,7 +496,7 @@ describe('storage multipart', () => {
 describe('storage groups', () => {
   it('lets signed-in users read published media and only its owner or an Admin delete it', async () => {
     // Prepare
-    const options = localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
+    const options = storageOptions;
     await as(users.ada);
     const { identityId } = await fetchAuthSession();
     const path = `published/${identityId}/poster.txt`;
@@ -549,8 +554,7 @@ describe('restart', () => {
     const identityBefore = (await fetchAuthSession()).identityId;
     const note = await client.models.Note.create({ headline: 'Survives restarts' });
     const photo = `media/${identityBefore}/kept.txt`;
-    const storageOptions = () => localStorageOptions(JSON.parse(readFileSync(OUTPUTS, 'utf8')));
-    await uploadData({ path: photo, data: 'kept', options: storageOptions() }).result;
+    await uploadData({ path: photo, data: 'kept', options: storageOptions }).result;
     await signOut();
     await backend.dispose();
     await start(false);
@@ -558,6 +562,6 @@ describe('restart', () => {
     const got = await again.models.Note.get({ id: note.data?.id ?? '' });
     expect(got.data?.headline).toBe('Survives restarts');
     expect((await fetchAuthSession()).identityId).toBe(identityBefore);
-    expect(await (await downloadData({ path: photo, options: storageOptions() }).result).body.text()).toBe('kept');
+    expect(await (await downloadData({ path: photo, options: storageOptions }).result).body.text()).toBe('kept');
   });
 });
