@@ -4,6 +4,7 @@
  *
  *   npm start                 # keep data in .amplify/local
  *   npm start -- --reset      # start empty
+ *   npm start -- --no-watch   # do not apply edits under amplify/ while running
  *   npm start -- --add-to-group ada@example.com Admins   (while it runs: see README)
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ const main = async (): Promise<void> => {
     options: {
       reset: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      'no-watch': { type: 'boolean', default: false },
     },
   });
   const started = performance.now();
@@ -21,6 +23,7 @@ const main = async (): Promise<void> => {
     reset: values.reset,
     dataDir: values['data-dir'],
     log: (message) => console.log(`  ${message}`),
+    watch: !values['no-watch'],
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nLocal backend ready in ${seconds} s (data in ${backend.dataDir})`);
@@ -31,6 +34,7 @@ const main = async (): Promise<void> => {
   console.log(`  Push      ${backend.urls.push}`);
   console.log(`  Outputs   amplify_outputs.json (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox    ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
+  if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

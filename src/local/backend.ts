@@ -2,14 +2,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { type LocalAuth, startLocalAuth } from './auth/server';
-import { CloudAssembly, type FoundResource, type LocalNames } from './cloud/assembly';
+import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { modelIntrospection } from './cloud/model-introspection';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import { LOCAL_AWS, type LocalDynamoDb, startDynamoDbLocal } from './dynamodb/local';
-import { createTables, tableSpecs } from './dynamodb/tables';
+import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
 import { LocalFunction } from './functions/runner';
+import { functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
+import { HotReloader } from './hot-reload';
 import { type Decision, evaluate } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
@@ -30,13 +32,30 @@ export interface LocalBackendOptions {
   assemblyDir?: string;
   /** Where to write the outputs for apps; `false` writes none. Default: `<project>/amplify_outputs.json`. */
   outputsFile?: string | false;
-  /** Progress messages while starting. */
+  /** Progress messages while starting, and hot-reload reports. */
   log?: (message: string) => void;
+  /** The project whose amplify/ runs. Default: this repository. */
+  projectDir?: string;
+  /**
+   * Watch amplify/ and apply each saved edit without a restart: re-synthesize
+   * (warm, about a second), then swap the schema, resolvers, tables, functions,
+   * stream mappings and storage policies. A broken edit is reported and the
+   * running version keeps serving. `npm start` turns this on.
+   */
+  watch?: boolean;
+}
+
+export interface AppliedReload {
+  /** Until the outputs were rewritten. */
+  ms: number;
+  /** Until the new API served requests. */
+  servedMs: number;
+  warnings: string[];
 }
 
 export interface LocalBackend {
-  /** The amplify_outputs.json content for this backend. */
-  outputs: Record<string, unknown>;
+  /** The amplify_outputs.json content for this backend; a hot reload updates it (and the file). */
+  readonly outputs: Record<string, unknown>;
   urls: {
     graphql: string;
     realtime: string;
@@ -64,6 +83,13 @@ export interface LocalBackend {
     accessKeyId: string,
     request: { action: string; resource: string; context?: Record<string, string> },
   ): Decision | undefined;
+  /**
+   * Applies another synthesis of the project while running. Rejects, and keeps
+   * the running version, if the assembly cannot run. Data and connections stay.
+   */
+  apply(assemblyDir: string): Promise<AppliedReload>;
+  /** With `watch`, the watcher and its reports. */
+  hotReload: HotReloader | undefined;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -97,7 +123,8 @@ const logicalIdOfRef = (value: unknown): string | undefined => {
  */
 export const createLocalBackend = async (options: LocalBackendOptions = {}): Promise<LocalBackend> => {
   const log = options.log ?? (() => {});
-  const dataDir = resolve(options.dataDir ?? join(PROJECT_ROOT, '.amplify', 'local'));
+  const projectDir = resolve(options.projectDir ?? PROJECT_ROOT);
+  const dataDir = resolve(options.dataDir ?? join(projectDir, '.amplify', 'local'));
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
@@ -110,8 +137,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     let assemblyDir = options.assemblyDir;
     if (!assemblyDir) {
       log('synthesizing amplify/ ...');
-      const outDir = join(PROJECT_ROOT, '.amplify', 'synth', 'local');
-      const { cached, ms } = await synthesizeCached({ type: 'sandbox', outDir, quiet: true });
+      const outDir = join(projectDir, '.amplify', 'synth', 'local');
+      const { cached, ms } = await synthesizeCached({ type: 'sandbox', outDir, quiet: true, projectDir });
       log(cached ? 'synthesis unchanged, reusing it' : `synthesized in ${(ms / 1000).toFixed(1)} s`);
       assemblyDir = outDir;
     }
@@ -124,8 +151,6 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     log('starting DynamoDB Local ...');
     const dynamodb: LocalDynamoDb = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') });
     stops.push(dynamodb.stop);
-    const tables = tableSpecs(assembly);
-    await createTables(dynamodb.client, tables);
 
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
     log('starting search and push ...');
@@ -136,65 +161,83 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     stops.push(search.close);
     const push: LocalPush = await startLocalPush({ outbox, applicationIds: [NAMES.pushApplicationId] });
     stops.push(push.close);
+    const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
+
+    // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
+    const functionEnvironment = {
+      region: NAMES.region,
+      dynamodbEndpoint: dynamodb.endpoint,
+      searchEndpoint: search.url,
+      pushEndpoint: push.url,
+    };
+    /** Builds a generation; on failure it stops what it started and the running one stays. */
+    const build = async (next: CloudAssembly, previous?: Generation): Promise<Generation> => {
+      const specs = functionSpecsOf(next, usedFunctionIds(next), functionEnvironment, previous?.specs);
+      const functions = new Map<string, LocalFunction>();
+      const created: LocalFunction[] = [];
+      try {
+        for (const [logicalId, spec] of specs) {
+          const kept = previous?.specs.get(logicalId)?.key === spec.key ? previous.functions.get(logicalId) : undefined;
+          const fn = kept ?? new LocalFunction(spec);
+          if (!kept) created.push(fn);
+          functions.set(logicalId, fn);
+        }
+        const tables = tableSpecs(next);
+        await createTables(dynamodb.client, tables);
+        await createMissingIndexes(dynamodb.client, tables);
+        return {
+          assembly: next,
+          specs,
+          functions,
+          api: new LocalGraphqlApi(next, dynamodb.client, functions),
+          policies: rolePolicies(next),
+          mappings: new Map(),
+          restartOnly: restartOnlySettings(next),
+        };
+      } catch (error) {
+        for (const fn of created) await fn.stop();
+        throw error;
+      }
+    };
+
+    /** Makes a built generation the running one: stream mappings follow, replaced functions stop. */
+    const activate = async (next: Generation, previous?: Generation): Promise<void> => {
+      for (const spec of mappingSpecsOf(next.assembly)) {
+        const fn = next.functions.get(spec.functionId);
+        if (!fn) throw new Error(`stream mapping ${spec.id}: function ${spec.functionId} is not running`);
+        const key = JSON.stringify({ ...spec, code: next.specs.get(spec.functionId)?.key });
+        const running = previous?.mappings.get(spec.id);
+        if (running?.key === key && previous?.functions.get(spec.functionId) === fn) {
+          next.mappings.set(spec.id, running);
+          continue;
+        }
+        // The old mapping stops before the new one reads: both keep their place in the same checkpoint file.
+        await running?.mapping.stop();
+        const mapping = new StreamMapping(
+          { ...spec, fn },
+          dynamodb.client,
+          dynamodb.endpoint,
+          NAMES.region,
+          join(dataDir, 'streams', `${spec.id}.json`),
+          deadLetters.add,
+        );
+        mapping.start();
+        next.mappings.set(spec.id, { key, mapping });
+      }
+      current = next;
+      if (!previous) return;
+      for (const [id, { mapping }] of previous.mappings)
+        if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
+      const live = new Set(next.functions.values());
+      for (const fn of previous.functions.values()) if (!live.has(fn)) await fn.stop();
+    };
 
     log('starting functions ...');
-    const ssmParameters = new Map(
-      assembly
-        .resources('AWS::SSM::Parameter')
-        .map(({ stack, properties }) => [
-          String(stack.resolve(properties.Name)),
-          String(stack.resolve(properties.Value)),
-        ]),
-    );
-    const functionResources = new Map(assembly.resources('AWS::Lambda::Function').map((r) => [r.logicalId, r]));
-    const functions = new Map<string, LocalFunction>();
-    const startFunction = (logicalId: string): LocalFunction => {
-      const existing = functions.get(logicalId);
-      if (existing) return existing;
-      const resource: FoundResource | undefined = functionResources.get(logicalId);
-      if (!resource) throw new Error(`function ${logicalId} is not in the assembly`);
-      const props = resource.stack.resolve(resource.properties);
-      if (!isRecord(props)) throw new Error(`function ${logicalId} has no properties`);
-      const code = isRecord(props.Code) ? String(props.Code.S3Key) : '';
-      const dir = assembly.assetPath(code);
-      const handler = String(props.Handler ?? 'index.handler');
-      const file = ['mjs', 'js', 'cjs']
-        .map((ext) => join(dir, `${handler.split('.')[0]}.${ext}`))
-        .find((f) => existsSync(f));
-      if (!file) throw new Error(`function ${logicalId}: no bundle in ${dir}`);
-      const templateEnv =
-        isRecord(props.Environment) && isRecord(props.Environment.Variables) ? props.Environment.Variables : {};
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(templateEnv)) env[key] = String(value ?? '');
-      // Only endpoints differ: the same variables, pointed at the local services.
-      for (const [key, value] of Object.entries(env)) {
-        if (key.endsWith('_PARAMETER') && ssmParameters.has(value))
-          env[key.replace(/_PARAMETER$/, '')] = ssmParameters.get(value) ?? '';
-      }
-      if ('CLOUDSEARCH_DOCUMENT_ENDPOINT' in env) env.CLOUDSEARCH_DOCUMENT_ENDPOINT = search.url;
-      if ('CLOUDSEARCH_SEARCH_ENDPOINT' in env) env.CLOUDSEARCH_SEARCH_ENDPOINT = search.url;
-      Object.assign(env, {
-        AWS_REGION: NAMES.region,
-        AWS_DEFAULT_REGION: NAMES.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-        AWS_ENDPOINT_URL_PINPOINT: push.url,
-        AWS_LAMBDA_FUNCTION_NAME: logicalId,
-        PATH: process.env.PATH ?? '',
-      });
-      delete env.NODE_OPTIONS;
-      const fn = new LocalFunction({
-        name: logicalId,
-        entry: file,
-        handler,
-        timeoutSeconds: Number(props.Timeout ?? 3),
-        env,
-      });
-      functions.set(logicalId, fn);
-      stops.push(() => fn.stop());
-      return fn;
-    };
+    let current: Generation = await build(assembly);
+    stops.push(async () => {
+      for (const { mapping } of current.mappings.values()) await mapping.stop();
+      for (const fn of current.functions.values()) await fn.stop();
+    });
 
     const userPool = assembly.resources('AWS::Cognito::UserPool')[0];
     const poolProps = userPool ? userPool.stack.resolve(userPool.properties) : {};
@@ -202,9 +245,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
         ? poolProps.Policies.PasswordPolicy
         : {};
-    const lambdaConfig = isRecord(poolProps) && isRecord(poolProps.LambdaConfig) ? poolProps.LambdaConfig : {};
-    const postConfirmationId = logicalIdOfRef(lambdaConfig.PostConfirmation);
-    const postConfirmation = postConfirmationId ? startFunction(postConfirmationId) : undefined;
+    const postConfirmationId = postConfirmationIdOf(assembly);
 
     const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
     const allowGuests = identityPool?.properties.AllowUnauthenticatedIdentities === true;
@@ -238,7 +279,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       },
       dataDir,
       outbox,
-      postConfirmation: postConfirmation ? (event) => postConfirmation.invoke(event) : undefined,
+      // The trigger runs the current generation's code: an edit to it applies without a restart.
+      postConfirmation: postConfirmationId
+        ? (event) => {
+            const fn = current.functions.get(postConfirmationId);
+            if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
+            return fn.invoke(event);
+          }
+        : undefined,
       groupRoles,
       identityPool: identityPool && {
         identityPoolId: NAMES.identityPoolId,
@@ -253,99 +301,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     });
     stops.push(auth.close);
 
-    const policies = rolePolicies(assembly);
-    const buckets = Object.fromEntries(
-      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
-    );
-    const storageOutputs = storageOutputsOf(assembly);
-    let storage: LocalStorage | undefined;
-    if (storageOutputs) {
-      log('starting storage ...');
-      storage = await startLocalStorage({
-        buckets: storageOutputs.buckets.map((b) => b.bucket_name),
-        region: NAMES.region,
-        dir: join(dataDir, 'storage'),
-        tls,
-        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
-        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
-      });
-      stops.push(storage.close);
-    }
-
-    log('starting GraphQL ...');
-    for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
-      const lambda = stack.resolve(properties.LambdaConfig);
-      if (isRecord(lambda)) startFunction(String(lambda.LambdaFunctionArn).split(':').at(-1) ?? '');
-    }
-    const api = new LocalGraphqlApi(assembly, dynamodb.client, functions);
-    const graphql: LocalGraphqlServer = await startGraphqlServer({
-      api: () => api,
-      verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
-      tls,
-    });
-    stops.push(graphql.close);
-
-    log('starting stream mappings ...');
-    const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
-    const mappings: StreamMapping[] = [];
-    for (const { logicalId, stack, properties } of assembly.resources('AWS::Lambda::EventSourceMapping')) {
-      const props = stack.resolve(properties);
-      if (!isRecord(props)) continue;
-      const arn = String(props.EventSourceArn);
-      const tableName = /:table\/([^/]+)\/stream\//.exec(arn)?.[1];
-      const fnId = logicalIdOfRef(props.FunctionName);
-      if (!tableName || !fnId) continue;
-      const filters =
-        isRecord(props.FilterCriteria) && Array.isArray(props.FilterCriteria.Filters)
-          ? props.FilterCriteria.Filters
-          : [];
-      const mapping = new StreamMapping(
-        {
-          id: logicalId,
-          tableName,
-          fn: startFunction(fnId),
-          batchSize: Number(props.BatchSize ?? 100),
-          batchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
-          reportBatchItemFailures:
-            Array.isArray(props.FunctionResponseTypes) &&
-            props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-          bisectOnError: props.BisectBatchOnFunctionError === true,
-          maxRetries: Number(props.MaximumRetryAttempts ?? 3),
-          filters: filters.filter(isRecord).map((f) => JSON.parse(String(f.Pattern))),
-        },
-        dynamodb.client,
-        dynamodb.endpoint,
-        NAMES.region,
-        join(dataDir, 'streams', `${logicalId}.json`),
-        deadLetters.add,
-      );
-      mapping.start();
-      mappings.push(mapping);
-      stops.push(() => mapping.stop());
-    }
-
-    const modelSchema = findModelSchema(assemblyDir);
-    const outputs = localOutputs({
-      graphqlUrl: graphql.url,
-      userPoolEndpoint: auth.url,
-      caFile: tls.caFile,
-      outbox: join(dataDir, 'outbox.jsonl'),
-      policy,
-      identityPool: identityPool ? { allowGuests } : undefined,
-      storage: storage && storageOutputs ? { ...storageOutputs, endpoint: storage.endpoint } : undefined,
-      modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
-      groups: assembly
-        .resources('AWS::Cognito::UserPoolGroup')
-        .map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
-    });
-    const outputsFile =
-      options.outputsFile === undefined ? join(PROJECT_ROOT, 'amplify_outputs.json') : options.outputsFile;
-    if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-
     const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
       const issued = auth.identityPool?.credentialsFor(accessKeyId);
       if (!issued) return undefined;
-      return evaluate(policies.get(issued.roleArn) ?? [], {
+      // The running generation's policies: an edited storage access rule applies at once.
+      return evaluate(current.policies.get(issued.roleArn) ?? [], {
         action: request.action,
         resource: request.resource,
         context: {
@@ -357,11 +317,109 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       });
     };
 
+    const buckets = Object.fromEntries(
+      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
+    );
+    const startingStorage = storageOutputsOf(assembly);
+    let storage: LocalStorage | undefined;
+    if (startingStorage) {
+      log('starting storage ...');
+      storage = await startLocalStorage({
+        buckets: startingStorage.buckets.map((b) => b.bucket_name),
+        region: NAMES.region,
+        dir: join(dataDir, 'storage'),
+        tls,
+        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
+        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
+      });
+      stops.push(storage.close);
+    }
+
+    log('starting GraphQL ...');
+    const graphql: LocalGraphqlServer = await startGraphqlServer({
+      api: () => current.api,
+      verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
+      tls,
+    });
+    stops.push(graphql.close);
+
+    log('starting stream mappings ...');
+    await activate(current);
+
+    const outputsFile =
+      options.outputsFile === undefined ? join(projectDir, 'amplify_outputs.json') : options.outputsFile;
+    const servers = { graphql, auth, storage };
+    const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
+      const storageOutputs = storageOutputsOf(generation.assembly);
+      const modelSchema = findModelSchema(generation.assembly.dir);
+      const outputs = localOutputs({
+        graphqlUrl: servers.graphql.url,
+        userPoolEndpoint: servers.auth.url,
+        caFile: tls.caFile,
+        outbox: join(dataDir, 'outbox.jsonl'),
+        policy,
+        identityPool: identityPool ? { allowGuests } : undefined,
+        storage:
+          servers.storage && storageOutputs ? { ...storageOutputs, endpoint: servers.storage.endpoint } : undefined,
+        modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
+        groups: generation.assembly
+          .resources('AWS::Cognito::UserPoolGroup')
+          .map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
+      });
+      if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+      return outputs;
+    };
+    let outputs = await writeOutputs(current);
+
+    let applying = Promise.resolve();
+    const apply: LocalBackend['apply'] = (nextDir) => {
+      const run = async () => {
+        const started = performance.now();
+        const previous = current;
+        const next = await build(new CloudAssembly(nextDir, names), previous);
+        await activate(next, previous);
+        const servedMs = performance.now() - started;
+        const warnings: string[] = [];
+        const dropped = graphql.revalidate();
+        if (dropped > 0) warnings.push(`${dropped} subscription(s) no longer match the schema and were ended`);
+        if (next.restartOnly !== previous.restartOnly)
+          warnings.push('auth or storage bucket settings changed; restart `npm start` to apply them');
+        // The API already serves the new version; the outputs (model introspection) follow it.
+        try {
+          outputs = await writeOutputs(next);
+        } catch (error) {
+          warnings.push(`amplify_outputs.json was not rewritten: ${error instanceof Error ? error.message : error}`);
+        }
+        return { ms: performance.now() - started, servedMs, warnings };
+      };
+      const result = applying.then(run);
+      applying = result.then(
+        () => {},
+        () => {},
+      );
+      return result;
+    };
+
+    let reloader: HotReloader | undefined;
+    if (options.watch) {
+      log('watching amplify/ ...');
+      reloader = new HotReloader({
+        projectDir,
+        apply: (dir) => apply(dir),
+        bundleInputs: () => new Set([...current.specs.values()].flatMap((spec) => spec.inputs)),
+        log,
+      });
+      await reloader.start();
+      stops.push(() => reloader?.close() ?? Promise.resolve());
+    }
+
     const dispose = async () => {
       await stopAll();
     };
     return {
-      outputs,
+      get outputs() {
+        return outputs;
+      },
       urls: {
         graphql: graphql.url,
         realtime: graphql.realtimeUrl,
@@ -378,6 +436,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       push,
       authorize,
       buckets,
+      apply,
+      hotReload: reloader,
       drainStreams: async (timeoutMs = 30_000) => {
         // Written records reach the stream at once; wait until no mapping holds or reads any for a while.
         const deadline = Date.now() + timeoutMs;
@@ -385,6 +445,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         let last = -1;
         while (Date.now() < deadline && settled < 3) {
           await new Promise((r) => setTimeout(r, 200));
+          const mappings = [...current.mappings.values()].map(({ mapping }) => mapping);
           const total = mappings.reduce((n, m) => n + m.processed, 0);
           const pending = mappings.reduce((n, m) => n + m.pendingRecords, 0);
           settled = total === last && pending === 0 ? settled + 1 : 0;
@@ -399,6 +460,91 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     throw error;
   }
 };
+
+/** What the assembly defines for one generation of the running backend. */
+interface Generation {
+  assembly: CloudAssembly;
+  specs: Map<string, LocalFunctionSpec>;
+  functions: Map<string, LocalFunction>;
+  api: LocalGraphqlApi;
+  policies: ReturnType<typeof rolePolicies>;
+  mappings: Map<string, { key: string; mapping: StreamMapping }>;
+  /** Settings that only a restart applies (the auth servers and the bucket set), as one comparable string. */
+  restartOnly: string;
+}
+
+const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
+  const userPool = assembly.resources('AWS::Cognito::UserPool')[0];
+  const props = userPool ? userPool.stack.resolve(userPool.properties) : {};
+  const lambdaConfig = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
+  return logicalIdOfRef(lambdaConfig.PostConfirmation);
+};
+
+interface MappingDefinition {
+  id: string;
+  tableName: string;
+  functionId: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  reportBatchItemFailures: boolean;
+  bisectOnError: boolean;
+  maxRetries: number;
+  filters: unknown[];
+}
+
+/** The event source mappings of DynamoDB streams, as the templates configure them. */
+const mappingSpecsOf = (assembly: CloudAssembly): MappingDefinition[] =>
+  assembly.resources('AWS::Lambda::EventSourceMapping').flatMap(({ logicalId, stack, properties }) => {
+    const props = stack.resolve(properties);
+    if (!isRecord(props)) return [];
+    const tableName = /:table\/([^/]+)\/stream\//.exec(String(props.EventSourceArn))?.[1];
+    const functionId = logicalIdOfRef(props.FunctionName);
+    if (!tableName || !functionId) return [];
+    const filters =
+      isRecord(props.FilterCriteria) && Array.isArray(props.FilterCriteria.Filters) ? props.FilterCriteria.Filters : [];
+    return [
+      {
+        id: logicalId,
+        tableName,
+        functionId,
+        batchSize: Number(props.BatchSize ?? 100),
+        batchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+        reportBatchItemFailures:
+          Array.isArray(props.FunctionResponseTypes) && props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+        bisectOnError: props.BisectBatchOnFunctionError === true,
+        maxRetries: Number(props.MaximumRetryAttempts ?? 3),
+        filters: filters.filter(isRecord).map((f) => JSON.parse(String(f.Pattern))),
+      },
+    ];
+  });
+
+/** The functions the local backend runs: the auth trigger, Lambda data sources and stream consumers. */
+const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
+  const ids = new Set<string>();
+  const trigger = postConfirmationIdOf(assembly);
+  if (trigger) ids.add(trigger);
+  for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
+    const lambda = stack.resolve(properties.LambdaConfig);
+    const id = isRecord(lambda) ? String(lambda.LambdaFunctionArn).split(':').at(-1) : undefined;
+    if (id) ids.add(id);
+  }
+  for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
+  return ids;
+};
+
+/** The settings of the auth servers and the bucket set, which a running backend keeps until it restarts. */
+const restartOnlySettings = (assembly: CloudAssembly): string =>
+  JSON.stringify(
+    [
+      'AWS::Cognito::UserPool',
+      'AWS::Cognito::UserPoolClient',
+      'AWS::Cognito::UserPoolGroup',
+      'AWS::Cognito::IdentityPool',
+      'AWS::Cognito::IdentityPoolRoleAttachment',
+    ].flatMap((type) =>
+      assembly.resources(type).map(({ stack, logicalId, properties }) => [logicalId, stack.resolve(properties)]),
+    ),
+  ) + JSON.stringify(storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? []);
 
 interface StorageOutputs {
   bucket_name: string;

@@ -17,28 +17,34 @@ export interface SynthOptions {
   /** Extra environment, such as configuration or CDK_NAG=1. */
   env?: Record<string, string>;
   quiet?: boolean;
+  /** The project whose amplify/ is synthesized. Default: this repository. */
+  projectDir?: string;
 }
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const ROOT = PROJECT_ROOT;
 
+/** The CDK context `ampx` gives a synthesis: the backend identifier. */
+export const backendContext = (type: SynthOptions['type']): Record<string, string> => ({
+  'amplify-backend-namespace': 'mobilebackend',
+  'amplify-backend-name': type === 'sandbox' ? 'local' : 'main',
+  'amplify-backend-type': type,
+});
+
 /** Runs one synthesis in a child process and resolves with its duration in ms. */
 export const synthesize = async (options: SynthOptions): Promise<number> => {
-  const outDir = resolve(ROOT, options.outDir);
+  const root = options.projectDir ?? ROOT;
+  const outDir = resolve(root, options.outDir);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   // The GraphQL transformer leaves temp folders behind; keep them inside the ignored output.
   const tmpDir = resolve(outDir, '..', 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const context = {
-    'amplify-backend-namespace': 'mobilebackend',
-    'amplify-backend-name': options.type === 'sandbox' ? 'local' : 'main',
-    'amplify-backend-type': options.type,
-  };
+  const context = backendContext(options.type);
   const started = performance.now();
   await new Promise<void>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'amplify/backend.ts')], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'amplify/backend.ts')], {
+      cwd: root,
       stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
       env: {
         ...process.env,
@@ -66,6 +72,7 @@ export const synthesize = async (options: SynthOptions): Promise<number> => {
 
 /** A hash of everything a synthesis reads: the amplify/ sources and the locked dependency versions. */
 export const sourceHash = (root: string = ROOT): string => {
+  const lockRoot = existsSync(join(root, 'package-lock.json')) ? root : ROOT;
   const hash = createHash('sha256');
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -79,16 +86,16 @@ export const sourceHash = (root: string = ROOT): string => {
   };
   walk(join(root, 'amplify'));
   for (const file of ['package-lock.json', 'package.json']) {
-    if (existsSync(join(root, file))) hash.update(readFileSync(join(root, file)));
+    if (existsSync(join(lockRoot, file))) hash.update(readFileSync(join(lockRoot, file)));
   }
   return hash.digest('hex');
 };
 
 /** Synthesizes into outDir unless the last synthesis there came from the same sources. */
 export const synthesizeCached = async (options: SynthOptions): Promise<{ cached: boolean; ms: number }> => {
-  const outDir = resolve(ROOT, options.outDir);
+  const outDir = resolve(options.projectDir ?? ROOT, options.outDir);
   const keyFile = join(outDir, '.source-hash');
-  const key = sourceHash();
+  const key = sourceHash(options.projectDir);
   if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return { cached: true, ms: 0 };
   const ms = await synthesize(options);
   writeFileSync(keyFile, key);

@@ -1,10 +1,12 @@
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   ResourceInUseException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { CloudAssembly } from '../cloud/assembly';
 
@@ -79,6 +81,31 @@ export const createTables = async (client: DynamoDBClient, specs: TableSpec[]): 
       );
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+};
+
+/**
+ * Adds the global secondary indexes a table's spec has and the table lacks,
+ * one per UpdateTable call as DynamoDB requires: a hot reload that adds a
+ * secondary index to a model keeps the table and its items.
+ */
+export const createMissingIndexes = async (client: DynamoDBClient, specs: TableSpec[]): Promise<void> => {
+  for (const spec of specs) {
+    if (spec.globalSecondaryIndexes.length === 0) continue;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: spec.name }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of spec.globalSecondaryIndexes) {
+      if (existing.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: spec.name,
+          AttributeDefinitions: spec.attributeDefinitions,
+          GlobalSecondaryIndexUpdates: [
+            { Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } },
+          ],
+        }),
+      );
     }
   }
 };

@@ -104,6 +104,11 @@ export class LocalFunction {
   }
 
   async stop(): Promise<void> {
+    for (const call of this.pending.values()) {
+      clearTimeout(call.timer);
+      call.reject(new FunctionError('The function was stopped or replaced during the invocation', 'Stopped'));
+    }
+    this.pending.clear();
     await this.worker.terminate();
   }
 }

@@ -71,6 +71,12 @@ export interface LocalGraphqlServer {
   realtimeUrl: string;
   /** Live subscriptions, for tests and the status line. */
   subscriptionCount(): number;
+  /**
+   * After the API changed (a hot reload): ends each subscription whose query
+   * the new schema no longer validates, with an error to its client, and
+   * returns how many it ended. The others keep their sockets and filters.
+   */
+  revalidate(): number;
   close(): Promise<void>;
 }
 
@@ -320,6 +326,25 @@ export const startGraphqlServer = async (options: {
     url,
     realtimeUrl: `${url.replace('https://', 'wss://')}/realtime`,
     subscriptionCount: () => subscriptions.size,
+    revalidate: () => {
+      const api = options.api();
+      let ended = 0;
+      for (const [key, subscription] of subscriptions) {
+        const { errors } = api.prepare(subscription.query, subscription.operationName);
+        if (!errors?.length) continue;
+        subscriptions.delete(key);
+        ended++;
+        const message = `The schema changed and this subscription no longer validates: ${errors.map((e) => e.message).join('; ')}`;
+        subscription.socket.send(
+          JSON.stringify({
+            type: 'error',
+            id: subscription.id,
+            payload: { errors: [{ errorType: 'ValidationError', message }] },
+          }),
+        );
+      }
+      return ended;
+    },
     close: async () => {
       for (const client of wss.clients) client.terminate();
       wss.close();
