@@ -13,7 +13,6 @@
  * change the number of schema rounds (default 10).
  */
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,7 +22,7 @@ import { withLocalEndpoints } from '../src/client/local';
 import { createLocalBackend, type LocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import type { ReloadReport } from '../src/local/hot-reload';
-import { loadOrCreateTls } from '../src/local/tls';
+import { loadOrCreateTls, rerunTrusting } from '../src/local/tls';
 import { copyProject } from '../src/test/project-copy';
 
 const ROUNDS = Number(process.env.BENCH_RELOAD_ROUNDS ?? 10);
@@ -55,13 +54,7 @@ const firstSuccess = async (backend: LocalBackend, token: string, query: string,
 const main = async (): Promise<void> => {
   // Node reads its extra CA file at startup: create the CA, then run again trusting it.
   const tls = await loadOrCreateTls(TLS_DIR);
-  if (process.env.NODE_EXTRA_CA_CERTS !== tls.caFile) {
-    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile },
-    });
-    process.exit(child.status ?? 1);
-  }
+  rerunTrusting(tls.caFile);
   const project = copyProject('bench-reload');
   const outputsFile = join(project.dir, 'amplify_outputs.json');
   console.log('starting the backend on a copy of amplify/ (a cold synthesis first) ...');

@@ -9,7 +9,6 @@
  * Set BENCH_STORAGE_ROUNDS to change the number of rounds (default 10).
  */
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +18,7 @@ import { downloadData, remove, uploadData } from 'aws-amplify/storage';
 import { localStorageOptions, withLocalEndpoints } from '../src/client/local';
 import { createLocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
-import { loadOrCreateTls } from '../src/local/tls';
+import { loadOrCreateTls, rerunTrusting } from '../src/local/tls';
 import '../src/test/file-reader.setup';
 
 const ROUNDS = Number(process.env.BENCH_STORAGE_ROUNDS ?? 10);
@@ -35,13 +34,7 @@ const median = (values: number[]): number => {
 const main = async (): Promise<void> => {
   // Node reads its extra CA file at startup: create the CA, then run again trusting it.
   const tls = await loadOrCreateTls(TLS_DIR);
-  if (process.env.NODE_EXTRA_CA_CERTS !== tls.caFile) {
-    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile },
-    });
-    process.exit(child.status ?? 1);
-  }
+  rerunTrusting(tls.caFile);
   const outputsFile = join(DATA_DIR, 'amplify_outputs.json');
   const backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, tlsDir: TLS_DIR, outputsFile });
   try {

@@ -7,9 +7,9 @@ import { generateClient } from 'aws-amplify/data';
 import { downloadData, getUrl, list, remove, uploadData } from 'aws-amplify/storage';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { Schema } from '../../amplify/data/resource';
 import { localStorageOptions, withLocalEndpoints } from '../client/local';
+import { rawSubscribe } from '../test/appsync-realtime';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 
@@ -93,37 +93,6 @@ const itemsOf = (result: GqlResult, field: string): unknown[] => {
   return typeof value === 'object' && value !== null && 'items' in value && Array.isArray(value.items)
     ? value.items
     : [];
-};
-
-/** A raw AppSync realtime client, for a second subscriber beside the Amplify client's. */
-const rawSubscribe = async (token: string, query: string) => {
-  const header = Buffer.from(
-    JSON.stringify({ Authorization: token, host: new URL(backend.urls.graphql).host }),
-  ).toString('base64url');
-  const socket = new WebSocket(backend.urls.realtime, ['graphql-ws', `header-${header}`]);
-  const messages: Array<Record<string, unknown>> = [];
-  await new Promise<void>((ready, fail) => {
-    socket.on('error', fail);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
-    socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString());
-      messages.push(message);
-      if (message.type === 'connection_ack') {
-        socket.send(
-          JSON.stringify({
-            id: 'sub-1',
-            type: 'start',
-            payload: {
-              data: JSON.stringify({ query, variables: {} }),
-              extensions: { authorization: { Authorization: token } },
-            },
-          }),
-        );
-      }
-      if (message.type === 'start_ack' || message.type === 'error') ready();
-    });
-  });
-  return { messages, close: () => socket.close() };
 };
 
 /** A raw query through the Amplify client, for fields the model API does not expose (`_version`, sync). */
@@ -264,7 +233,11 @@ describe('the local backend with the real aws-amplify client', () => {
     const bob = await as(users.bob);
     const inbox: string[] = [];
     const live = bob.subscriptions.onMessageReceived().subscribe({ next: (m) => inbox.push(m?.body ?? '') });
-    const eve = await rawSubscribe(users.eve.idToken, 'subscription { onMessageReceived { id body recipient } }');
+    const eve = await rawSubscribe(
+      backend.urls,
+      users.eve.idToken,
+      'subscription { onMessageReceived { id body recipient } }',
+    );
     await wait(500);
     const sent = await gql(
       users.ada.idToken,

@@ -18,7 +18,7 @@ import { Outbox } from './outbox';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
 import { type LocalStorage, startLocalStorage } from './storage/server';
-import { DeadLetterQueue, StreamMapping } from './streams';
+import { DeadLetterQueue, type MappingSpec, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
 
 export interface LocalBackendOptions {
@@ -480,17 +480,8 @@ const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
   return logicalIdOfRef(lambdaConfig.PostConfirmation);
 };
 
-interface MappingDefinition {
-  id: string;
-  tableName: string;
-  functionId: string;
-  batchSize: number;
-  batchingWindowMs: number;
-  reportBatchItemFailures: boolean;
-  bisectOnError: boolean;
-  maxRetries: number;
-  filters: unknown[];
-}
+/** A stream mapping as the template configures it; the function is named, not yet running. */
+type MappingDefinition = Omit<MappingSpec, 'fn'> & { functionId: string };
 
 /** The event source mappings of DynamoDB streams, as the templates configure them. */
 const mappingSpecsOf = (assembly: CloudAssembly): MappingDefinition[] =>

@@ -5,9 +5,9 @@ import { confirmSignUp, fetchAuthSession, signIn, signUp } from 'aws-amplify/aut
 import { generateClient } from 'aws-amplify/data';
 import { remove, uploadData } from 'aws-amplify/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { Schema } from '../../amplify/data/resource';
 import { localStorageOptions, withLocalEndpoints } from '../client/local';
+import { rawSubscribe } from '../test/appsync-realtime';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { copyProject } from '../test/project-copy';
 import { createLocalBackend, type LocalBackend } from './backend';
@@ -56,31 +56,6 @@ const gql = async (query: string, variables: Record<string, unknown> = {}) => {
     data?: Record<string, Record<string, unknown> | null> | null;
     errors?: unknown[];
   };
-};
-
-/** A raw AppSync realtime subscription, to watch what the server sends it. */
-const rawSubscribe = async (query: string) => {
-  const header = Buffer.from(JSON.stringify({ Authorization: idToken })).toString('base64url');
-  const socket = new WebSocket(backend.urls.realtime, ['graphql-ws', `header-${header}`]);
-  const messages: Array<{ type?: string; payload?: unknown }> = [];
-  await new Promise<void>((ready, fail) => {
-    socket.on('error', fail);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
-    socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString());
-      messages.push(message);
-      if (message.type === 'connection_ack')
-        socket.send(
-          JSON.stringify({
-            id: 'raw-1',
-            type: 'start',
-            payload: { data: JSON.stringify({ query }), extensions: { authorization: { Authorization: idToken } } },
-          }),
-        );
-      if (message.type === 'start_ack' || message.type === 'error') ready();
-    });
-  });
-  return { messages, socket };
 };
 
 const until = async (condition: () => boolean, timeoutMs = 10_000): Promise<void> => {
@@ -199,14 +174,14 @@ describe('hot reload of amplify/ while the backend runs', () => {
   });
 
   it('ends only the subscriptions a removed field breaks', async () => {
-    const raw = await rawSubscribe('subscription { onCreateNote { id mood } }');
+    const raw = await rawSubscribe(backend.urls, idToken, 'subscription { onCreateNote { id mood } }');
     expect(raw.messages.at(-1)?.type).toBe('start_ack');
     const report = await save('amplify/data/resource.ts', (text) => text.replace('      mood: a.string(),\n', ''));
     expect(report.ok).toBe(true);
     expect(report.warnings.join(' ')).toMatch(/1 subscription/);
     await until(() => raw.messages.some((m) => m.type === 'error'));
     expect(JSON.stringify(raw.messages.at(-1))).toMatch(/no longer validates/);
-    raw.socket.close();
+    raw.close();
 
     // The subscription whose query still validates keeps delivering. (A client configured with `mood`
     // would now send an invalid selection; an app reconfigures from the rewritten outputs.)

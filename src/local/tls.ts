@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import 'reflect-metadata';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,4 +92,19 @@ export const loadOrCreateTls = async (dir: string): Promise<LocalTls> => {
   writeFileSync(files.cert, tls.cert);
   writeFileSync(files.key, tls.key, { mode: 0o600 });
   return tls;
+};
+
+/**
+ * Node reads NODE_EXTRA_CA_CERTS only at start: a script that talks to the
+ * local servers over TLS calls this first. Unless this process already
+ * trusts caFile, it runs the same script again trusting it, and exits with
+ * that run's status.
+ */
+export const rerunTrusting = (caFile: string): void => {
+  if (process.env.NODE_EXTRA_CA_CERTS === caFile) return;
+  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+  });
+  process.exit(child.status ?? 1);
 };
