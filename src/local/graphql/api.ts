@@ -115,12 +115,19 @@ const templateText = (
 
 const toPlain = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
 
+/** How many distinct documents `prepare` keeps parsed and validated; the oldest goes first. */
+const PREPARED_DOCUMENTS_MAX = 500;
+
 export class LocalGraphqlApi {
   readonly schema: GraphQLSchema;
   private readonly resolvers = new Map<string, ResolverSpec>();
   private readonly dataSources = new Map<string, DataSourceSpec>();
   /** Mutation field → subscription fields that listen to it. */
   readonly subscriptionsByMutation = new Map<string, string[]>();
+  private readonly preparedDocuments = new Map<
+    string,
+    { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] }
+  >();
 
   constructor(
     assembly: CloudAssembly,
@@ -483,6 +490,23 @@ export class LocalGraphqlApi {
 
   /** Parses and validates a request; returns the document or AppSync-style errors. */
   prepare(
+    query: string,
+    operationName?: string,
+  ): { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] } {
+    // Apps send the same few documents over and over: parse and validate each once per schema.
+    const key = `${operationName ?? ''}\n${query}`;
+    const cached = this.preparedDocuments.get(key);
+    if (cached) return cached;
+    const prepared = this.parseAndValidate(query, operationName);
+    if (this.preparedDocuments.size >= PREPARED_DOCUMENTS_MAX) {
+      const oldest = this.preparedDocuments.keys().next();
+      if (!oldest.done) this.preparedDocuments.delete(oldest.value);
+    }
+    this.preparedDocuments.set(key, prepared);
+    return prepared;
+  }
+
+  private parseAndValidate(
     query: string,
     operationName?: string,
   ): { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] } {
