@@ -39,6 +39,7 @@ const configure = () => {
 
 /** Saves an edit and waits for the reload it causes. */
 const save = async (file: string, change: (text: string) => string): Promise<ReloadReport> => {
+  await backend.hotReload?.settled();
   const reloaded = backend.hotReload?.nextReport(90_000);
   if (!reloaded) throw new Error('the backend is not watching');
   project.edit(file, change);
@@ -214,8 +215,33 @@ describe('hot reload of amplify/ while the backend runs', () => {
         "'media/{entity_id}/*': [allow.entity('identity').to(['read', 'write'])]",
       ),
     );
+    expect(report.error).toBeUndefined();
     expect(report.ok).toBe(true);
     await uploadData({ path, data: 'second', options: storageOptions }).result;
     await expect(remove({ path, options: storageOptions })).rejects.toThrow(/Access Denied|AccessDenied/);
+  });
+
+  it('rebuilds a bundle whose settings changed outside amplify/functions/', async () => {
+    // Function bundles take a setting from a file that no bundle contains: only the bundling settings see it.
+    const created = await save('amplify/custom/bundle-settings.ts', () => 'export const MINIFY = true;\n');
+    expect(created).toMatchObject({ ok: true, bundled: false });
+    const wired = await save('amplify/functions/shared/node-function.ts', (text) =>
+      text
+        .replace('import { LogGroup', "import { MINIFY } from '../../custom/bundle-settings';\nimport { LogGroup")
+        .replace('minify: true,', 'minify: MINIFY,'),
+    );
+    expect(wired).toMatchObject({ ok: true, bundled: true });
+
+    const changed = await save('amplify/custom/bundle-settings.ts', (text) => text.replace('true', 'false'));
+    expect(changed).toMatchObject({ ok: true, bundled: true, files: ['amplify/custom/bundle-settings.ts'] });
+    // The rebuilt (unminified) search bundle runs, with the earlier code edit in it.
+    const result = await gql('{ searchNotes(query: "") { total } }');
+    expect(JSON.stringify(result.errors)).toMatch(/query must not be empty \(edited\)/);
+
+    // With the new bundles' settings learned, a schema edit keeps them.
+    const schema = await save('amplify/data/resource.ts', (text) =>
+      text.replace(NOTE_FIELDS, `      tag: a.string(),\n${NOTE_FIELDS}`),
+    );
+    expect(schema).toMatchObject({ ok: true, bundled: false });
   });
 });

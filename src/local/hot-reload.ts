@@ -1,6 +1,7 @@
 import { type FSWatcher, mkdirSync, readdirSync, rmSync, watch } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { AppliedReload } from './backend';
+import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { WarmSynthesizer } from './cloud/warm-synth';
 import { MissingBundleError } from './functions/specs';
 
@@ -54,6 +55,43 @@ export const planReload = (
   return { bundle: false };
 };
 
+/**
+ * The code key of each Lambda function in a synthesis. Without bundling, CDK
+ * still gives each bundled function a key: a hash of its construct and its
+ * bundling settings (entry, esbuild options), so equal keys mean the bundle
+ * would be built the same way.
+ */
+export const functionCodeKeys = (assemblyDir: string): Map<string, string> => {
+  const names: LocalNames = {
+    apiId: 'keys',
+    graphqlUrl: 'https://127.0.0.1/graphql',
+    userPoolId: 'keys',
+    userPoolClientId: 'keys',
+    identityPoolId: 'keys',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    pushApplicationId: 'keys',
+  };
+  const assembly = new CloudAssembly(assemblyDir, names);
+  return new Map(
+    assembly.resources('AWS::Lambda::Function').map(({ stack, logicalId, properties }) => {
+      const code = stack.resolve(properties.Code);
+      const key = typeof code === 'object' && code !== null && 'S3Key' in code ? String(code.S3Key) : '';
+      return [`${stack.path}/${logicalId}`, key];
+    }),
+  );
+};
+
+/** Whether a synthesis without bundling describes bundles other than the running ones were built from. */
+export const bundlingChanged = (
+  keys: ReadonlyMap<string, string>,
+  baseline: ReadonlyMap<string, string> | undefined,
+): boolean => {
+  if (!baseline) return true;
+  for (const [id, key] of keys) if (baseline.get(id) !== key) return true;
+  return false;
+};
+
 const DEBOUNCE_MS = 40;
 const KEEP_GENERATIONS = 2;
 
@@ -74,6 +112,10 @@ export class HotReloader {
   private warmUp: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(report: ReloadReport) => void>();
   private closed = false;
+  /** Counts the changes noticed, so that a baseline taken while files changed is not trusted. */
+  private noticedChanges = 0;
+  /** The code keys, without bundling, of the sources the running bundles were built from. */
+  private baseline: Map<string, string> | undefined;
 
   constructor(
     private readonly options: {
@@ -97,15 +139,23 @@ export class HotReloader {
       if (filename) this.noticed(join('amplify', filename.toString()));
     });
     // Two rounds: the first loads and compiles, the second lets the JIT settle (measured: 3.1 s, 1.2 s, then ~0.9 s).
-    const warmUp = () => this.synthesizer.synthesize({ outDir: join(this.liveDir, 'warm-up'), skipBundling: true });
-    this.warmUp = warmUp()
-      .then(warmUp)
+    // The second also records the baseline of the bundles the backend started with.
+    const startedWith = this.noticedChanges;
+    this.warmUp = this.synthesizer
+      .synthesize({ outDir: join(this.liveDir, 'warm-up'), skipBundling: true })
+      .then(() => this.takeBaseline(startedWith))
       .catch(() => undefined);
   }
 
   /** Resolves after the warm-up synthesis: from then on a reload takes its warm time. */
   async warm(): Promise<void> {
     await this.warmUp;
+  }
+
+  /** Resolves when no reload is running or queued, and the bundle baseline is up to date. */
+  async settled(): Promise<void> {
+    await this.warmUp;
+    while (this.running) await this.running;
   }
 
   onReport(listener: (report: ReloadReport) => void): () => void {
@@ -128,8 +178,21 @@ export class HotReloader {
     });
   }
 
+  /**
+   * Synthesizes without bundling and keeps the function code keys as the
+   * baseline, unless a change was noticed since `since` (then the running
+   * bundles may come from other sources, and the next reload rebuilds them).
+   */
+  private async takeBaseline(since: number): Promise<void> {
+    const outDir = join(this.liveDir, `baseline-${this.noticedChanges}-${Date.now()}`);
+    const result = await this.synthesizer.synthesize({ outDir, skipBundling: true });
+    this.baseline = result.ok && this.noticedChanges === since ? functionCodeKeys(outDir) : undefined;
+    rmSync(outDir, { recursive: true, force: true });
+  }
+
   private noticed(file: string): void {
     if (this.closed || !isRelevantChange(file)) return;
+    this.noticedChanges++;
     this.changed.add(file);
     this.firstChangeAt ??= performance.now();
     clearTimeout(this.timer);
@@ -153,13 +216,17 @@ export class HotReloader {
       const report = await this.reload(files, since);
       this.options.log(describeReport(report));
       for (const listener of [...this.listeners]) listener(report);
+      // New bundles run now: learn their settings while nothing else is pending.
+      if (report.ok && report.bundled && this.changed.size === 0 && !this.closed)
+        await this.takeBaseline(this.noticedChanges);
     }
   }
 
   private async reload(files: string[], since: number): Promise<ReloadReport> {
     await this.warmUp;
     const generation = ++this.generation;
-    const outDir = join(this.liveDir, String(generation));
+    // CDK caches staged assets per output folder within a process: never synthesize twice into one folder.
+    let outDir = join(this.liveDir, String(generation));
     const plan = planReload(files, this.options.bundleInputs(), this.options.projectDir);
     let bundled = plan.bundle;
     let synthMs = 0;
@@ -179,6 +246,14 @@ export class HotReloader {
       let synth = await this.synthesizer.synthesize({ outDir, skipBundling: !bundled });
       synthMs = synth.ms;
       if (!synth.ok) return result({ error: synth.error ?? 'the synthesis failed' });
+      if (!bundled && bundlingChanged(functionCodeKeys(outDir), this.baseline)) {
+        // A function's bundling settings changed (or are unknown): the kept bundles would be stale.
+        bundled = true;
+        outDir = join(this.liveDir, `${generation}-bundled`);
+        synth = await this.synthesizer.synthesize({ outDir, skipBundling: false });
+        synthMs += synth.ms;
+        if (!synth.ok) return result({ error: synth.error ?? 'the synthesis failed' });
+      }
       let applied: AppliedReload;
       try {
         applied = await this.options.apply(outDir);
@@ -186,6 +261,7 @@ export class HotReloader {
         // A function that has never been bundled (a new one): synthesize again, with bundling.
         if (!(error instanceof MissingBundleError) || bundled) throw error;
         bundled = true;
+        outDir = join(this.liveDir, `${generation}-bundled`);
         synth = await this.synthesizer.synthesize({ outDir, skipBundling: false });
         synthMs += synth.ms;
         if (!synth.ok) return result({ error: synth.error ?? 'the synthesis failed' });
@@ -207,7 +283,7 @@ export class HotReloader {
   /** Keeps the folders of the last generations; older ones serve nothing any more. */
   private prune(current: number): void {
     for (const entry of readdirSync(this.liveDir)) {
-      const n = Number(entry);
+      const n = Number.parseInt(entry, 10);
       if (entry === 'warm-up' || (Number.isInteger(n) && n <= current - KEEP_GENERATIONS))
         rmSync(join(this.liveDir, entry), { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeReport, isRelevantChange, planReload } from './hot-reload';
+import { bundlingChanged, describeReport, isRelevantChange, planReload } from './hot-reload';
 
 const ROOT = '/project';
 
@@ -62,5 +62,22 @@ describe('describeReport', () => {
     const line = describeReport({ ...base, ok: true, warnings: ['1 subscription(s) no longer match'] });
     expect(line).toMatch(/serving in 1\.30 s, outputs in 1\.80 s/);
     expect(line).toMatch(/warning: 1 subscription/);
+  });
+});
+
+describe('bundlingChanged', () => {
+  const baseline = new Map([
+    ['root/data/indexer', 'aaa'],
+    ['root/data/search', 'bbb'],
+  ]);
+
+  it('keeps the bundles only when every function would be bundled as before', () => {
+    expect(bundlingChanged(new Map(baseline), baseline)).toBe(false);
+    expect(bundlingChanged(new Map([...baseline, ['root/data/search', 'ccc']]), baseline)).toBe(true);
+    expect(bundlingChanged(new Map([...baseline, ['root/data/new', 'ddd']]), baseline)).toBe(true);
+  });
+
+  it('rebuilds them when the running bundles have no known settings', () => {
+    expect(bundlingChanged(new Map(baseline), undefined)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../local/cloud/synth';
 
@@ -21,7 +21,7 @@ export const copyProject = (
     dir,
     edit: (file, change) => {
       const path = join(dir, file);
-      const before = readFileSync(path, 'utf8');
+      const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
       const after = change(before);
       if (after === before) throw new Error(`the edit of ${file} changed nothing`);
       writeFileSync(path, after);
