@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet } from 'jose';
+import type { PasswordPolicy } from './auth/cognito';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { modelIntrospection } from './cloud/model-introspection';
@@ -239,44 +240,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       for (const fn of current.functions.values()) await fn.stop();
     });
 
-    const userPool = assembly.resources('AWS::Cognito::UserPool')[0];
-    const poolProps = userPool ? userPool.stack.resolve(userPool.properties) : {};
-    const policy =
-      isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
-        ? poolProps.Policies.PasswordPolicy
-        : {};
-    const postConfirmationId = postConfirmationIdOf(assembly);
-
-    const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
-    const allowGuests = identityPool?.properties.AllowUnauthenticatedIdentities === true;
-    const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
-    const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
-    const roleMappings = attachment ? attachment.stack.resolve(attachment.properties.RoleMappings) : {};
-    const tokenRoleMapping =
-      isRecord(roleMappings) &&
-      Object.values(roleMappings).some(
-        (m) => isRecord(m) && m.Type === 'Token' && m.AmbiguousRoleResolution === 'AuthenticatedRole',
-      );
-    const groupRoles = Object.fromEntries(
-      assembly.resources('AWS::Cognito::UserPoolGroup').flatMap(({ stack, properties }) => {
-        const group = stack.resolve(properties);
-        return isRecord(group) && group.RoleArn
-          ? [[String(group.GroupName), { roleArn: String(group.RoleArn), precedence: Number(group.Precedence ?? 0) }]]
-          : [];
-      }),
-    );
+    const authSettings = authSettingsOf(assembly);
+    const postConfirmationId = authSettings.postConfirmationId;
 
     log('starting auth ...');
     const auth = await startLocalAuth({
       userPoolId: NAMES.userPoolId,
       clientId: NAMES.userPoolClientId,
-      passwordPolicy: {
-        minimumLength: Number(policy.MinimumLength ?? 8),
-        requireLowercase: policy.RequireLowercase === true,
-        requireUppercase: policy.RequireUppercase === true,
-        requireNumbers: policy.RequireNumbers === true,
-        requireSymbols: policy.RequireSymbols === true,
-      },
+      passwordPolicy: authSettings.passwordPolicy,
       dataDir,
       outbox,
       // The trigger runs the current generation's code: an edit to it applies without a restart.
@@ -287,16 +258,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
             return fn.invoke(event);
           }
         : undefined,
-      groupRoles,
-      identityPool: identityPool && {
+      groupRoles: authSettings.groupRoles,
+      groups: authSettings.groups,
+      identityPool: authSettings.identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
-        allowUnauthenticated: allowGuests,
-        tokenRoleMapping,
-        roles: {
-          authenticated: String(isRecord(roles) ? roles.authenticated : ''),
-          unauthenticated: isRecord(roles) && roles.unauthenticated ? String(roles.unauthenticated) : undefined,
-        },
+        ...authSettings.identityPool,
       },
     });
     stops.push(auth.close);
@@ -351,20 +318,21 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const servers = { graphql, auth, storage };
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
       const storageOutputs = storageOutputsOf(generation.assembly);
+      const settings = authSettingsOf(generation.assembly);
       const modelSchema = findModelSchema(generation.assembly.dir);
       const outputs = localOutputs({
         graphqlUrl: servers.graphql.url,
         userPoolEndpoint: servers.auth.url,
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
-        policy,
-        identityPool: identityPool ? { allowGuests } : undefined,
+        passwordPolicy: settings.passwordPolicy,
+        identityPool: authSettings.identityPool
+          ? { allowGuests: authSettings.identityPool.allowUnauthenticated }
+          : undefined,
         storage:
           servers.storage && storageOutputs ? { ...storageOutputs, endpoint: servers.storage.endpoint } : undefined,
         modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
-        groups: generation.assembly
-          .resources('AWS::Cognito::UserPoolGroup')
-          .map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
+        groups: settings.groups,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
@@ -382,8 +350,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         const warnings: string[] = [];
         const dropped = graphql.revalidate();
         if (dropped > 0) warnings.push(`${dropped} subscription(s) no longer match the schema and were ended`);
+        // The password policy, the groups and their roles apply to the next sign-up, call and tokens.
+        const nextAuth = authSettingsOf(next.assembly);
+        auth.pool.setPasswordPolicy(nextAuth.passwordPolicy);
+        auth.tokens.groupRoles = nextAuth.groupRoles;
+        auth.pool.setGroups(nextAuth.groups);
         if (next.restartOnly !== previous.restartOnly)
-          warnings.push('auth or storage bucket settings changed; restart `npm start` to apply them');
+          warnings.push(
+            'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
+          );
         // The API already serves the new version; the outputs (model introspection) follow it.
         try {
           outputs = await writeOutputs(next);
@@ -523,19 +498,59 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   return ids;
 };
 
-/** The settings of the auth servers and the bucket set, which a running backend keeps until it restarts. */
-const restartOnlySettings = (assembly: CloudAssembly): string =>
-  JSON.stringify(
-    [
-      'AWS::Cognito::UserPool',
-      'AWS::Cognito::UserPoolClient',
-      'AWS::Cognito::UserPoolGroup',
-      'AWS::Cognito::IdentityPool',
-      'AWS::Cognito::IdentityPoolRoleAttachment',
-    ].flatMap((type) =>
-      assembly.resources(type).map(({ stack, logicalId, properties }) => [logicalId, stack.resolve(properties)]),
+/** What the local auth servers take from the templates. */
+const authSettingsOf = (assembly: CloudAssembly) => {
+  const userPool = assembly.resources('AWS::Cognito::UserPool')[0];
+  const poolProps = userPool ? userPool.stack.resolve(userPool.properties) : {};
+  const policy =
+    isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
+      ? poolProps.Policies.PasswordPolicy
+      : {};
+  const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
+  const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
+  const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
+  const roleMappings = attachment ? attachment.stack.resolve(attachment.properties.RoleMappings) : {};
+  return {
+    passwordPolicy: {
+      minimumLength: Number(policy.MinimumLength ?? 8),
+      requireLowercase: policy.RequireLowercase === true,
+      requireUppercase: policy.RequireUppercase === true,
+      requireNumbers: policy.RequireNumbers === true,
+      requireSymbols: policy.RequireSymbols === true,
+    },
+    postConfirmationId: postConfirmationIdOf(assembly),
+    groups: assembly
+      .resources('AWS::Cognito::UserPoolGroup')
+      .map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
+    groupRoles: Object.fromEntries(
+      assembly.resources('AWS::Cognito::UserPoolGroup').flatMap(({ stack, properties }) => {
+        const group = stack.resolve(properties);
+        return isRecord(group) && group.RoleArn
+          ? [[String(group.GroupName), { roleArn: String(group.RoleArn), precedence: Number(group.Precedence ?? 0) }]]
+          : [];
+      }),
     ),
-  ) + JSON.stringify(storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? []);
+    identityPool: identityPool && {
+      allowUnauthenticated: identityPool.properties.AllowUnauthenticatedIdentities === true,
+      tokenRoleMapping:
+        isRecord(roleMappings) &&
+        Object.values(roleMappings).some(
+          (m) => isRecord(m) && m.Type === 'Token' && m.AmbiguousRoleResolution === 'AuthenticatedRole',
+        ),
+      roles: {
+        authenticated: String(isRecord(roles) ? roles.authenticated : ''),
+        unauthenticated: isRecord(roles) && roles.unauthenticated ? String(roles.unauthenticated) : undefined,
+      },
+    },
+  };
+};
+
+/** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
+const restartOnlySettings = (assembly: CloudAssembly): string => {
+  const { identityPool, postConfirmationId } = authSettingsOf(assembly);
+  const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
+  return JSON.stringify({ identityPool, postConfirmationId, buckets });
+};
 
 interface StorageOutputs {
   bucket_name: string;
@@ -577,7 +592,7 @@ const localOutputs = (input: {
   userPoolEndpoint: string;
   caFile: string;
   outbox: string;
-  policy: Json;
+  passwordPolicy: PasswordPolicy;
   identityPool?: { allowGuests: boolean };
   storage?: StorageOutputs & { endpoint: string };
   modelIntrospection: unknown;
@@ -597,11 +612,11 @@ const localOutputs = (input: {
     unauthenticated_identities_enabled: input.identityPool?.allowGuests === true,
     groups: input.groups.map((g, precedence) => ({ [g]: { precedence } })),
     password_policy: {
-      min_length: Number(input.policy.MinimumLength ?? 8),
-      require_lowercase: input.policy.RequireLowercase === true,
-      require_numbers: input.policy.RequireNumbers === true,
-      require_symbols: input.policy.RequireSymbols === true,
-      require_uppercase: input.policy.RequireUppercase === true,
+      min_length: input.passwordPolicy.minimumLength,
+      require_lowercase: input.passwordPolicy.requireLowercase,
+      require_numbers: input.passwordPolicy.requireNumbers,
+      require_symbols: input.passwordPolicy.requireSymbols,
+      require_uppercase: input.passwordPolicy.requireUppercase,
     },
   },
   data: {

@@ -244,4 +244,40 @@ describe('hot reload of amplify/ while the backend runs', () => {
     );
     expect(schema).toMatchObject({ ok: true, bundled: false });
   });
+
+  it('applies a new group and a stricter password policy without a restart', async () => {
+    const addToGroup = (group: string) =>
+      fetch(backend.urls.userPool, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
+        },
+        body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: 'hot@example.com', GroupName: group }),
+      });
+    const refused = await addToGroup('Editors');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ __type: 'ResourceNotFoundException' });
+
+    const groups = await save('amplify/auth/resource.ts', (text) =>
+      text.replace("groups: ['Admins'],", "groups: ['Admins', 'Editors'],"),
+    );
+    expect(groups).toMatchObject({ ok: true, warnings: [] });
+    expect((await addToGroup('Editors')).status).toBe(200);
+    const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
+    expect(outputs.auth.groups.map((g: Record<string, unknown>) => Object.keys(g)[0])).toEqual(['Admins', 'Editors']);
+
+    const policy = await save('amplify/custom/auth-hardening.ts', (text) =>
+      text.replace('minimumLength: 12,', 'minimumLength: 30,'),
+    );
+    expect(policy).toMatchObject({ ok: true, warnings: [] });
+    await expect(
+      signUp({
+        username: 'strict@example.com',
+        password: PASSWORD,
+        options: { userAttributes: { email: 'strict@example.com' } },
+      }),
+    ).rejects.toThrow(/at least 30 characters/);
+    expect(JSON.parse(readFileSync(OUTPUTS, 'utf8')).auth.password_policy.min_length).toBe(30);
+  });
 });

@@ -46,6 +46,8 @@ export interface CognitoOptions {
   outbox: Outbox;
   /** The real post-confirmation function, run in-process. */
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
+  /** The pool's groups; AdminAddUserToGroup refuses others. Absent, any group name is taken. */
+  groups?: string[];
 }
 
 interface PendingChallenge {
@@ -87,6 +89,16 @@ export class CognitoUserPool {
 
   constructor(private readonly options: CognitoOptions) {
     this.poolName = options.userPoolId.split('_')[1] ?? options.userPoolId;
+  }
+
+  /** The policy the next sign-up, password change or reset is checked against (a hot reload sets it). */
+  setPasswordPolicy(policy: PasswordPolicy): void {
+    this.options.passwordPolicy = policy;
+  }
+
+  /** The groups AdminAddUserToGroup accepts (a hot reload sets them). */
+  setGroups(groups: string[]): void {
+    this.options.groups = groups;
   }
 
   async handle(operation: string, body: Json): Promise<Json> {
@@ -131,6 +143,8 @@ export class CognitoUserPool {
   addToGroup(login: string, group: string): void {
     const user = this.options.users.find(login);
     if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    if (this.options.groups && !this.options.groups.includes(group))
+      throw new CognitoError('ResourceNotFoundException', 'Group not found.');
     this.options.users.update(user, (u) => {
       if (!u.groups.includes(group)) u.groups.push(group);
     });

@@ -25,6 +25,8 @@ export interface LocalAuthOptions {
   };
   /** The IAM role of each user-pool group that has one. */
   groupRoles?: Record<string, { roleArn: string; precedence: number }>;
+  /** The pool's groups; absent, AdminAddUserToGroup takes any name. */
+  groups?: string[];
   /** 0 picks a free port. */
   port?: number;
 }
