@@ -33,17 +33,28 @@ export class WarmSynthesizer {
   private output = '';
   private readonly pending = new Map<number, (reply: SynthReply) => void>();
   private closed = false;
+  private started = 0;
 
   constructor(
     private readonly projectDir: string,
-    private readonly type: SynthOptions['type'] = 'sandbox',
+    private readonly options: {
+      type?: SynthOptions['type'];
+      /** Past this resident size after a synthesis, the worker is replaced. */
+      recycleRssBytes?: number;
+    } = {},
   ) {}
+
+  /** How many worker processes this synthesizer has started. */
+  get workersStarted(): number {
+    return this.started;
+  }
 
   /** Starts the worker (it loads the CDK and Amplify packages) without waiting for it. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
     const tmpDir = resolve(this.projectDir, '.amplify', 'synth', 'tmp');
     mkdirSync(tmpDir, { recursive: true });
+    this.started++;
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
       cwd: this.projectDir,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -100,7 +111,7 @@ export class WarmSynthesizer {
       backendFile: join(this.projectDir, 'amplify', 'backend.ts'),
       outDir: options.outDir,
       context: {
-        ...backendContext(this.type),
+        ...backendContext(this.options.type ?? 'sandbox'),
         ...(options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : {}),
       },
     };
@@ -109,7 +120,7 @@ export class WarmSynthesizer {
       child.send(request);
     });
     const output = this.output;
-    if (reply.rssBytes > RECYCLE_RSS_BYTES) this.recycle();
+    if (reply.rssBytes > (this.options.recycleRssBytes ?? RECYCLE_RSS_BYTES)) this.recycle();
     return reply.ok ? { ok: true, ms: reply.ms, output } : { ok: false, ms: reply.ms, error: reply.error, output };
   }
 
