@@ -2,24 +2,61 @@ import { Worker } from 'node:worker_threads';
 
 // Runs in a worker so that the generator and its own graphql copy load through Node
 // itself, whatever module loader the caller runs under (vitest inlines some modules).
+// The worker stays (unref'd): loading the generator is most of the cost, and a hot reload asks again.
 const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { generateModelsSync } = require('@aws-amplify/graphql-generator');
-const out = generateModelsSync({ schema: workerData.schema, target: 'introspection' });
-parentPort.postMessage(out['model-introspection.json']);
+parentPort.on('message', ({ id, schema }) => {
+  try {
+    const out = generateModelsSync({ schema, target: 'introspection' });
+    parentPort.postMessage({ id, json: out['model-introspection.json'] });
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
 `;
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+let last: { schema: string; result: Promise<unknown> } | undefined;
+
+const generator = (): Worker => {
+  if (worker) return worker;
+  const started = new Worker(WORKER, { eval: true });
+  started.unref();
+  started.on('message', (message: { id: number; json?: string; error?: string }) => {
+    const call = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) call?.reject(new Error(`model introspection failed: ${message.error}`));
+    else call?.resolve(JSON.parse(String(message.json)));
+  });
+  const fail = (error: Error) => {
+    for (const call of pending.values()) call.reject(error);
+    pending.clear();
+    worker = undefined;
+  };
+  started.on('error', fail);
+  started.on('exit', () => fail(new Error('the model introspection worker exited')));
+  worker = started;
+  return started;
+};
 
 /**
  * The model introspection clients read from amplify_outputs.json (what
  * `client.models` is built from), generated from Amplify Data's model schema
- * as Gen 2 does when it writes the outputs.
+ * as Gen 2 does when it writes the outputs. The same schema is generated once.
  */
-export const modelIntrospection = (schema: string): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { schema } });
-    worker.once('message', (json: unknown) => {
-      resolve(JSON.parse(String(json)));
-      void worker.terminate();
-    });
-    worker.once('error', reject);
+export const modelIntrospection = (schema: string): Promise<unknown> => {
+  if (last?.schema === schema) return last.result;
+  const id = nextId++;
+  const result = new Promise<unknown>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    generator().postMessage({ id, schema });
   });
+  last = { schema, result };
+  result.catch(() => {
+    if (last?.result === result) last = undefined;
+  });
+  return result;
+};
