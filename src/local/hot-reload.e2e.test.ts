@@ -280,4 +280,39 @@ describe('hot reload of amplify/ while the backend runs', () => {
     ).rejects.toThrow(/at least 30 characters/);
     expect(JSON.parse(readFileSync(OUTPUTS, 'utf8')).auth.password_policy.min_length).toBe(30);
   });
+
+  it('adds a model: its table and owner index are created and the API serves it', async () => {
+    const report = await save('amplify/data/resource.ts', (text) =>
+      text.replace(
+        '  Message: a',
+        [
+          '  Bookmark: a',
+          '    .model({ url: a.string().required(), owner: a.string() })',
+          "    .secondaryIndexes((index) => [index('owner').name('byOwner').queryField('listBookmarksByOwner')])",
+          "    .disableOperations(['list'])",
+          '    .authorization((allow) => [allow.owner()]),',
+          '',
+          '  Message: a',
+        ].join('\n'),
+      ),
+    );
+    expect(report).toMatchObject({ ok: true, bundled: false });
+    const created = await gql('mutation { createBookmark(input: { url: "https://example.com" }) { id url owner } }');
+    expect(created.errors).toBeUndefined();
+    const mine = await gql(`{ listBookmarksByOwner(owner: "${owner}") { items { url } } }`);
+    expect(mine.data?.listBookmarksByOwner).toEqual({ items: [{ url: 'https://example.com' }] });
+  });
+
+  it('adds a secondary index to an existing table, with the items already in it', async () => {
+    const report = await save('amplify/data/resource.ts', (text) =>
+      text.replace(
+        "index('owner').name('byOwner').queryField('listBookmarksByOwner')",
+        "index('owner').name('byOwner').queryField('listBookmarksByOwner'), index('url').queryField('listBookmarksByUrl')",
+      ),
+    );
+    expect(report).toMatchObject({ ok: true, bundled: false });
+    const found = await gql('{ listBookmarksByUrl(url: "https://example.com") { items { url owner } } }');
+    expect(JSON.stringify(found.errors)).toBeUndefined();
+    expect(found.data?.listBookmarksByUrl).toMatchObject({ items: [{ url: 'https://example.com' }] });
+  });
 });

@@ -106,6 +106,28 @@ export const createMissingIndexes = async (client: DynamoDBClient, specs: TableS
           ],
         }),
       );
+      await untilIndexActive(client, spec.name, String(index.IndexName));
     }
   }
 };
+
+/**
+ * A new index is CREATING while DynamoDB backfills it, and queries on it
+ * fail; CloudFormation finishes the update only once it is ACTIVE, and so
+ * does a hot reload.
+ */
+const untilIndexActive = async (client: DynamoDBClient, tableName: string, indexName: string): Promise<void> => {
+  const deadline = Date.now() + INDEX_ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const status = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus;
+    if (status === 'ACTIVE') return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `index ${indexName} of ${tableName} is still ${status ?? 'missing'} after ${INDEX_ACTIVE_TIMEOUT_MS} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+const INDEX_ACTIVE_TIMEOUT_MS = 60_000;
