@@ -307,6 +307,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       api: () => current.api,
       verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
       tls,
+      iam: auth.identityPool && {
+        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
+        region: NAMES.region,
+        accountId: NAMES.accountId,
+        identityPoolId: NAMES.identityPoolId,
+        // The identity pool's provider name for this user pool: its issuer without the scheme.
+        userPoolProvider: auth.issuer.replace(/^https?:\/\//, ''),
+      },
     });
     stops.push(graphql.close);
 

@@ -315,4 +315,39 @@ describe('hot reload of amplify/ while the backend runs', () => {
     expect(JSON.stringify(found.errors)).toBeUndefined();
     expect(found.data?.listBookmarksByUrl).toMatchObject({ items: [{ url: 'https://example.com' }] });
   });
+
+  it('applies an identity-pool (AWS_IAM) rule: signed requests get what the rule allows, and no more', async () => {
+    configure(); // the models as the outputs now describe them
+    const read = () =>
+      client.models.Note.get({ id: before }, { authMode: 'identityPool', selectionSet: ['id', 'headline'] });
+    const denied = await read();
+    expect(JSON.stringify(denied.errors)).toMatch(/Not Authorized|Unauthorized/);
+
+    const report = await save('amplify/data/resource.ts', (text) =>
+      text.replace(
+        ".authorization((allow) => [allow.owner(), allow.group('Admins').to(['read'])]),",
+        ".authorization((allow) => [allow.owner(), allow.group('Admins').to(['read']), allow.authenticated('identityPool').to(['read'])]),",
+      ),
+    );
+    expect(report).toMatchObject({ ok: true, bundled: false });
+    const allowed = await read();
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data).toEqual({ id: before, headline: 'Written before the edit' });
+    // The rule grants reads only: a signed update is refused.
+    const update = await client.models.Note.update({ id: before, text: 'changed' }, { authMode: 'identityPool' });
+    expect(JSON.stringify(update.errors)).toMatch(/Not Authorized|Unauthorized/);
+
+    // A request whose signature does not match is refused before any resolver runs.
+    const forged = await fetch(backend.urls.graphql, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-amz-date': '20260101T000000Z',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=ASIAFORGED/20260101/us-east-1/appsync/aws4_request, SignedHeaders=host;x-amz-date, Signature=00',
+      },
+      body: JSON.stringify({ query: `{ getNote(id: "${before}") { id } }` }),
+    });
+    expect(forged.status).toBe(401);
+  });
 });

@@ -424,6 +424,7 @@ export class LocalGraphqlApi {
   }
 
   private jsIdentity(identity: RequestIdentity): Json {
+    if (identity.iam) return { ...identity.iam, sourceIp: [identity.sourceIp] };
     const claims = identity.claims;
     const username = String(claims.username ?? claims['cognito:username'] ?? '');
     return {
@@ -447,11 +448,19 @@ export class LocalGraphqlApi {
   }
 
   /** Checks the auth-mode directives AppSync applies before any resolver runs (user pools is the default mode). */
+  /**
+   * AppSync's first check, before any resolver: a field answers only the
+   * authorization modes its directives name (or the default mode, user
+   * pools, without any). IAM callers need `@aws_iam`.
+   */
   private checkAuthModes(
     document: DocumentNode,
     operation: OperationDefinitionNode,
-    groups: string[],
+    identity: RequestIdentity,
   ): GraphQLError | undefined {
+    const groups = Array.isArray(identity.claims['cognito:groups'])
+      ? identity.claims['cognito:groups'].map(String)
+      : [];
     const root =
       operation.operation === 'query'
         ? this.schema.getQueryType()
@@ -465,14 +474,17 @@ export class LocalGraphqlApi {
       const authDirectives = directives.filter(
         (d) => d.name.value.startsWith('aws_') && d.name.value !== 'aws_subscribe',
       );
-      if (authDirectives.length === 0) continue;
+      const iamAllowed = authDirectives.some((d) => d.name.value === 'aws_iam');
+      if (identity.iam) {
+        if (iamAllowed) continue;
+      } else if (authDirectives.length === 0) continue;
       const userPools = authDirectives.find(
         (d) => d.name.value === 'aws_cognito_user_pools' || d.name.value === 'aws_auth',
       );
       const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
       const allowedGroups =
         groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
-      if (!userPools || (allowedGroups.length > 0 && !allowedGroups.some((g) => groups.includes(g)))) {
+      if (identity.iam || !userPools || (allowedGroups.length > 0 && !allowedGroups.some((g) => groups.includes(g)))) {
         return new GraphQLError(
           `Not Authorized to access ${selection.name.value} on type ${root.name}`,
           [selection],
@@ -536,10 +548,7 @@ export class LocalGraphqlApi {
   ): Promise<{ result: ExecutionResult; mutationEvents: Array<{ mutation: string; payload: unknown }> }> {
     const prepared = this.prepare(query, operationName);
     if (!prepared.document || !prepared.operation) return { result: { errors: prepared.errors }, mutationEvents: [] };
-    const groups = Array.isArray(context.identity.claims['cognito:groups'])
-      ? context.identity.claims['cognito:groups'].map(String)
-      : [];
-    const denied = this.checkAuthModes(prepared.document, prepared.operation, groups);
+    const denied = this.checkAuthModes(prepared.document, prepared.operation, context.identity);
     if (denied) return { result: { data: null, errors: [denied] }, mutationEvents: [] };
     const result = await execute({
       schema: this.schema,

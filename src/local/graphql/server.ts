@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql/index.js';
 import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { CredentialIdentity } from '../auth/identity-pool';
 import { listenLoopback, readBody } from '../http/json-server';
+import { SignatureError, verifySigV4 } from '../storage/sigv4';
 import type { LocalTls } from '../tls';
 import { type AppSyncError, formatErrors, type LocalGraphqlApi, projectSelection, type RequestContext } from './api';
 import { matchesSubscriptionFilter } from './filters';
@@ -85,6 +87,14 @@ export const startGraphqlServer = async (options: {
   verifier: TokenVerifier;
   tls: LocalTls;
   port?: number;
+  /** AWS_IAM requests: SigV4 with identity-pool credentials. Absent, signed requests are refused. */
+  iam?: {
+    lookup(accessKeyId: string): CredentialIdentity | undefined;
+    region: string;
+    accountId: string;
+    identityPoolId: string;
+    userPoolProvider: string;
+  };
 }): Promise<LocalGraphqlServer> => {
   const subscriptions = new Map<string, Subscription>();
 
@@ -95,6 +105,59 @@ export const startGraphqlServer = async (options: {
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
     ),
   });
+
+  /** The `$ctx.identity` of a request signed (SigV4, service appsync) with identity-pool credentials. */
+  const iamIdentityOf = (req: IncomingMessage, body: Buffer): RequestIdentity => {
+    const iam = options.iam;
+    if (!iam) throw new UnauthorizedError('IAM authorization is not enabled for this API.');
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    let issued: CredentialIdentity | undefined;
+    try {
+      const verified = verifySigV4(
+        { method: req.method ?? 'POST', path, query, headers: req.headers, bodyHash },
+        (accessKeyId) => {
+          issued = iam.lookup(accessKeyId);
+          return issued;
+        },
+        { region: iam.region, service: 'appsync' },
+      );
+      if (verified.payloadHash !== bodyHash) throw new SignatureError('InvalidSignatureException', 'body changed');
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+      throw new UnauthorizedError(
+        'The request signature we calculated does not match the signature you provided, or the security token is invalid.',
+      );
+    }
+    if (!issued) throw new UnauthorizedError('The security token included in the request is invalid.');
+    const roleName = issued.roleArn.split('/').at(-1) ?? issued.roleArn;
+    return {
+      claims: {},
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      ),
+      iam: {
+        accountId: iam.accountId,
+        username: `${roleName}:CognitoIdentityCredentials`,
+        userArn: `arn:aws:sts::${iam.accountId}:assumed-role/${roleName}/CognitoIdentityCredentials`,
+        cognitoIdentityPoolId: iam.identityPoolId,
+        cognitoIdentityId: issued.identityId,
+        cognitoIdentityAuthType: issued.authenticated ? 'authenticated' : 'unauthenticated',
+        cognitoIdentityAuthProvider:
+          issued.authenticated && issued.sub
+            ? `"${iam.userPoolProvider}","${iam.userPoolProvider}:CognitoSignIn:${issued.sub}"`
+            : null,
+      },
+    };
+  };
+
+  const sendUnauthorized = (res: ServerResponse, error: unknown) =>
+    send(res, 401, {
+      errors: [
+        { errorType: 'UnauthorizedException', message: error instanceof Error ? error.message : 'Unauthorized' },
+      ],
+    });
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, {
@@ -133,20 +196,20 @@ export const startGraphqlServer = async (options: {
       send(res, 404, { errors: [{ errorType: 'NotFound', message: 'Use POST /graphql' }] });
       return;
     }
-    let identity: RequestIdentity;
-    try {
-      identity = await identityOf(req.headers.authorization, req);
-    } catch (error) {
-      send(res, 401, {
-        errors: [
-          { errorType: 'UnauthorizedException', message: error instanceof Error ? error.message : 'Unauthorized' },
-        ],
-      });
-      return;
+    const signed = (req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256');
+    let identity: RequestIdentity | undefined;
+    // A JWT is checked before the body is read; a SigV4 signature covers the body, so it is read first.
+    if (!signed) {
+      try {
+        identity = await identityOf(req.headers.authorization, req);
+      } catch (error) {
+        sendUnauthorized(res, error);
+        return;
+      }
     }
-    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    let raw: Buffer;
     try {
-      body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
+      raw = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       const tooLarge = error instanceof Error && error.name === 'RequestEntityTooLarge';
       send(res, tooLarge ? 413 : 400, {
@@ -156,6 +219,23 @@ export const startGraphqlServer = async (options: {
             message: tooLarge ? 'Request body exceeds 1 MB.' : 'Invalid JSON payload in POST request.',
           },
         ],
+      });
+      return;
+    }
+    if (!identity) {
+      try {
+        identity = iamIdentityOf(req, raw);
+      } catch (error) {
+        sendUnauthorized(res, error);
+        return;
+      }
+    }
+    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      send(res, 400, {
+        errors: [{ errorType: 'MalformedHttpRequestException', message: 'Invalid JSON payload in POST request.' }],
       });
       return;
     }

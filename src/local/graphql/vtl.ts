@@ -9,10 +9,25 @@ import type { GraphQLResolveInfo } from 'graphql/index.js';
  */
 
 export interface RequestIdentity {
-  /** The verified JWT claims of a user-pool caller. */
+  /** The verified JWT claims of a user-pool caller; empty for an IAM caller. */
   claims: Record<string, unknown>;
   sourceIp: string;
   headers: Record<string, string>;
+  /** Set for a SigV4-signed (AWS_IAM) caller: AppSync's `$ctx.identity` for IAM. */
+  iam?: IamIdentity;
+}
+
+/** `$ctx.identity` of an AWS_IAM request signed with identity-pool credentials. */
+export interface IamIdentity {
+  accountId: string;
+  /** `<role id>:CognitoIdentityCredentials` */
+  username: string;
+  /** `arn:aws:sts::<account>:assumed-role/<role name>/CognitoIdentityCredentials` */
+  userArn: string;
+  cognitoIdentityPoolId: string;
+  cognitoIdentityId: string;
+  cognitoIdentityAuthType: 'authenticated' | 'unauthenticated';
+  cognitoIdentityAuthProvider: string | null;
 }
 
 export interface RenderInput {
@@ -152,12 +167,19 @@ export class Vtl {
           prevResult: input.prevResult,
           error: input.error,
         },
-        {
-          jwt: identity.claims,
-          sourceIp: identity.sourceIp,
-          headers: identity.headers,
-          requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-        } as never,
+        identity.iam
+          ? ({
+              iamToken: identity.iam,
+              sourceIp: identity.sourceIp,
+              headers: identity.headers,
+              requestAuthorizationMode: 'AWS_IAM',
+            } as never)
+          : ({
+              jwt: identity.claims,
+              sourceIp: identity.sourceIp,
+              headers: identity.headers,
+              requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+            } as never),
         // The simulator bundles its own graphql copy; it reads only plain fields of info.
         info as never,
       );

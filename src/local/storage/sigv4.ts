@@ -8,6 +8,11 @@ export interface IncomingSignedRequest {
   /** The query string as sent, without `?`. */
   query: string;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The hex SHA-256 of the body, for services that sign it without an
+   * `x-amz-content-sha256` header (AppSync); S3 sends that header instead.
+   */
+  bodyHash?: string;
 }
 
 /** What the signer's access key resolves to. */
@@ -124,7 +129,7 @@ const fromHeader = (request: IncomingSignedRequest, authorization: string): Part
     signature: fields.Signature,
     amzDate,
     sessionToken: headerValue(request.headers, 'x-amz-security-token'),
-    payloadHash: headerValue(request.headers, 'x-amz-content-sha256') ?? sha256Hex(''),
+    payloadHash: headerValue(request.headers, 'x-amz-content-sha256') ?? request.bodyHash ?? sha256Hex(''),
     presigned: false,
     params: parseQuery(request.query),
   };
