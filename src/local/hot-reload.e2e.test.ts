@@ -333,6 +333,19 @@ describe('hot reload of amplify/ while the backend runs', () => {
     const allowed = await read();
     expect(allowed.errors).toBeUndefined();
     expect(allowed.data).toEqual({ id: before, headline: 'Written before the edit' });
+    // Reads include listening: a subscription signed with the identity pool's credentials gets new notes.
+    const heard: string[] = [];
+    const listening = client.models.Note.onCreate({
+      authMode: 'identityPool',
+      selectionSet: ['id', 'headline'],
+    }).subscribe({ next: (note) => heard.push(note.headline) });
+    for (let attempt = 0; attempt < 10 && !heard.includes('Heard through IAM'); attempt++) {
+      await gql('mutation { createNote(input: { headline: "Heard through IAM" }) { id headline owner } }');
+      await until(() => heard.includes('Heard through IAM'), 1000).catch(() => {});
+    }
+    listening.unsubscribe();
+    expect(heard).toContain('Heard through IAM');
+
     // The rule grants reads only: a signed update is refused.
     const update = await client.models.Note.update({ id: before, text: 'changed' }, { authMode: 'identityPool' });
     expect(JSON.stringify(update.errors)).toMatch(/Not Authorized|Unauthorized/);

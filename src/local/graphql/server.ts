@@ -27,6 +27,10 @@ export interface TokenVerifier {
   keys: JWTVerifyGetKey;
 }
 
+/** Signed headers as a realtime client sends them (any case), as an HTTP server would receive them. */
+const lowerCased = (headers: Record<string, unknown>): IncomingMessage['headers'] =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+
 export class UnauthorizedError extends Error {
   override readonly name = 'UnauthorizedException';
 }
@@ -106,16 +110,24 @@ export const startGraphqlServer = async (options: {
     ),
   });
 
-  /** The `$ctx.identity` of a request signed (SigV4, service appsync) with identity-pool credentials. */
-  const iamIdentityOf = (req: IncomingMessage, body: Buffer): RequestIdentity => {
+  /**
+   * The `$ctx.identity` of a request signed (SigV4, service appsync) with
+   * identity-pool credentials: an HTTP request, or the headers a realtime
+   * client signs for `POST /graphql/connect` (the connection) or
+   * `POST /graphql` (each subscription, over its data).
+   */
+  const iamIdentity = (
+    signed: { method: string; url: string; headers: IncomingMessage['headers']; body: Buffer | string },
+    req: IncomingMessage,
+  ): RequestIdentity => {
     const iam = options.iam;
     if (!iam) throw new UnauthorizedError('IAM authorization is not enabled for this API.');
-    const [path = '/', query = ''] = (req.url ?? '/').split('?');
-    const bodyHash = createHash('sha256').update(body).digest('hex');
+    const [path = '/', query = ''] = signed.url.split('?');
+    const bodyHash = createHash('sha256').update(signed.body).digest('hex');
     let issued: CredentialIdentity | undefined;
     try {
       const verified = verifySigV4(
-        { method: req.method ?? 'POST', path, query, headers: req.headers, bodyHash },
+        { method: signed.method, path, query, headers: signed.headers, bodyHash },
         (accessKeyId) => {
           issued = iam.lookup(accessKeyId);
           return issued;
@@ -224,7 +236,10 @@ export const startGraphqlServer = async (options: {
     }
     if (!identity) {
       try {
-        identity = iamIdentityOf(req, raw);
+        identity = iamIdentity(
+          { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw },
+          req,
+        );
       } catch (error) {
         sendUnauthorized(res, error);
         return;
@@ -293,7 +308,10 @@ export const startGraphqlServer = async (options: {
       const parsed = header
         ? JSON.parse(Buffer.from(header.slice('header-'.length), 'base64url').toString('utf8'))
         : {};
-      connectionIdentity = await identityOf(parsed.Authorization ?? parsed.authorization, req);
+      const token = parsed.Authorization ?? parsed.authorization;
+      connectionIdentity = String(token ?? '').startsWith('AWS4-HMAC-SHA256')
+        ? iamIdentity({ method: 'POST', url: '/graphql/connect', headers: lowerCased(parsed), body: '{}' }, req)
+        : await identityOf(token, req);
     } catch (error) {
       ws.send(
         JSON.stringify({
@@ -349,7 +367,17 @@ export const startGraphqlServer = async (options: {
       try {
         const authorization = message.payload?.extensions?.authorization ?? {};
         identity = connectionIdentity
-          ? await identityOf(authorization.Authorization ?? authorization.authorization, req)
+          ? String(authorization.Authorization ?? authorization.authorization ?? '').startsWith('AWS4-HMAC-SHA256')
+            ? iamIdentity(
+                {
+                  method: 'POST',
+                  url: '/graphql',
+                  headers: lowerCased(authorization),
+                  body: message.payload?.data ?? '',
+                },
+                req,
+              )
+            : await identityOf(authorization.Authorization ?? authorization.authorization, req)
           : await Promise.reject(new UnauthorizedError('Unauthorized'));
       } catch (error) {
         fail('UnauthorizedException', error instanceof Error ? error.message : 'Unauthorized');
