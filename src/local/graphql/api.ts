@@ -325,6 +325,18 @@ export class LocalGraphqlApi {
     let stash: Json = {};
     const identity = context.identity;
 
+    /** The `ctx` an APPSYNC_JS handler sees: the same for a pipeline resolver and its functions. */
+    const jsContext = (prevResult: unknown): Json => ({
+      arguments: args,
+      args,
+      identity: this.jsIdentity(identity),
+      source,
+      stash,
+      prev: { result: prevResult },
+      request: { headers: identity.headers },
+      info: { fieldName: info.fieldName, parentTypeName: info.parentType.name, variables: info.variableValues },
+    });
+
     const step = async (
       template: Template,
       dataSource: string | undefined,
@@ -332,16 +344,7 @@ export class LocalGraphqlApi {
       conflictHandler?: string,
     ): Promise<unknown> => {
       if (template.kind === 'js' && template.js) {
-        const ctx = {
-          arguments: args,
-          args,
-          identity: this.jsIdentity(identity),
-          source,
-          stash,
-          prev: { result: prevResult },
-          request: { headers: identity.headers },
-          info: { fieldName: info.fieldName, parentTypeName: info.parentType.name, variables: info.variableValues },
-        } as Json;
+        const ctx = jsContext(prevResult);
         try {
           const request = template.js.run('request', ctx);
           const outcome = dataSource
@@ -392,14 +395,7 @@ export class LocalGraphqlApi {
     // Pipeline: the before step, the functions in order, then the after step with the last result.
     let prev: unknown;
     if (spec.template.kind === 'js' && spec.template.js) {
-      const ctx = {
-        arguments: args,
-        args,
-        identity: this.jsIdentity(identity),
-        source,
-        stash,
-        prev: { result: undefined },
-      } as Json;
+      const ctx = jsContext(undefined);
       spec.template.js.run('request', ctx);
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
       for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
