@@ -155,6 +155,10 @@ export const incomingFromUpdate = (update: ExpressionSpec): Json => {
   return incoming;
 };
 
+/** A resolver's own condition, if any, and the `_version` check of a versioned write (`:_expectedVersion`). */
+const withVersionCheck = (condition: string | undefined): string =>
+  condition ? `(${condition}) AND #_version = :_expectedVersion` : '#_version = :_expectedVersion';
+
 export class DynamoDataSource {
   constructor(
     private readonly client: DynamoDBClient,
@@ -286,16 +290,13 @@ export class DynamoDataSource {
     const withVersion = /\bSET\b/.test(expression)
       ? expression.replace(/\bSET\b/, 'SET #_version = #_version + :_one, #_lastChangedAt = :_now,')
       : `SET #_version = #_version + :_one, #_lastChangedAt = :_now ${expression}`;
-    const versionCondition = '#_version = :_expectedVersion';
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: key,
           UpdateExpression: withVersion,
-          ConditionExpression: condition.expression
-            ? `(${condition.expression}) AND ${versionCondition}`
-            : versionCondition,
+          ConditionExpression: withVersionCheck(condition.expression),
           ...mergeAttributes(updateParts, condition, { names: versionNames, values: versionValues }),
           ReturnValues: 'ALL_NEW',
         }),
@@ -368,7 +369,6 @@ export class DynamoDataSource {
     // A versioned delete is a soft delete: the item stays, marked, until its TTL.
     const now = Date.now();
     const expected = Number(request._version ?? 0);
-    const versionCondition = '#_version = :_expectedVersion';
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
@@ -376,9 +376,7 @@ export class DynamoDataSource {
           Key: key,
           UpdateExpression:
             'SET #_deleted = :_true, #_version = #_version + :_one, #_lastChangedAt = :_now, #_ttl = :_ttl',
-          ConditionExpression: condition.expression
-            ? `(${condition.expression}) AND ${versionCondition}`
-            : versionCondition,
+          ConditionExpression: withVersionCheck(condition.expression),
           ...mergeAttributes(condition, {
             names: {
               '#_deleted': '_deleted',
