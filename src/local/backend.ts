@@ -193,7 +193,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           api: new LocalGraphqlApi(next, dynamodb.client, functions),
           policies: rolePolicies(next),
           mappings: new Map(),
-          restartOnly: restartOnlySettings(next),
+          auth: authSettingsOf(next),
         };
       } catch (error) {
         for (const fn of created) await fn.stop();
@@ -240,7 +240,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       for (const fn of current.functions.values()) await fn.stop();
     });
 
-    const authSettings = authSettingsOf(assembly);
+    const authSettings = current.auth;
     const postConfirmationId = authSettings.postConfirmationId;
 
     log('starting auth ...');
@@ -326,7 +326,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const servers = { graphql, auth, storage };
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
       const storageOutputs = storageOutputsOf(generation.assembly);
-      const settings = authSettingsOf(generation.assembly);
+      const settings = generation.auth;
       const modelSchema = findModelSchema(generation.assembly.dir);
       const outputs = localOutputs({
         graphqlUrl: servers.graphql.url,
@@ -359,11 +359,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         const dropped = graphql.revalidate();
         if (dropped > 0) warnings.push(`${dropped} subscription(s) no longer match the schema and were ended`);
         // The password policy, the groups and their roles apply to the next sign-up, call and tokens.
-        const nextAuth = authSettingsOf(next.assembly);
+        const nextAuth = next.auth;
         auth.pool.setPasswordPolicy(nextAuth.passwordPolicy);
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
-        if (next.restartOnly !== previous.restartOnly)
+        if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
             'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
           );
@@ -452,8 +452,8 @@ interface Generation {
   api: LocalGraphqlApi;
   policies: ReturnType<typeof rolePolicies>;
   mappings: Map<string, { key: string; mapping: StreamMapping }>;
-  /** Settings that only a restart applies (the auth servers and the bucket set), as one comparable string. */
-  restartOnly: string;
+  /** What the local auth servers take from this assembly. */
+  auth: AuthSettings;
 }
 
 const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
@@ -507,6 +507,7 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
 };
 
 /** What the local auth servers take from the templates. */
+type AuthSettings = ReturnType<typeof authSettingsOf>;
 const authSettingsOf = (assembly: CloudAssembly) => {
   const userPool = assembly.resources('AWS::Cognito::UserPool')[0];
   const poolProps = userPool ? userPool.stack.resolve(userPool.properties) : {};
@@ -554,10 +555,9 @@ const authSettingsOf = (assembly: CloudAssembly) => {
 };
 
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
-const restartOnlySettings = (assembly: CloudAssembly): string => {
-  const { identityPool, postConfirmationId } = authSettingsOf(assembly);
+const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
-  return JSON.stringify({ identityPool, postConfirmationId, buckets });
+  return JSON.stringify({ identityPool: auth.identityPool, postConfirmationId: auth.postConfirmationId, buckets });
 };
 
 interface StorageOutputs {
