@@ -75,6 +75,11 @@ const toLambdaRecord = (record: StreamRecord, tableName: string, region: string)
   },
 });
 
+/** A quiet shard is polled this often: Lambda's base rate for DynamoDB streams is four polls a second. */
+const POLL_MS = 250;
+/** New shards are looked for this often (DynamoDB splits a stream's shards every few hours). */
+const SHARD_DISCOVERY_MS = 10_000;
+
 export class StreamMapping {
   private running = false;
   private loop: Promise<void> | undefined;
@@ -144,11 +149,15 @@ export class StreamMapping {
     const iterators = new Map<string, string | undefined>();
     let pending: Array<{ shardId: string; record: StreamRecord }> = [];
     let firstPendingAt = 0;
+    let shardsListedAt = Number.NEGATIVE_INFINITY;
     while (this.running) {
-      const { StreamDescription } = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-      for (const shard of StreamDescription?.Shards ?? []) {
-        if (shard.ShardId && !iterators.has(shard.ShardId))
-          iterators.set(shard.ShardId, await this.iterator(streamArn, shard.ShardId));
+      if (Date.now() - shardsListedAt >= SHARD_DISCOVERY_MS) {
+        shardsListedAt = Date.now();
+        const { StreamDescription } = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+        for (const shard of StreamDescription?.Shards ?? []) {
+          if (shard.ShardId && !iterators.has(shard.ShardId))
+            iterators.set(shard.ShardId, await this.iterator(streamArn, shard.ShardId));
+        }
       }
       let fetched = 0;
       for (const [shardId, iterator] of iterators) {
@@ -179,7 +188,11 @@ export class StreamMapping {
         await this.deliver(batch);
         this.pendingRecords = pending.length;
       }
-      if (fetched === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (fetched === 0) {
+        // Lambda polls a shard four times a second when it is quiet; wake earlier for a batching window that closes sooner.
+        const windowLeft = pending.length > 0 ? this.spec.batchingWindowMs - (Date.now() - firstPendingAt) : POLL_MS;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(POLL_MS, windowLeft))));
+      }
     }
   }
 
@@ -189,7 +202,10 @@ export class StreamMapping {
       return this.spec.filters.length === 0 || this.spec.filters.some((f) => matchesPattern(f, event));
     });
     if (passing.length > 0) await this.invoke(passing, 0);
-    for (const { shardId, record } of batch) this.checkpoint(shardId, record.dynamodb?.SequenceNumber);
+    // One checkpoint write per batch: the last record of each shard in it.
+    const last = new Map<string, string | undefined>();
+    for (const { shardId, record } of batch) last.set(shardId, record.dynamodb?.SequenceNumber);
+    for (const [shardId, sequenceNumber] of last) this.checkpoint(shardId, sequenceNumber);
     this.processed += batch.length;
   }
 
