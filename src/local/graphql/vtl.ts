@@ -94,8 +94,78 @@ const patchNullMapKeys = (): void => {
   Reflect.set(proto as object, 'get', nullSafe);
 };
 
+/**
+ * The simulator maps every value into and out of its Java-like wrappers with
+ * `reduce((sum, [k, v]) => ({ ...sum, [k]: v }), {})`, which copies the
+ * object once per key. These are the same functions with a loop: the same
+ * wrappers, keys in the same order.
+ */
+const patchLinearMapping = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const mapper = require('./value-mapper/mapper') as {
+    map: ((value: unknown, hint?: string) => unknown) & { linear?: true };
+  };
+  const javaMap = require('./value-mapper/map') as {
+    JavaMap: new (obj: object, mapper: unknown) => { map: Map<string, unknown> };
+    createMapProxy: (map: object) => object;
+  };
+  const { toJSON } = require('./value-mapper/to-json') as { toJSON: (value: unknown) => unknown };
+  const original = mapper.map;
+  if (original.linear) return;
+  const map = (value: unknown, hint?: string): unknown => {
+    if (!isPlainObject(value)) return original(value, hint);
+    const mapped: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) mapped[key] = map(value[key]);
+    return javaMap.createMapProxy(new javaMap.JavaMap(mapped, map));
+  };
+  map.linear = true as const;
+  mapper.map = map;
+  Reflect.set(javaMap.JavaMap.prototype, 'toJSON', function (this: { map: Map<string, unknown> }) {
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of this.map) plain[key] = toJSON(value);
+    return plain;
+  });
+};
+
+/** lodash's isPlainObject, which the simulator's mapper uses: a null prototype or Object's. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]')
+    return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const ctor: unknown = Reflect.get(proto as object, 'constructor');
+  return (
+    typeof ctor === 'function' && Function.prototype.toString.call(ctor) === Function.prototype.toString.call(Object)
+  );
+};
+
+/**
+ * The simulator builds `$util` for each render by spreading some eighty
+ * functions into a new object. Only `errors`, `now`, `info` and `authType`
+ * differ between renders, so those sit on an object whose prototype holds the
+ * rest, built once. The functions see the same `this.errors` and `this.info`.
+ */
+const patchSharedUtil = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const util = require('./util') as {
+    create: ((errors?: unknown[], now?: Date, info?: unknown, context?: unknown) => Record<string, unknown>) & {
+      shared?: true;
+    };
+  };
+  const { authUtils } = require('./util/auth-utils') as { authUtils: (context: unknown) => object };
+  const original = util.create;
+  if (original.shared) return;
+  const shared = original([], new Date(), undefined, {});
+  const create = (errors: unknown[] = [], now = new Date(), info?: unknown, context?: unknown) =>
+    Object.assign(Object.create(shared) as Record<string, unknown>, authUtils(context), { errors, now, info });
+  create.shared = true as const;
+  util.create = create;
+};
+
 patchNullMethodCalls();
 patchNullMapKeys();
+patchLinearMapping();
+patchSharedUtil();
 
 const SIMULATOR_CONTEXT = {
   appSyncConfig: { defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS' } },
@@ -117,11 +187,32 @@ const CONSTANT_TEMPLATES = new Map<string, (input: RenderInput) => unknown>([
 export class Vtl {
   private readonly template: VelocityTemplate;
   private readonly constant: ((input: RenderInput) => unknown) | undefined;
+  /** What `$extensions.setSubscriptionFilter` received during the current (synchronous) render. */
+  private subscriptionFilter: unknown;
 
   constructor(content: string, path: string) {
     this.constant = CONSTANT_TEMPLATES.get(content.trim());
     // The simulator only reads the default authorization mode from its context.
     this.template = new VelocityTemplate({ content: normalize(content), path }, SIMULATOR_CONTEXT as never);
+    const original: unknown = Reflect.get(this.template, 'buildRenderContext');
+    if (typeof original !== 'function') throw new Error('the VTL engine changed: buildRenderContext is missing');
+    const build: BuildContext = original.bind(this.template);
+    const extensions = {
+      setSubscriptionFilter: (filter: unknown) => {
+        this.subscriptionFilter = toPlain(filter);
+        return '';
+      },
+      setSubscriptionInvalidationFilter: () => '',
+      invalidateSubscriptions: () => '',
+    };
+    Reflect.set(this.template, 'buildRenderContext', (...args: unknown[]) => {
+      const context = build(...args);
+      const transform = context.util.transform;
+      if (typeof transform === 'object' && transform !== null && !Reflect.has(transform, 'toSubscriptionFilter')) {
+        Reflect.set(transform, 'toSubscriptionFilter', (filter: unknown) => filter);
+      }
+      return { ...context, extensions };
+    });
   }
 
   render(input: RenderInput, identity: RequestIdentity, info: GraphQLResolveInfo): RenderOutput {
@@ -135,58 +226,33 @@ export class Vtl {
         hadException: false,
       };
     }
-    let subscriptionFilter: unknown;
-    const original: unknown = Reflect.get(this.template, 'buildRenderContext');
-    if (typeof original !== 'function') throw new Error('the VTL engine changed: buildRenderContext is missing');
-    const build: BuildContext = original.bind(this.template);
-    Reflect.set(this.template, 'buildRenderContext', (...args: unknown[]) => {
-      const context = build(...args);
-      const transform = context.util.transform;
-      if (typeof transform === 'object' && transform !== null) {
-        Reflect.set(transform, 'toSubscriptionFilter', (filter: unknown) => filter);
-      }
-      return {
-        ...context,
-        extensions: {
-          setSubscriptionFilter: (filter: unknown) => {
-            subscriptionFilter = toPlain(filter);
-            return '';
-          },
-          setSubscriptionInvalidationFilter: () => '',
-          invalidateSubscriptions: () => '',
-        },
-      };
-    });
-    try {
-      const output = this.template.render(
-        {
-          arguments: input.arguments,
-          source: input.source ?? {},
-          stash: input.stash,
-          result: input.result,
-          prevResult: input.prevResult,
-          error: input.error,
-        },
-        identity.iam
-          ? ({
-              iamToken: identity.iam,
-              sourceIp: identity.sourceIp,
-              headers: identity.headers,
-              requestAuthorizationMode: 'AWS_IAM',
-            } as never)
-          : ({
-              jwt: identity.claims,
-              sourceIp: identity.sourceIp,
-              headers: identity.headers,
-              requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-            } as never),
-        // The simulator bundles its own graphql copy; it reads only plain fields of info.
-        info as never,
-      );
-      return { ...output, subscriptionFilter };
-    } finally {
-      Reflect.set(this.template, 'buildRenderContext', original);
-    }
+    this.subscriptionFilter = undefined;
+    const output = this.template.render(
+      {
+        arguments: input.arguments,
+        source: input.source ?? {},
+        stash: input.stash,
+        result: input.result,
+        prevResult: input.prevResult,
+        error: input.error,
+      },
+      identity.iam
+        ? ({
+            iamToken: identity.iam,
+            sourceIp: identity.sourceIp,
+            headers: identity.headers,
+            requestAuthorizationMode: 'AWS_IAM',
+          } as never)
+        : ({
+            jwt: identity.claims,
+            sourceIp: identity.sourceIp,
+            headers: identity.headers,
+            requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+          } as never),
+      // The simulator bundles its own graphql copy; it reads only plain fields of info.
+      info as never,
+    );
+    return { ...output, subscriptionFilter: this.subscriptionFilter };
   }
 }
 
