@@ -16,6 +16,10 @@ export const LOCAL_AWS = {
 export interface LocalDynamoDb {
   endpoint: string;
   client: DynamoDBClient;
+  /** The Java process, for benchmarks and crash tests. */
+  pid: number | undefined;
+  /** SQLite's journal mode for the data folder ('wal'), or undefined in memory. */
+  journal: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,6 +42,8 @@ export const freePort = (): Promise<number> =>
  * Starts the official DynamoDB Local (the jar shipped inside the
  * amplify-dynamodb-simulator package) on 127.0.0.1, through the small Java
  * launcher beside this file. Data lives in `dbPath`, or in memory without one.
+ * On disk, the database of the local account (the only one the backend and
+ * its functions use) is switched to SQLite's write-ahead log: see the launcher.
  */
 export const startDynamoDbLocal = async (options: { dbPath?: string; port?: number } = {}): Promise<LocalDynamoDb> => {
   const require = createRequire(import.meta.url);
@@ -54,6 +60,7 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
     String(port),
     '-disableTelemetry',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+    ...(options.dbPath ? ['-journal', `${LOCAL_AWS.credentials.accessKeyId}:${LOCAL_AWS.region}`] : []),
   ];
   let child: ChildProcess;
   try {
@@ -99,10 +106,13 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
   return {
     endpoint,
     client,
+    pid: child.pid,
+    journal: /SQLite journal: (\w+)/.exec(output)?.[1],
     stop: async () => {
       process.removeListener('exit', killOnExit);
       client.destroy();
-      if (child.exitCode !== null) return;
+      // A process killed by a signal has no exit code, only a signal code.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
