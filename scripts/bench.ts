@@ -266,7 +266,7 @@ const main = async (): Promise<void> => {
 
   if (process.env.BENCH_SKIP_REFERENCE) {
     await backend.dispose();
-    return;
+    process.exit(0);
   }
   console.log('measuring the reference (Gen 1 amplify-appsync-simulator) ...');
   const port = 20000 + Math.floor(Math.random() * 20000);

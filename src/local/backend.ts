@@ -190,7 +190,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           assembly: next,
           specs,
           functions,
-          api: new LocalGraphqlApi(next, dynamodb.client, functions),
+          api: new LocalGraphqlApi(next, dynamodb.wire, functions),
           policies: rolePolicies(next),
           mappings: new Map(),
           auth: authSettingsOf(next),

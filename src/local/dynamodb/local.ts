@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbWire } from './wire';
 
 /** Credentials and region the local backend and its clients use; DynamoDB Local accepts any. */
 export const LOCAL_AWS = {
@@ -16,6 +17,8 @@ export const LOCAL_AWS = {
 export interface LocalDynamoDb {
   endpoint: string;
   client: DynamoDBClient;
+  /** DynamoDB's JSON protocol without the SDK, for the resolvers' data path. */
+  wire: DynamoDbWire;
   /** The Java process, for benchmarks and crash tests. */
   pid: number | undefined;
   /** SQLite's journal mode for the data folder ('wal'), or undefined in memory. */
@@ -103,14 +106,17 @@ export const startDynamoDbLocal = async (options: { dbPath?: string; port?: numb
   process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  const wire = new DynamoDbWire(endpoint, { accessKeyId: LOCAL_AWS.credentials.accessKeyId, region: LOCAL_AWS.region });
   return {
     endpoint,
     client,
+    wire,
     pid: child.pid,
     journal: /SQLite journal: (\w+)/.exec(output)?.[1],
     stop: async () => {
       process.removeListener('exit', killOnExit);
       client.destroy();
+      wire.destroy();
       // A process killed by a signal has no exit code, only a signal code.
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {

@@ -1,5 +1,4 @@
 // graphql@15's ES build has extensionless imports that Node's ESM loader rejects, so these modules import its CommonJS entry.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   buildSchema,
   type DocumentNode,
@@ -19,6 +18,7 @@ import {
   validate,
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
+import type { DynamoDbWire } from '../dynamodb/wire';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError } from './appsync-js';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
@@ -131,7 +131,7 @@ export class LocalGraphqlApi {
 
   constructor(
     assembly: CloudAssembly,
-    private readonly dynamodb: DynamoDBClient,
+    private readonly dynamodb: DynamoDbWire,
     private readonly functions: Map<string, LocalFunction>,
   ) {
     const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];

@@ -1,16 +1,6 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  DynamoDBServiceException,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDbError, type DynamoDbWire } from '../dynamodb/wire';
 
 /**
  * An AppSync DynamoDB data source (request format 2018-05-29), including the
@@ -107,9 +97,12 @@ class DataSourceFailure extends Error {
   }
 }
 
+const isConditionalCheckFailure = (error: unknown): boolean =>
+  error instanceof DynamoDbError && error.name === 'ConditionalCheckFailedException';
+
 const dynamoError = (error: unknown): DataSourceError => {
   if (error instanceof DataSourceFailure) return { message: error.message, type: error.type, data: error.data };
-  if (error instanceof DynamoDBServiceException) {
+  if (error instanceof DynamoDbError) {
     return { message: error.message, type: `DynamoDB:${error.name}` };
   }
   return { message: error instanceof Error ? error.message : String(error), type: 'DynamoDB:InternalError' };
@@ -161,7 +154,7 @@ const withVersionCheck = (condition: string | undefined): string =>
 
 export class DynamoDataSource {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDbWire,
     private readonly config: DynamoDataSourceConfig,
   ) {}
 
@@ -170,7 +163,7 @@ export class DynamoDataSource {
     try {
       return { result: await this.run(request) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (isConditionalCheckFailure(error)) {
         return {
           error: { message: 'The conditional request failed', type: 'DynamoDB:ConditionalCheckFailedException' },
         };
@@ -206,9 +199,11 @@ export class DynamoDataSource {
 
   private async getItem(key: unknown, consistentRead = true): Promise<Json | null> {
     if (!isRecord(key)) throw new DataSourceFailure('GetItem needs a key', 'ValidationException');
-    const { Item: item } = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: key as Item, ConsistentRead: consistentRead }),
-    );
+    const { Item: item } = await this.client.call('GetItem', {
+      TableName: this.table,
+      Key: key as Item,
+      ConsistentRead: consistentRead,
+    });
     return item ? unmarshall(item) : null;
   }
 
@@ -221,17 +216,15 @@ export class DynamoDataSource {
     if (!versioned) return;
     const changedAt = Number(item._lastChangedAt ?? Date.now());
     const when = new Date(changedAt).toISOString();
-    await this.client.send(
-      new PutItemCommand({
-        TableName: versioned.deltaSyncTableName,
-        Item: {
-          ...marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
-          ds_pk: { S: `${this.table}:${when.slice(0, 10)}` },
-          ds_sk: { S: `${when.slice(11, 23)}:${String(item.id ?? '')}:${String(item._version ?? '')}` },
-          _ttl: { N: String(Math.floor(changedAt / 1000) + versioned.deltaSyncTableTtlMinutes * 60) },
-        },
-      }),
-    );
+    await this.client.call('PutItem', {
+      TableName: versioned.deltaSyncTableName,
+      Item: {
+        ...marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+        ds_pk: { S: `${this.table}:${when.slice(0, 10)}` },
+        ds_sk: { S: `${when.slice(11, 23)}:${String(item.id ?? '')}:${String(item._version ?? '')}` },
+        _ttl: { N: String(Math.floor(changedAt / 1000) + versioned.deltaSyncTableTtlMinutes * 60) },
+      },
+    });
   }
 
   private async putItem(request: Json): Promise<Json> {
@@ -247,14 +240,12 @@ export class DynamoDataSource {
       }
       if (current) Object.assign(item, this.versionFields(Number(current._version) + 1, now));
     }
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: item,
-        ConditionExpression: condition.expression,
-        ...mergeAttributes(condition),
-      }),
-    );
+    await this.client.call('PutItem', {
+      TableName: this.table,
+      Item: item,
+      ConditionExpression: condition.expression,
+      ...mergeAttributes(condition),
+    });
     const stored = unmarshall(item);
     await this.recordDelta(stored);
     return stored;
@@ -267,16 +258,14 @@ export class DynamoDataSource {
     const updateParts = expressionParts(update);
     const now = Date.now();
     if (!this.config.versioned) {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: String(updateParts.expression ?? ''),
-          ConditionExpression: condition.expression,
-          ...mergeAttributes(updateParts, condition),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: String(updateParts.expression ?? ''),
+        ConditionExpression: condition.expression,
+        ...mergeAttributes(updateParts, condition),
+        ReturnValues: 'ALL_NEW',
+      });
       return Attributes ? unmarshall(Attributes) : {};
     }
     const expected = Number(request._version ?? 0);
@@ -291,21 +280,19 @@ export class DynamoDataSource {
       ? expression.replace(/\bSET\b/, 'SET #_version = #_version + :_one, #_lastChangedAt = :_now,')
       : `SET #_version = #_version + :_one, #_lastChangedAt = :_now ${expression}`;
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: withVersion,
-          ConditionExpression: withVersionCheck(condition.expression),
-          ...mergeAttributes(updateParts, condition, { names: versionNames, values: versionValues }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: withVersion,
+        ConditionExpression: withVersionCheck(condition.expression),
+        ...mergeAttributes(updateParts, condition, { names: versionNames, values: versionValues }),
+        ReturnValues: 'ALL_NEW',
+      });
       const stored = Attributes ? unmarshall(Attributes) : {};
       await this.recordDelta(stored);
       return stored;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
       const current = await this.getItem(key);
       if (!current || Number(current._version) === expected) throw error;
       if (this.config.conflictHandler !== 'AUTOMERGE') {
@@ -327,21 +314,19 @@ export class DynamoDataSource {
     const now = Date.now();
     const next = { ...merged, _version: Number(server._version) + 1, _lastChangedAt: now };
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: { ...marshall(next, { removeUndefinedValues: true, convertClassInstanceToMap: true }), ...key },
-          ConditionExpression: condition.expression
-            ? `(${condition.expression}) AND #_version = :_serverVersion`
-            : '#_version = :_serverVersion',
-          ...mergeAttributes(condition, {
-            names: { '#_version': '_version' },
-            values: { ':_serverVersion': { N: String(server._version) } },
-          }),
+      await this.client.call('PutItem', {
+        TableName: this.table,
+        Item: { ...marshall(next, { removeUndefinedValues: true, convertClassInstanceToMap: true }), ...key },
+        ConditionExpression: condition.expression
+          ? `(${condition.expression}) AND #_version = :_serverVersion`
+          : '#_version = :_serverVersion',
+        ...mergeAttributes(condition, {
+          names: { '#_version': '_version' },
+          values: { ':_serverVersion': { N: String(server._version) } },
         }),
-      );
+      });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (isConditionalCheckFailure(error)) {
         throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', server);
       }
       throw error;
@@ -355,51 +340,47 @@ export class DynamoDataSource {
     const condition = expressionParts(request.condition);
     const versioned = this.config.versioned;
     if (!versioned) {
-      const { Attributes } = await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.table,
-          Key: key,
-          ConditionExpression: condition.expression,
-          ...mergeAttributes(condition),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const { Attributes } = await this.client.call('DeleteItem', {
+        TableName: this.table,
+        Key: key,
+        ConditionExpression: condition.expression,
+        ...mergeAttributes(condition),
+        ReturnValues: 'ALL_OLD',
+      });
       return Attributes ? unmarshall(Attributes) : null;
     }
     // A versioned delete is a soft delete: the item stays, marked, until its TTL.
     const now = Date.now();
     const expected = Number(request._version ?? 0);
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression:
-            'SET #_deleted = :_true, #_version = #_version + :_one, #_lastChangedAt = :_now, #_ttl = :_ttl',
-          ConditionExpression: withVersionCheck(condition.expression),
-          ...mergeAttributes(condition, {
-            names: {
-              '#_deleted': '_deleted',
-              '#_version': '_version',
-              '#_lastChangedAt': '_lastChangedAt',
-              '#_ttl': '_ttl',
-            },
-            values: {
-              ':_true': { BOOL: true },
-              ':_one': { N: '1' },
-              ':_now': { N: String(now) },
-              ':_ttl': { N: String(Math.floor(now / 1000) + versioned.baseTableTtlMinutes * 60) },
-              ':_expectedVersion': { N: String(expected) },
-            },
-          }),
-          ReturnValues: 'ALL_NEW',
+      const { Attributes } = await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: key,
+        UpdateExpression:
+          'SET #_deleted = :_true, #_version = #_version + :_one, #_lastChangedAt = :_now, #_ttl = :_ttl',
+        ConditionExpression: withVersionCheck(condition.expression),
+        ...mergeAttributes(condition, {
+          names: {
+            '#_deleted': '_deleted',
+            '#_version': '_version',
+            '#_lastChangedAt': '_lastChangedAt',
+            '#_ttl': '_ttl',
+          },
+          values: {
+            ':_true': { BOOL: true },
+            ':_one': { N: '1' },
+            ':_now': { N: String(now) },
+            ':_ttl': { N: String(Math.floor(now / 1000) + versioned.baseTableTtlMinutes * 60) },
+            ':_expectedVersion': { N: String(expected) },
+          },
         }),
-      );
+        ReturnValues: 'ALL_NEW',
+      });
       const stored = Attributes ? unmarshall(Attributes) : null;
       if (stored) await this.recordDelta(stored);
       return stored;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
       const current = await this.getItem(key);
       if (current && Number(current._version) !== expected) {
         throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', current);
@@ -411,19 +392,17 @@ export class DynamoDataSource {
   private async query(request: Json): Promise<Json> {
     const key = expressionParts(request.query);
     const filter = expressionParts(request.filter);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: typeof request.index === 'string' ? request.index : undefined,
-        KeyConditionExpression: key.expression,
-        FilterExpression: filter.expression,
-        ...mergeAttributes(key, filter),
-        Limit: typeof request.limit === 'number' ? request.limit : undefined,
-        ExclusiveStartKey: decodeToken(request.nextToken),
-        ScanIndexForward: request.scanIndexForward !== false,
-        ConsistentRead: request.consistentRead === true && typeof request.index !== 'string',
-      }),
-    );
+    const result = await this.client.call('Query', {
+      TableName: this.table,
+      IndexName: typeof request.index === 'string' ? request.index : undefined,
+      KeyConditionExpression: key.expression,
+      FilterExpression: filter.expression,
+      ...mergeAttributes(key, filter),
+      Limit: typeof request.limit === 'number' ? request.limit : undefined,
+      ExclusiveStartKey: decodeToken(request.nextToken),
+      ScanIndexForward: request.scanIndexForward !== false,
+      ConsistentRead: request.consistentRead === true && typeof request.index !== 'string',
+    });
     return {
       items: (result.Items ?? []).map((i) => unmarshall(i)),
       nextToken: encodeToken(result.LastEvaluatedKey),
@@ -433,17 +412,15 @@ export class DynamoDataSource {
 
   private async scan(request: Json): Promise<Json> {
     const filter = expressionParts(request.filter);
-    const result = await this.client.send(
-      new ScanCommand({
-        TableName: this.table,
-        IndexName: typeof request.index === 'string' ? request.index : undefined,
-        FilterExpression: filter.expression,
-        ...mergeAttributes(filter),
-        Limit: typeof request.limit === 'number' ? request.limit : undefined,
-        ExclusiveStartKey: decodeToken(request.nextToken),
-        ConsistentRead: request.consistentRead === true,
-      }),
-    );
+    const result = await this.client.call('Scan', {
+      TableName: this.table,
+      IndexName: typeof request.index === 'string' ? request.index : undefined,
+      FilterExpression: filter.expression,
+      ...mergeAttributes(filter),
+      Limit: typeof request.limit === 'number' ? request.limit : undefined,
+      ExclusiveStartKey: decodeToken(request.nextToken),
+      ConsistentRead: request.consistentRead === true,
+    });
     return {
       items: (result.Items ?? []).map((i) => unmarshall(i)),
       nextToken: encodeToken(result.LastEvaluatedKey),
@@ -480,26 +457,24 @@ export class DynamoDataSource {
       const date = day.toISOString().slice(0, 10);
       let startKey: Item | undefined;
       do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: versioned.deltaSyncTableName,
-            KeyConditionExpression: '#pk = :pk AND #sk > :sk',
-            FilterExpression: filter.expression,
-            ...mergeAttributes(filter, {
-              names: { '#pk': 'ds_pk', '#sk': 'ds_sk' },
-              values: {
-                ':pk': { S: `${this.table}:${date}` },
-                ':sk': {
-                  S:
-                    date === new Date(lastSync).toISOString().slice(0, 10)
-                      ? new Date(lastSync).toISOString().slice(11, 23)
-                      : '',
-                },
+        const page = await this.client.call('Query', {
+          TableName: versioned.deltaSyncTableName,
+          KeyConditionExpression: '#pk = :pk AND #sk > :sk',
+          FilterExpression: filter.expression,
+          ...mergeAttributes(filter, {
+            names: { '#pk': 'ds_pk', '#sk': 'ds_sk' },
+            values: {
+              ':pk': { S: `${this.table}:${date}` },
+              ':sk': {
+                S:
+                  date === new Date(lastSync).toISOString().slice(0, 10)
+                    ? new Date(lastSync).toISOString().slice(11, 23)
+                    : '',
               },
-            }),
-            ExclusiveStartKey: startKey,
+            },
           }),
-        );
+          ExclusiveStartKey: startKey,
+        });
         for (const raw of page.Items ?? []) {
           const { ds_pk: _pk, ds_sk: _sk, ...item } = unmarshall(raw);
           if (Number(item._lastChangedAt) > lastSync) items.push(item);
@@ -519,5 +494,3 @@ export class DynamoDataSource {
     };
   }
 }
-
-export { DynamoDBClient };
