@@ -7,6 +7,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
@@ -113,7 +114,7 @@ describe("the resolvers' wire client", () => {
     const { $metadata: _, ...sdkPage } = await db.client.send(new QueryCommand(query));
     expect(await db.wire.call('Query', query)).toEqual(sdkPage);
 
-    const failures = [
+    const failures: PutItemCommandInput[] = [
       // A condition that does not hold.
       {
         TableName: 'Wire',
