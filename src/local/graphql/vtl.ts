@@ -113,6 +113,10 @@ const patchLinearMapping = (): void => {
   const original = mapper.map;
   if (original.linear) return;
   const map = (value: unknown, hint?: string): unknown => {
+    if (typeof value !== 'object' || value === null) return original(value, hint);
+    const proto: unknown = Object.getPrototypeOf(value);
+    // Wrappers, arrays and anything unusual go the original way; plain objects are the hot case.
+    if (proto !== Object.prototype && proto !== null) return original(value, hint);
     if (!isPlainObject(value)) return original(value, hint);
     const mapped: Record<string, unknown> = {};
     for (const key of Object.keys(value)) mapped[key] = map(value[key]);
@@ -162,10 +166,72 @@ const patchSharedUtil = (): void => {
   util.create = create;
 };
 
+/**
+ * The simulator's JavaArray gives every instance a prototype of its own
+ * (`Object.setPrototypeOf(this, Object.create(JavaArray.prototype))`, a
+ * leftover of compiling to ES5), which makes every property read on a list
+ * megamorphic. This class builds the same arrays, with the same constructor
+ * arguments and methods, on one shared prototype; the simulator's modules read
+ * `JavaArray` from the module at each use, so they all get it.
+ */
+const patchJavaArray = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const module = require('./value-mapper/array') as {
+    JavaArray: (new (...args: unknown[]) => unknown[]) & { fast?: true };
+  };
+  const Original = module.JavaArray;
+  if (Original.fast) return;
+  class JavaArray extends Array<unknown> {
+    static readonly fast = true;
+    mapper: unknown;
+    constructor(values: unknown = [], mapper?: unknown) {
+      const list = Array.isArray(values) ? values : [values];
+      if (list.length !== 1) super(...list);
+      else {
+        super();
+        this.push(list[0]);
+      }
+      this.mapper = mapper;
+    }
+  }
+  // The methods (add, contains, toJSON, …) stay on the original prototype, now one level up.
+  Object.setPrototypeOf(JavaArray.prototype, Original.prototype);
+  module.JavaArray = JavaArray as unknown as typeof module.JavaArray;
+};
+
+/**
+ * A double-quoted string with references in it (`"$ctx.identity.sub::…"`) is
+ * parsed again each time the engine evaluates it. Its parse depends on the
+ * text alone, so it is kept, per text.
+ */
+const patchStringParsing = (): void => {
+  const require = createRequire(require_resolve_anchor());
+  const engine = require('amplify-velocity-template') as {
+    parse: (text: string) => unknown;
+    Compile: { prototype: Record<string, unknown> };
+  };
+  const proto = engine.Compile.prototype;
+  const original = proto.evalStr as ((text: string) => unknown) & { cached?: true };
+  if (original.cached) return;
+  const parsed = new Map<string, unknown>();
+  const evalStr = function (this: Record<string, (...args: unknown[]) => unknown>, text: string) {
+    let asts = parsed.get(text);
+    if (asts === undefined) {
+      asts = engine.parse(String(this.escapeString?.(text)));
+      if (parsed.size < 10_000) parsed.set(text, asts);
+    }
+    return this._render?.(asts, this.condition);
+  };
+  evalStr.cached = true as const;
+  proto.evalStr = evalStr;
+};
+
 patchNullMethodCalls();
 patchNullMapKeys();
 patchLinearMapping();
 patchSharedUtil();
+patchJavaArray();
+patchStringParsing();
 
 const SIMULATOR_CONTEXT = {
   appSyncConfig: { defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS' } },

@@ -77,4 +77,27 @@ describe('the VTL engine, as patched for speed', () => {
     const without = template.render({ arguments: {}, stash: {} }, IDENTITY, INFO);
     expect(without.subscriptionFilter).toBeUndefined();
   });
+
+  it('builds lists with the Java methods, and evaluates an interpolated string afresh each time', () => {
+    const template = new Vtl(
+      '#set($out = [])\n#set($none = [])\n' +
+        '#foreach($x in $ctx.args.values)\n' +
+        '#set($label = "v/$x/$ctx.identity.sub")\n' +
+        '$util.qr($out.add($label))\n' +
+        '#end\n' +
+        '$util.toJson({"out": $out, "size": $out.size(), "has": $out.contains("v/2/sub-1"), "empty": $none.isEmpty(),' +
+        ' "isList": $util.isList($out)})',
+      'lists.vtl',
+    );
+    const first = template.render({ arguments: { values: [1, 2, 3] }, stash: {} }, IDENTITY, INFO);
+    expect(first.result).toEqual({
+      out: ['v/1/sub-1', 'v/2/sub-1', 'v/3/sub-1'],
+      size: 3,
+      has: true,
+      empty: true,
+      isList: true,
+    });
+    const second = template.render({ arguments: { values: [7] }, stash: {} }, IDENTITY, INFO);
+    expect((second.result as { out: string[] }).out).toEqual(['v/7/sub-1']);
+  });
 });
