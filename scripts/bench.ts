@@ -17,15 +17,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join, resolve } from 'node:path';
-import { AmplifyAppSyncSimulator } from '@aws-amplify/amplify-appsync-simulator';
 import { generateKeyPair, SignJWT } from 'jose';
 import { clientEphemeral, signatureFor } from '../src/local/auth/srp';
 import { createLocalBackend, type LocalBackend } from '../src/local/backend';
-import { CloudAssembly } from '../src/local/cloud/assembly';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
-import { normalize } from '../src/local/graphql/vtl';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -125,122 +121,33 @@ const measure = (
     });
   });
 
-/** Gen 1's simulator, loaded with the synthesized VTL resolvers (APPSYNC_JS ones are beyond it) on 127.0.0.1. */
-const startReference = async (assemblyDir: string, dynamodbEndpoint: string, port: number) => {
-  const assembly = new CloudAssembly(assemblyDir, {
-    apiId: 'local',
-    graphqlUrl: '',
-    userPoolId: 'us-east-1_LocalPool',
-    userPoolClientId: 'localclient0000000000000000',
-    identityPoolId: 'x',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    pushApplicationId: 'x',
-  });
-  const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
-  const schema = schemaResource
-    ? assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location))
-    : '';
-  const text = (stack: (typeof schemaResource & object)['stack'], inline: unknown, location: unknown) =>
-    normalize(
-      inline !== undefined
-        ? String(stack.resolve(inline))
-        : location !== undefined
-          ? assembly.readAsset(stack.resolve(location))
-          : '$util.toJson({})',
+/**
+ * Starts the reference in a process of its own (scripts/bench-reference.ts), so
+ * that it runs the simulator as published: the speed patches src/local/graphql/vtl.ts
+ * applies to the same modules stay in this process.
+ */
+const startReference = (assemblyDir: string, dynamodbEndpoint: string, port: number) =>
+  new Promise<{ url: string; stop: () => void }>((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(PROJECT_ROOT, 'scripts', 'bench-reference.ts'),
+        assemblyDir,
+        dynamodbEndpoint,
+        String(port),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-  const dataSources: Json[] = assembly.resources('AWS::AppSync::DataSource').flatMap(({ stack, properties }) => {
-    const name = String(stack.resolve(properties.Name));
-    const dynamo = stack.resolve(properties.DynamoDBConfig) as Json | undefined;
-    if (properties.Type === 'NONE') return [{ type: 'NONE', name }];
-    if (properties.Type !== 'AMAZON_DYNAMODB' || !dynamo) return [];
-    return [
-      {
-        type: 'AMAZON_DYNAMODB',
-        name,
-        config: {
-          endpoint: dynamodbEndpoint,
-          region: 'us-east-1',
-          accessKeyId: 'local',
-          secretAccessKey: 'local',
-          tableName: dynamo.TableName,
-        },
-      },
-    ];
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /^ready (\S+)$/m.exec(out);
+      if (ready?.[1]) done({ url: ready[1], stop: () => child.kill('SIGKILL') });
+    });
+    child.on('exit', (code) => fail(new Error(`the reference exited (${code}) before it was ready: ${out}`)));
   });
-  const known = new Set(dataSources.map((d) => String(d.name)));
-  const mappingTemplates: Array<{ path: string; content: string }> = [];
-  const functions: Json[] = [];
-  const functionNames = new Map<string, string>();
-  for (const { stack, logicalId, properties } of assembly.resources('AWS::AppSync::FunctionConfiguration')) {
-    if (properties.Runtime || !known.has(String(stack.resolve(properties.DataSourceName)))) continue;
-    const name = `${String(properties.Name)}_${logicalId}`;
-    functionNames.set(`${stack.path}/${logicalId}`, name);
-    mappingTemplates.push({
-      path: `${name}.req.vtl`,
-      content: text(stack, properties.RequestMappingTemplate, properties.RequestMappingTemplateS3Location),
-    });
-    mappingTemplates.push({
-      path: `${name}.res.vtl`,
-      content: text(stack, properties.ResponseMappingTemplate, properties.ResponseMappingTemplateS3Location),
-    });
-    functions.push({
-      name,
-      dataSourceName: String(stack.resolve(properties.DataSourceName)),
-      requestMappingTemplateLocation: `${name}.req.vtl`,
-      responseMappingTemplateLocation: `${name}.res.vtl`,
-    });
-  }
-  const resolvers: Json[] = [];
-  for (const { stack, properties } of assembly.resources('AWS::AppSync::Resolver')) {
-    if (properties.Runtime) continue;
-    const ids =
-      ((stack.resolve(properties.PipelineConfig) as Json | undefined)?.Functions as string[] | undefined) ?? [];
-    const names = ids.map((id) => functionNames.get(id));
-    if (names.some((n) => n === undefined)) continue;
-    resolvers.push({
-      kind: 'PIPELINE',
-      typeName: properties.TypeName,
-      fieldName: properties.FieldName,
-      functions: names,
-      requestMappingTemplate: text(stack, properties.RequestMappingTemplate, undefined),
-      responseMappingTemplate: text(stack, properties.ResponseMappingTemplate, undefined),
-    });
-  }
-  // The simulator's DynamoDB client takes its credentials from the environment; DynamoDB Local accepts any.
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  // The simulator listens on every interface; keep it on loopback.
-  const listen = http.Server.prototype.listen;
-  http.Server.prototype.listen = function (this: http.Server, ...args: unknown[]) {
-    if (typeof args[0] === 'number')
-      return Reflect.apply(listen, this, [
-        args[0],
-        '127.0.0.1',
-        ...args.slice(1).filter((a) => typeof a === 'function'),
-      ]);
-    return Reflect.apply(listen, this, args);
-  } as typeof listen;
-  const simulator = new AmplifyAppSyncSimulator({ port, wsPort: port });
-  try {
-    simulator.init({
-      schema: { content: schema },
-      resolvers,
-      functions,
-      dataSources,
-      mappingTemplates,
-      appSync: {
-        name: 'reference',
-        defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS', cognitoUserPoolConfig: {} },
-        additionalAuthenticationProviders: [],
-      },
-    } as never);
-    await simulator.start();
-  } finally {
-    http.Server.prototype.listen = listen;
-  }
-  return { url: simulator.url, stop: () => simulator.stop() };
-};
 
 const row = (name: string, ours: string, reference: string, target: string) =>
   `| ${name} | ${ours} | ${reference} | ${target} |`;
@@ -288,7 +195,7 @@ const main = async (): Promise<void> => {
     console.log(JSON.stringify(theirs));
   } finally {
     // The simulator's stop can wait on its open sockets; do not let it hold the run.
-    await Promise.race([reference.stop(), new Promise((r) => setTimeout(r, 5000))]);
+    reference.stop();
     await backend.dispose();
   }
 

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { VelocityTemplate } from '@aws-amplify/amplify-appsync-simulator/lib/velocity';
 import type { GraphQLResolveInfo } from 'graphql/index.js';
+import { normalize } from './vtl-normalize';
+
+export { normalize };
 
 /**
  * Renders the generated VTL with the VTL engine and `$util` library of
@@ -321,16 +324,6 @@ export class Vtl {
     return { ...output, subscriptionFilter: this.subscriptionFilter };
   }
 }
-
-/**
- * AppSync's Velocity reads `$x.or` as the property `or`; the simulator's parser
- * takes `or`, `and` and `not` for operators there. The generated resolvers
- * read `$ctx.args.filter.and` and `$ctx.stash.authFilter.or`, so such reads
- * become index reads (`$x["or"]`), which mean the same, null base included.
- * Assignments (`#set( $x.or = … )`) are left alone.
- */
-export const normalize = (content: string): string =>
-  content.replace(/(\$[\w.]*\w)\.(or|and|not)(?=[\s)\],}])(?!\s*=[^=])/g, '$1["$2"]');
 
 /** VTL values are Java-like wrappers; their toJSON gives plain JSON. */
 const toPlain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
