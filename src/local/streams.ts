@@ -75,8 +75,10 @@ const toLambdaRecord = (record: StreamRecord, tableName: string, region: string)
   },
 });
 
-/** A quiet shard is polled this often: Lambda's base rate for DynamoDB streams is four polls a second. */
+/** A shard is polled this often: Lambda's rate for DynamoDB streams is four polls a second. */
 const POLL_MS = 250;
+/** Records asked for per GetRecords (DynamoDB Streams' maximum). */
+const PAGE = 1000;
 /** New shards are looked for this often (DynamoDB splits a stream's shards every few hours). */
 const SHARD_DISCOVERY_MS = 10_000;
 
@@ -159,14 +161,15 @@ export class StreamMapping {
             iterators.set(shard.ShardId, await this.iterator(streamArn, shard.ShardId));
         }
       }
-      let fetched = 0;
+      const polledAt = Date.now();
+      let fullPage = false;
       for (const [shardId, iterator] of iterators) {
         if (!iterator) continue;
         try {
-          const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: PAGE }));
           iterators.set(shardId, page.NextShardIterator);
+          if ((page.Records?.length ?? 0) >= PAGE) fullPage = true;
           for (const record of page.Records ?? []) {
-            fetched += 1;
             if (pending.length === 0) firstPendingAt = Date.now();
             pending.push({ shardId, record });
           }
@@ -188,10 +191,13 @@ export class StreamMapping {
         await this.deliver(batch);
         this.pendingRecords = pending.length;
       }
-      if (fetched === 0) {
-        // Lambda polls a shard four times a second when it is quiet; wake earlier for a batching window that closes sooner.
-        const windowLeft = pending.length > 0 ? this.spec.batchingWindowMs - (Date.now() - firstPendingAt) : POLL_MS;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(POLL_MS, windowLeft))));
+      if (!fullPage) {
+        // Lambda polls a shard four times a second, busy or quiet (DynamoDB Streams allows five reads a second
+        // per shard); a full page means more is waiting. Wake earlier for a batching window that closes sooner.
+        const nextPoll = polledAt + POLL_MS - Date.now();
+        const windowLeft = pending.length > 0 ? this.spec.batchingWindowMs - (Date.now() - firstPendingAt) : nextPoll;
+        const wait = Math.min(nextPoll, windowLeft);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }
