@@ -262,19 +262,19 @@ class Parser {
   }
 
   condition(): Condition {
-    let left = this.conjunction();
-    while (this.isWord(this.peek(), 'OR')) {
-      this.next();
-      left = { kind: 'or', left, right: this.conjunction() };
-    }
-    return left;
+    return this.chain('OR', () => this.conjunction());
   }
 
   private conjunction(): Condition {
-    let left = this.negation();
-    while (this.isWord(this.peek(), 'AND')) {
+    return this.chain('AND', () => this.negation());
+  }
+
+  /** Operands joined by one word, left to right: OR binds looser than AND. */
+  private chain(word: 'AND' | 'OR', operand: () => Condition): Condition {
+    let left = operand();
+    while (this.isWord(this.peek(), word)) {
       this.next();
-      left = { kind: 'and', left, right: this.negation() };
+      left = { kind: word === 'OR' ? 'or' : 'and', left, right: operand() };
     }
     return left;
   }
