@@ -3,8 +3,6 @@ import { VelocityTemplate } from '@aws-amplify/amplify-appsync-simulator/lib/vel
 import type { GraphQLResolveInfo } from 'graphql/index.js';
 import { normalize } from './vtl-normalize';
 
-export { normalize };
-
 /**
  * Renders the generated VTL with the VTL engine and `$util` library of
  * Amplify's AppSync simulator, plus the two things it lacks:

@@ -331,22 +331,18 @@ class Parser {
       case 'attribute_not_exists':
         result = { kind: name === 'attribute_exists' ? 'exists' : 'not_exists', path: this.path() };
         break;
-      case 'attribute_type': {
-        const path = this.path();
-        this.expect(',');
-        result = { kind: 'type', path, type: this.operand() };
-        break;
-      }
-      case 'begins_with': {
-        const path = this.path();
-        this.expect(',');
-        result = { kind: 'begins_with', path, prefix: this.operand() };
-        break;
-      }
+      case 'attribute_type':
+      case 'begins_with':
       case 'contains': {
         const path = this.path();
         this.expect(',');
-        result = { kind: 'contains', path, operand: this.operand() };
+        const operand = this.operand();
+        result =
+          name === 'attribute_type'
+            ? { kind: 'type', path, type: operand }
+            : name === 'begins_with'
+              ? { kind: 'begins_with', path, prefix: operand }
+              : { kind: 'contains', path, operand };
         break;
       }
       default:
