@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbWire } from './wire';
+import { type DynamoDbCaller, DynamoDbWire } from './wire';
 
 /** Credentials and region the local backend and its clients use; DynamoDB Local accepts any. */
 export const LOCAL_AWS = {
@@ -18,7 +18,7 @@ export interface LocalDynamoDb {
   endpoint: string;
   client: DynamoDBClient;
   /** DynamoDB's JSON protocol without the SDK, for the resolvers' data path. */
-  wire: DynamoDbWire;
+  wire: DynamoDbCaller;
   /** The Java process, for benchmarks and crash tests. */
   pid: number | undefined;
   /** SQLite's journal mode for the data folder ('wal'), or undefined in memory. */

@@ -48,7 +48,14 @@ export class DynamoDbError extends Error {
   }
 }
 
-export class DynamoDbWire {
+/** What the resolvers need of DynamoDB: one operation by name, DynamoDB's JSON in and out. */
+export interface DynamoDbCaller {
+  call<K extends keyof Operations>(operation: K, input: Operations[K][0]): Promise<Operations[K][1]>;
+}
+
+export type { Operations as DynamoDbOperations };
+
+export class DynamoDbWire implements DynamoDbCaller {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly url: URL;
   private readonly authorization: string;

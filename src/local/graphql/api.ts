@@ -18,7 +18,7 @@ import {
   validate,
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
-import type { DynamoDbWire } from '../dynamodb/wire';
+import type { DynamoDbCaller } from '../dynamodb/wire';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError } from './appsync-js';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
@@ -131,7 +131,7 @@ export class LocalGraphqlApi {
 
   constructor(
     assembly: CloudAssembly,
-    private readonly dynamodb: DynamoDbWire,
+    private readonly dynamodb: DynamoDbCaller,
     private readonly functions: Map<string, LocalFunction>,
   ) {
     const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { DynamoDbError, type DynamoDbWire } from '../dynamodb/wire';
+import { type DynamoDbCaller, DynamoDbError } from '../dynamodb/wire';
 
 /**
  * An AppSync DynamoDB data source (request format 2018-05-29), including the
@@ -154,7 +154,7 @@ const withVersionCheck = (condition: string | undefined): string =>
 
 export class DynamoDataSource {
   constructor(
-    private readonly client: DynamoDbWire,
+    private readonly client: DynamoDbCaller,
     private readonly config: DynamoDataSourceConfig,
   ) {}
 

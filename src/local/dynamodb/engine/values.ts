@@ -83,6 +83,50 @@ export const compareNumbers = (a: string, b: string): number => {
 
 const compareBytes = (a: Buffer, b: Buffer): number => Buffer.compare(a, b);
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Orders strings by their UTF-8 bytes, as DynamoDB does. Without surrogates,
+ * UTF-16 code units order as code points do, and code points as UTF-8 bytes,
+ * so only strings with characters beyond the BMP need their bytes.
+ */
+export const compareStrings = (a: string, b: string): number => {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return compareBytes(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a === b ? 0 : a < b ? -1 : 1;
+};
+
+/** DynamoDB's limits on a stored number: 38 significant digits, magnitudes from 1E-130 to below 1E+126. */
+const MAX_DIGITS = 38;
+const MAX_EXPONENT = 126;
+const MIN_EXPONENT = -129;
+
+/**
+ * A number as DynamoDB stores and returns it: plain decimal notation, no
+ * exponent, no leading or trailing zeros, no sign on zero (`1.50` → `1.5`,
+ * `1e2` → `100`, `-0` → `0`). Refuses what DynamoDB refuses, with its messages.
+ */
+export const normalizeNumber = (text: string): string => {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+    throw new NumberError('A value provided cannot be converted into a number');
+  const { sign, digits, exponent } = parseDecimal(text);
+  if (sign === 0) return '0';
+  if (digits.length > MAX_DIGITS) throw new NumberError('DynamoDB only supports precision up to 38 digits');
+  if (exponent > MAX_EXPONENT)
+    throw new NumberError('Number overflow. Attempting to store a number with magnitude larger than supported range');
+  if (exponent < MIN_EXPONENT)
+    throw new NumberError('Number underflow. Attempting to store a number with magnitude smaller than supported range');
+  const body =
+    exponent <= 0
+      ? `0.${'0'.repeat(-exponent)}${digits}`
+      : exponent >= digits.length
+        ? digits + '0'.repeat(exponent - digits.length)
+        : `${digits.slice(0, exponent)}.${digits.slice(exponent)}`;
+  return sign < 0 ? `-${body}` : body;
+};
+
+/** A number DynamoDB cannot store; the store reports it as a ValidationException. */
+export class NumberError extends Error {}
+
 const bytesOf = (value: unknown): Buffer =>
   value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(String(value), 'base64');
 
@@ -91,7 +135,7 @@ export const compareScalars = (a: Value, b: Value): number | undefined => {
   const type = typeOf(a);
   if (type !== typeOf(b)) return undefined;
   if (type === 'N') return compareNumbers(String(a.N), String(b.N));
-  if (type === 'S') return compareBytes(Buffer.from(String(a.S), 'utf8'), Buffer.from(String(b.S), 'utf8'));
+  if (type === 'S') return compareStrings(String(a.S), String(b.S));
   if (type === 'B') return compareBytes(bytesOf(a.B), bytesOf(b.B));
   return undefined;
 };

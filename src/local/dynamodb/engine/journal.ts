@@ -1,0 +1,94 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StreamRecord, TableDefinition } from './database';
+import type { Item } from './values';
+
+/**
+ * The embedded store's persistence: an append-only file of the changes it
+ * made, one JSON line each, written before the change is acknowledged. A
+ * crash of the process loses nothing acknowledged (the line is in the
+ * operating system's hands, as with SQLite's write-ahead log at
+ * synchronous=NORMAL); a crash of the machine may lose the last writes.
+ * Replayed on start, then compacted into a snapshot of what is live.
+ */
+
+export type JournalEntry =
+  | { kind: 'table'; definition: TableDefinition }
+  | { kind: 'drop'; table: string }
+  | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number }
+  | { kind: 'seed'; table: string; items: Item[] }
+  | { kind: 'records'; table: string; records: StreamRecord[] }
+  | { kind: 'sequence'; sequence: string };
+
+export class JournalCorruptError extends Error {
+  override readonly name = 'JournalCorruptError';
+}
+
+export class Journal {
+  private readonly file: string;
+  private fd: number | undefined;
+
+  constructor(directory: string) {
+    mkdirSync(directory, { recursive: true });
+    this.file = join(directory, 'journal.jsonl');
+  }
+
+  /**
+   * Feeds every entry to `apply`, in order. A last line cut short by a crash
+   * was never acknowledged and is dropped; a damaged line before it is an
+   * error, since skipping it would lose data silently.
+   */
+  replay(apply: (entry: JournalEntry) => void): void {
+    if (!existsSync(this.file)) return;
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    const last = lines.length - 1;
+    for (const [at, line] of lines.entries()) {
+      if (line === '') continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        if (at === last) return;
+        throw new JournalCorruptError(
+          `${this.file}: line ${at + 1} is damaged; the data folder needs repair or a reset (--reset)`,
+        );
+      }
+      apply(entry);
+    }
+  }
+
+  /** Rewrites the journal as the given entries (a snapshot), atomically, and opens it for appending. */
+  compact(entries: Iterable<JournalEntry>): void {
+    this.close();
+    const temporary = `${this.file}.compacting`;
+    const fd = openSync(temporary, 'w');
+    try {
+      let buffer = '';
+      for (const entry of entries) {
+        buffer += `${JSON.stringify(entry)}\n`;
+        if (buffer.length > 1 << 20) {
+          writeSync(fd, buffer);
+          buffer = '';
+        }
+      }
+      if (buffer) writeSync(fd, buffer);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.file);
+    this.fd = openSync(this.file, 'a');
+  }
+
+  append(entry: JournalEntry): void {
+    if (this.fd === undefined) this.fd = openSync(this.file, 'a');
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
