@@ -5,10 +5,11 @@
  *   npm start                 # keep data in .amplify/local
  *   npm start -- --reset      # start empty
  *   npm start -- --no-watch   # do not apply edits under amplify/ while running
+ *   npm start -- --dynamodb=local   # DynamoDB Local (Java 17) instead of the embedded store
  *   npm start -- --add-to-group ada@example.com Admins   (while it runs: see README)
  */
 import { parseArgs } from 'node:util';
-import { createLocalBackend } from '../src/local/backend';
+import { createLocalBackend, type DynamoDbKind } from '../src/local/backend';
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ const main = async (): Promise<void> => {
       reset: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
+      dynamodb: { type: 'string' },
     },
   });
   const started = performance.now();
@@ -24,6 +26,7 @@ const main = async (): Promise<void> => {
     dataDir: values['data-dir'],
     log: (message) => console.log(`  ${message}`),
     watch: !values['no-watch'],
+    dynamodb: values.dynamodb as DynamoDbKind | undefined,
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nLocal backend ready in ${seconds} s (data in ${backend.dataDir})`);

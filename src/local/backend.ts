@@ -6,6 +6,7 @@ import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { modelIntrospection } from './cloud/model-introspection';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
+import { startEmbeddedDynamoDb } from './dynamodb/embedded';
 import { LOCAL_AWS, type LocalDynamoDb, startDynamoDbLocal } from './dynamodb/local';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
 import { LocalFunction } from './functions/runner';
@@ -33,6 +34,13 @@ export interface LocalBackendOptions {
   assemblyDir?: string;
   /** Where to write the outputs for apps; `false` writes none. Default: `<project>/amplify_outputs.json`. */
   outputsFile?: string | false;
+  /**
+   * Which DynamoDB runs the tables: the embedded store (in the backend's
+   * process, checked against DynamoDB Local by differential tests; no Java)
+   * or the official DynamoDB Local (Java 17). Default: `LOCAL_DYNAMODB` from
+   * the environment, else `embedded`. Each keeps its own data.
+   */
+  dynamodb?: DynamoDbKind;
   /** Progress messages while starting, and hot-reload reports. */
   log?: (message: string) => void;
   /** The project whose amplify/ runs. Default: this repository. */
@@ -45,6 +53,17 @@ export interface LocalBackendOptions {
    */
   watch?: boolean;
 }
+
+export type DynamoDbKind = 'embedded' | 'local';
+
+const dynamoDbKind = (option: DynamoDbKind | undefined): DynamoDbKind => {
+  const kind = option ?? process.env.LOCAL_DYNAMODB ?? 'embedded';
+  if (kind !== 'embedded' && kind !== 'local')
+    throw new Error(
+      `unknown DynamoDB "${kind}": use "embedded" (the default) or "local" (DynamoDB Local, needs Java 17)`,
+    );
+  return kind;
+};
 
 export interface AppliedReload {
   /** Until the outputs were rewritten. */
@@ -118,8 +137,8 @@ const logicalIdOfRef = (value: unknown): string | undefined => {
 
 /**
  * Starts the whole backend on this machine, offline, from what amplify/
- * synthesizes: Cognito, the AppSync API (HTTP and realtime), DynamoDB Local
- * with the template's tables and streams, the functions, CloudSearch and
+ * synthesizes: Cognito, the AppSync API (HTTP and realtime), DynamoDB (the
+ * embedded store or DynamoDB Local) with the template's tables and streams, the functions, CloudSearch and
  * push. Every server binds 127.0.0.1 on a free port.
  */
 export const createLocalBackend = async (options: LocalBackendOptions = {}): Promise<LocalBackend> => {
@@ -149,8 +168,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     log('preparing TLS ...');
     const tls = await loadOrCreateTls(options.tlsDir ?? join(PROJECT_ROOT, '.amplify', 'tls'));
 
-    log('starting DynamoDB Local ...');
-    const dynamodb: LocalDynamoDb = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') });
+    const kind = dynamoDbKind(options.dynamodb);
+    log(kind === 'local' ? 'starting DynamoDB Local ...' : 'opening the embedded DynamoDB ...');
+    const dynamodb: LocalDynamoDb =
+      kind === 'local'
+        ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') })
+        : await startEmbeddedDynamoDb({ dbPath: join(dataDir, 'dynamodb') });
     stops.push(dynamodb.stop);
 
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
