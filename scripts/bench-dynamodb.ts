@@ -1,8 +1,12 @@
 /**
- * The ceiling DynamoDB Local puts on the local backend's write throughput:
- * PutItem calls with 16 in flight straight from the AWS SDK (no GraphQL, no
- * VTL), against the same jar and launcher the backend uses, on disk (as
- * `npm start` runs it, so data persists) and in memory.
+ * The ceiling each DynamoDB puts on the local backend's write throughput:
+ * conditional PutItem calls with 16 in flight (no GraphQL, no VTL), against
+ * - DynamoDB Local (the jar and launcher the backend uses with
+ *   --dynamodb=local), on disk (as `npm start` runs it) and in memory, through
+ *   the AWS SDK;
+ * - the embedded DynamoDB on disk, through the AWS SDK over HTTP (as functions
+ *   reach it) and in-process (as the resolvers reach it).
+ * CPU per put is this process's: for the embedded store it includes the store.
  *
  *   npm run bench:dynamodb
  *
@@ -14,7 +18,17 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
-import { startDynamoDbLocal } from '../src/local/dynamodb/local';
+import { startEmbeddedDynamoDb } from '../src/local/dynamodb/embedded';
+import { type LocalDynamoDb, startDynamoDbLocal } from '../src/local/dynamodb/local';
+
+type Mode = { name: string; start: (dbPath: string) => Promise<LocalDynamoDb>; inProcess?: true };
+
+const MODES: Mode[] = [
+  { name: 'DynamoDB Local, disk, SDK', start: (dbPath) => startDynamoDbLocal({ dbPath }) },
+  { name: 'DynamoDB Local, memory, SDK', start: () => startDynamoDbLocal() },
+  { name: 'embedded, disk, SDK over HTTP', start: (dbPath) => startEmbeddedDynamoDb({ dbPath }) },
+  { name: 'embedded, disk, in-process', start: (dbPath) => startEmbeddedDynamoDb({ dbPath }), inProcess: true },
+];
 
 const N = Number(process.env.BENCH_PUTS ?? 3000);
 const CONCURRENCY = 16;
@@ -23,11 +37,11 @@ const ROUNDS = 3;
 const main = async (): Promise<void> => {
   const dbPath = join(PROJECT_ROOT, '.amplify', 'bench-dynamodb');
   console.log(`PutItem, ${N} per round, ${CONCURRENCY} in flight, ${ROUNDS} rounds (the first warms the JVM)`);
-  console.log('| storage | puts/s (last round) | all rounds | SDK client CPU per put |');
+  console.log('| store, storage, path | puts/s (last round) | all rounds | CPU of this process per put |');
   console.log('| --- | --- | --- | --- |');
-  for (const mode of ['disk', 'memory'] as const) {
+  for (const mode of MODES) {
     rmSync(dbPath, { recursive: true, force: true });
-    const db = await startDynamoDbLocal(mode === 'disk' ? { dbPath } : {});
+    const db = await mode.start(dbPath);
     try {
       await db.client.send(
         new CreateTableCommand({
@@ -48,13 +62,13 @@ const main = async (): Promise<void> => {
           Array.from({ length: CONCURRENCY }, async () => {
             while (next < N) {
               const i = next++;
-              await db.client.send(
-                new PutItemCommand({
-                  TableName: 'BenchTable',
-                  Item: { id: { S: `r${round}-${i}` }, headline: { S: 'hello world' }, _version: { N: '1' } },
-                  ConditionExpression: 'attribute_not_exists(id)',
-                }),
-              );
+              const input = {
+                TableName: 'BenchTable',
+                Item: { id: { S: `r${round}-${i}` }, headline: { S: 'hello world' }, _version: { N: '1' } },
+                ConditionExpression: 'attribute_not_exists(id)',
+              };
+              if (mode.inProcess) await db.wire.call('PutItem', input);
+              else await db.client.send(new PutItemCommand(input));
             }
           }),
         );
@@ -63,7 +77,7 @@ const main = async (): Promise<void> => {
         cpuPerPut = (used.user + used.system) / 1000 / N;
       }
       console.log(
-        `| ${mode} | ${rates.at(-1)?.toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ${cpuPerPut.toFixed(2)} ms |`,
+        `| ${mode.name} | ${rates.at(-1)?.toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ${cpuPerPut.toFixed(2)} ms |`,
       );
     } finally {
       await db.stop();

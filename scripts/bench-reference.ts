@@ -1,18 +1,23 @@
 /**
  * The reference stack of `npm run bench`, in a process of its own: Gen 1's
  * AppSync simulator (what `amplify mock` runs) as published, loaded with the
- * synthesized VTL resolvers and the backend's DynamoDB Local tables.
+ * synthesized VTL resolvers, on the DynamoDB Local it is given, where it
+ * creates the template's tables (what `amplify mock` does).
  *
  *   tsx scripts/bench-reference.ts <assembly dir> <dynamodb endpoint> <port>
  *
  * Prints `ready <url>` and serves until killed. The only change to the
  * templates is the textual `normalize` (the simulator's parser otherwise
- * refuses `$x.or` reads); nothing else of src/local is loaded.
+ * refuses `$x.or` reads); of src/local only the assembly reader and the
+ * table creation are loaded.
  */
 
 import http from 'node:http';
 import { AmplifyAppSyncSimulator } from '@aws-amplify/amplify-appsync-simulator';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudAssembly } from '../src/local/cloud/assembly';
+import { LOCAL_AWS } from '../src/local/dynamodb/local';
+import { createTables, tableSpecs } from '../src/local/dynamodb/tables';
 import { normalize } from '../src/local/graphql/vtl-normalize';
 
 type Json = Record<string, unknown>;
@@ -29,6 +34,10 @@ export const startReference = async (assemblyDir: string, dynamodbEndpoint: stri
     accountId: '000000000000',
     pushApplicationId: 'x',
   });
+  // As `amplify mock` does, the reference creates the tables it needs in the DynamoDB it is given.
+  const tables = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamodbEndpoint });
+  await createTables(tables, tableSpecs(assembly));
+  tables.destroy();
   const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
   const schema = schemaResource
     ? assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location))

@@ -10,8 +10,10 @@
  *   C in flight;
  * - subscription delivery latency, from sending a mutation to the event.
  * The reference is @aws-amplify/amplify-appsync-simulator (what `amplify mock`
- * runs) loaded with the same synthesized VTL resolvers and the same DynamoDB
- * Local tables. Both are driven by the same client code.
+ * runs) loaded with the same synthesized VTL resolvers, on DynamoDB Local with
+ * the same tables, as `amplify mock` runs it. Ours runs its default store (the
+ * embedded DynamoDB), or DynamoDB Local with LOCAL_DYNAMODB=local. Both are
+ * driven by the same client code.
  */
 
 import { spawn } from 'node:child_process';
@@ -22,6 +24,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { clientEphemeral, signatureFor } from '../src/local/auth/srp';
 import { createLocalBackend, type LocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
+import { startDynamoDbLocal } from '../src/local/dynamodb/local';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -177,7 +180,8 @@ const main = async (): Promise<void> => {
   }
   console.log('measuring the reference (Gen 1 amplify-appsync-simulator) ...');
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const reference = await startReference(join(PROJECT_ROOT, '.amplify/synth/local'), backend.urls.dynamodb, port);
+  const referenceDb = await startDynamoDbLocal({ dbPath: join(DATA_DIR, 'reference-dynamodb') });
+  const reference = await startReference(join(PROJECT_ROOT, '.amplify/synth/local'), referenceDb.endpoint, port);
   let theirs: Result | undefined;
   try {
     // The simulator recognises user-pool tokens only by an issuer on cognito-idp (and never checks signatures).
@@ -197,11 +201,12 @@ const main = async (): Promise<void> => {
     // The simulator's stop can wait on its open sockets; do not let it hold the run.
     reference.stop();
     await backend.dispose();
+    await referenceDb.stop();
   }
 
   const lines = [
     '<!-- local-bench:start -->',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, 2 cores): N=${N} requests with ${CONCURRENCY} in flight, ${EVENTS} subscription events; both stacks on the same DynamoDB Local, in one run. Ours is HTTPS, the reference plain HTTP.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, 2 cores): N=${N} requests with ${CONCURRENCY} in flight, ${EVENTS} subscription events; ours on ${process.env.LOCAL_DYNAMODB === 'local' ? 'DynamoDB Local' : 'the embedded DynamoDB'}, the reference on DynamoDB Local (on disk, as \`amplify mock\` runs it), in one run. Ours is HTTPS, the reference plain HTTP.`,
     '',
     '| measure | local backend | reference (Gen 1 simulator) | target |',
     '| --- | --- | --- | --- |',
