@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb } from './embedded';
-import { JournalCorruptError } from './engine/journal';
+import { Database } from './engine/database';
+import { Journal, JournalCorruptError } from './engine/journal';
 import { LOCAL_AWS, type LocalDynamoDb } from './local';
 
 /**
@@ -181,6 +182,32 @@ describe('the embedded DynamoDB on disk', () => {
     const restarted = await start(dir);
     const { Count } = await restarted.client.send(new ScanCommand({ TableName: 'Notes', Select: 'COUNT' }));
     expect(Count).toBe(250);
+  });
+
+  it('compacts its journal while running, and the compacted journal restores the same data', async () => {
+    const dir = folder();
+    const journal = new Journal(join(dir, 'embedded'), 20_000);
+    const database = new Database(journal);
+    database.execute('CreateTable', {
+      TableName: 'Counters',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    for (let i = 1; i <= 2000; i += 1)
+      database.execute('PutItem', { TableName: 'Counters', Item: { id: { S: `c${i % 3}` }, n: { N: String(i) } } });
+    // 2000 writes of about 80 bytes each, but never more than the threshold plus one snapshot on disk.
+    expect(journal.size).toBeLessThan(25_000);
+    journal.close();
+    const reopened = new Database(new Journal(join(dir, 'embedded')));
+    const { Items } = reopened.execute('Scan', { TableName: 'Counters' }) as {
+      Items: Array<Record<string, { S?: string; N?: string }>>;
+    };
+    expect(Object.fromEntries(Items.map((item) => [item.id?.S, item.n?.N]))).toEqual({
+      c0: '1998',
+      c1: '2000',
+      c2: '1999',
+    });
   });
 
   it('drops a last line cut short by a crash, and refuses to start over a damaged line before it', async () => {

@@ -730,6 +730,7 @@ export class Database {
   private record(entry: JournalEntry): void {
     if (!this.replaying) this.journal?.append(entry);
     this.apply(entry);
+    if (!this.replaying && this.journal?.due) this.journal.compact(this.snapshot());
   }
 
   private apply(entry: JournalEntry): void {

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { StreamRecord, TableDefinition } from './database';
 import type { Item } from './values';
@@ -9,7 +19,9 @@ import type { Item } from './values';
  * crash of the process loses nothing acknowledged (the line is in the
  * operating system's hands, as with SQLite's write-ahead log at
  * synchronous=NORMAL); a crash of the machine may lose the last writes.
- * Replayed on start, then compacted into a snapshot of what is live.
+ * Replayed on start, then compacted into a snapshot of what is live; compacted
+ * again while running once it has grown by 64 MB and by more than that
+ * snapshot (the store pauses for the rewrite, about a second per 100 MB).
  */
 
 export type JournalEntry =
@@ -24,11 +36,20 @@ export class JournalCorruptError extends Error {
   override readonly name = 'JournalCorruptError';
 }
 
+/** The journal is compacted again once it has grown by this much and by more than the last snapshot's size. */
+const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
+
 export class Journal {
   private readonly file: string;
   private fd: number | undefined;
+  /** Bytes appended since the last compaction, and the size of that compaction's snapshot. */
+  private appended = 0;
+  private snapshotBytes = 0;
 
-  constructor(directory: string) {
+  constructor(
+    directory: string,
+    private readonly compactAfterBytes = COMPACT_AFTER_BYTES,
+  ) {
     mkdirSync(directory, { recursive: true });
     this.file = join(directory, 'journal.jsonl');
   }
@@ -64,14 +85,17 @@ export class Journal {
     const fd = openSync(temporary, 'w');
     try {
       let buffer = '';
+      let written = 0;
       for (const entry of entries) {
         buffer += `${JSON.stringify(entry)}\n`;
         if (buffer.length > 1 << 20) {
-          writeSync(fd, buffer);
+          written += writeSync(fd, buffer);
           buffer = '';
         }
       }
-      if (buffer) writeSync(fd, buffer);
+      if (buffer) written += writeSync(fd, buffer);
+      this.snapshotBytes = written;
+      this.appended = 0;
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -82,7 +106,17 @@ export class Journal {
 
   append(entry: JournalEntry): void {
     if (this.fd === undefined) this.fd = openSync(this.file, 'a');
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    this.appended += writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Whether the journal has grown enough since the last snapshot to be worth compacting. */
+  get due(): boolean {
+    return this.appended > this.compactAfterBytes && this.appended > this.snapshotBytes;
+  }
+
+  /** The journal file's size in bytes. */
+  get size(): number {
+    return existsSync(this.file) ? statSync(this.file).size : 0;
   }
 
   close(): void {
