@@ -205,8 +205,8 @@ describe('the embedded DynamoDB on disk', () => {
     };
     expect(Object.fromEntries(Items.map((item) => [item.id?.S, item.n?.N]))).toEqual({
       c0: '1998',
-      c1: '2000',
-      c2: '1999',
+      c1: '1999',
+      c2: '2000',
     });
   });
 
