@@ -102,7 +102,8 @@ export interface RequestContext {
   subscriptionFilter?: unknown;
 }
 
-const templateText = (
+/** A resolver's template text: inline in the stack, or a file asset. */
+export const templateText = (
   stack: Stack,
   inline: unknown,
   location: unknown,

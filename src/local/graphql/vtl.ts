@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { VelocityTemplate } from '@aws-amplify/amplify-appsync-simulator/lib/velocity';
 import type { GraphQLResolveInfo } from 'graphql/index.js';
+import { type CompiledVtl, compileVtl, UnsupportedVtlError } from './vtl-compiler';
 import { normalize } from './vtl-normalize';
 
 /**
@@ -139,10 +140,9 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === null) return true;
   const ctor: unknown = Reflect.get(proto as object, 'constructor');
-  return (
-    typeof ctor === 'function' && Function.prototype.toString.call(ctor) === Function.prototype.toString.call(Object)
-  );
+  return ctor === Object || (typeof ctor === 'function' && Function.prototype.toString.call(ctor) === OBJECT_SOURCE);
 };
+const OBJECT_SOURCE = Function.prototype.toString.call(Object);
 
 /**
  * The simulator builds `$util` for each render by spreading some eighty
@@ -238,7 +238,149 @@ const SIMULATOR_CONTEXT = {
   appSyncConfig: { defaultAuthenticationType: { authenticationType: 'AMAZON_COGNITO_USER_POOLS' } },
 };
 
-type BuildContext = (...args: unknown[]) => { util: Record<string, unknown>; ctx: unknown };
+/** What the simulator's `buildRenderContext` returns: the template's variables. */
+interface RenderContext {
+  util: { errors: unknown[] } & Record<string, unknown>;
+  ctx: { stash: { toJSON(): Record<string, unknown> }; args: { toJSON(): Record<string, unknown> } };
+  [name: string]: unknown;
+}
+type SimulatorOutput = Omit<RenderOutput, 'subscriptionFilter'>;
+
+const simulator = createRequire(require_resolve_anchor());
+const { map: mapValue } = simulator('./value-mapper/mapper') as { map: (value: unknown, hint?: string) => unknown };
+const simulatorUtil = simulator('./util') as {
+  create: (errors: unknown[], now: Date, info: unknown, request: unknown) => RenderContext['util'];
+  TemplateSentError: new (message: string, type: string, data: null, info: null, graphqlInfo: unknown) => Error;
+  ValidateError: new (...args: never[]) => Error & { data: unknown };
+};
+const { createInfo } = simulator('./util/info') as { createInfo: (info: unknown) => unknown };
+const { transformUtils } = simulator('./util/transform') as { transformUtils: Record<string, unknown> };
+transformUtils.toSubscriptionFilter ??= (filter: unknown) => filter;
+
+/** The request context the simulator's engine takes for a caller. */
+const requestOf = (identity: RequestIdentity) =>
+  identity.iam
+    ? {
+        iamToken: identity.iam,
+        sourceIp: identity.sourceIp,
+        headers: identity.headers,
+        requestAuthorizationMode: 'AWS_IAM',
+      }
+    : {
+        jwt: identity.claims,
+        sourceIp: identity.sourceIp,
+        headers: identity.headers,
+        requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+      };
+
+/** `$ctx.identity` as the simulator maps it, for a user-pool or an IAM caller. */
+const identityOf = (identity: RequestIdentity): unknown => {
+  const iam = identity.iam;
+  if (iam) {
+    return mapValue({
+      sourceIp: identity.sourceIp,
+      username: iam.username,
+      userArn: iam.userArn,
+      cognitoIdentityPoolId: iam.cognitoIdentityPoolId,
+      cognitoIdentityId: iam.cognitoIdentityId,
+      cognitoIdentityAuthType: iam.cognitoIdentityAuthType,
+      cognitoIdentityAuthProvider: iam.cognitoIdentityAuthProvider,
+    });
+  }
+  const jwt = identity.claims;
+  const cognitoUserName = jwt['cognito:username'];
+  return mapValue({
+    sub: jwt.sub,
+    issuer: jwt.iss,
+    sourceIp: identity.sourceIp,
+    'cognito:username': cognitoUserName,
+    username: jwt.username || cognitoUserName,
+    claims: jwt,
+    // The default authorization mode is user pools (SIMULATOR_CONTEXT).
+    defaultAuthStrategy: 'ALLOW',
+  });
+};
+
+const UNSET: unique symbol = Symbol('unset');
+
+/**
+ * The simulator's `buildRenderContext` for the compiled engine: the same
+ * variables, but `$ctx.info`, `$ctx.identity`, `$ctx.source`, `$ctx.result`
+ * and `$ctx.prev` are mapped into the Java-like wrappers when a template
+ * first reads them, which most never do. They stay enumerable, writable
+ * properties of a plain object, in the simulator's order, so `$ctx` lists,
+ * prints and serializes as before.
+ */
+const lazyContext = (
+  input: RenderInput,
+  identity: RequestIdentity,
+  info: unknown,
+  extensions: object,
+): RenderContext => {
+  const util = simulatorUtil.create([], new Date(Date.now()), info, requestOf(identity));
+  const args = mapValue(input.arguments);
+  let mappedInfo: unknown = UNSET;
+  let mappedIdentity: unknown = UNSET;
+  let source: unknown = UNSET;
+  let result: unknown = UNSET;
+  const error = input.error;
+  const ctx = {
+    arguments: args,
+    args,
+    get info() {
+      if (mappedInfo === UNSET) mappedInfo = mapValue(createInfo(info));
+      return mappedInfo;
+    },
+    set info(value) {
+      mappedInfo = value;
+    },
+    request: { headers: identity.headers },
+    get identity() {
+      if (mappedIdentity === UNSET) mappedIdentity = identityOf(identity);
+      return mappedIdentity;
+    },
+    set identity(value) {
+      mappedIdentity = value;
+    },
+    stash: mapValue(input.stash || {}),
+    get source() {
+      if (source === UNSET) source = mapValue(input.source ?? {});
+      return source;
+    },
+    set source(value) {
+      source = value;
+    },
+    get result() {
+      if (result === UNSET) result = mapValue(input.result);
+      return result;
+    },
+    set result(value) {
+      result = value;
+    },
+    error: error
+      ? {
+          ...error,
+          type: error.type || Reflect.get(Reflect.get(error, 'extensions') ?? {}, 'errorType') || 'UnknownErrorType',
+          message: error.message || `Error: ${error}`,
+        }
+      : error,
+  };
+  if (input.prevResult !== undefined) {
+    let prev: unknown = UNSET;
+    Object.defineProperty(ctx, 'prev', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (prev === UNSET) prev = mapValue({ result: input.prevResult });
+        return prev;
+      },
+      set(value) {
+        prev = value;
+      },
+    });
+  }
+  return { util, utils: util, context: ctx, ctx: ctx as unknown as RenderContext['ctx'], extensions };
+};
 
 /**
  * Templates the transformer emits by the hundred whose output depends on
@@ -251,35 +393,56 @@ const CONSTANT_TEMPLATES = new Map<string, (input: RenderInput) => unknown>([
   ['$util.toJson($ctx.prev.result)', (input) => toPlain(input.prevResult)],
 ]);
 
+/**
+ * Which engine renders: `compiled` (the default) compiles the template into
+ * closures (./vtl-compiler) and falls back to the interpreter for a template
+ * it does not compile; `interpreter` is the simulator's engine alone, the
+ * reference the compiled one is tested against.
+ */
+export type VtlEngine = 'compiled' | 'interpreter';
+
 export class Vtl {
-  private readonly template: VelocityTemplate;
   private readonly constant: ((input: RenderInput) => unknown) | undefined;
+  private readonly compiled: CompiledVtl | undefined;
+  private readonly template: VelocityTemplate | undefined;
+  /** Why the compiler left this template to the interpreter; undefined when it compiled it. */
+  readonly fallback: string | undefined;
   /** What `$extensions.setSubscriptionFilter` received during the current (synchronous) render. */
   private subscriptionFilter: unknown;
+  private readonly extensions = {
+    setSubscriptionFilter: (filter: unknown) => {
+      this.subscriptionFilter = toPlain(filter);
+      return '';
+    },
+    setSubscriptionInvalidationFilter: () => '',
+    invalidateSubscriptions: () => '',
+  };
 
-  constructor(content: string, path: string) {
-    this.constant = CONSTANT_TEMPLATES.get(content.trim());
+  constructor(
+    content: string,
+    readonly path: string,
+    engine: VtlEngine = 'compiled',
+  ) {
+    const text = normalize(content);
+    if (engine === 'compiled') {
+      this.constant = CONSTANT_TEMPLATES.get(content.trim());
+      try {
+        this.compiled = compileVtl(text, mapValue);
+        return;
+      } catch (error) {
+        // A template that does not parse fails below, with the simulator's own parse error.
+        this.fallback = error instanceof UnsupportedVtlError ? error.message : 'it does not parse';
+      }
+    }
     // The simulator only reads the default authorization mode from its context.
-    this.template = new VelocityTemplate({ content: normalize(content), path }, SIMULATOR_CONTEXT as never);
+    this.template = new VelocityTemplate({ content: text, path }, SIMULATOR_CONTEXT as never);
     const original: unknown = Reflect.get(this.template, 'buildRenderContext');
     if (typeof original !== 'function') throw new Error('the VTL engine changed: buildRenderContext is missing');
-    const build: BuildContext = original.bind(this.template);
-    const extensions = {
-      setSubscriptionFilter: (filter: unknown) => {
-        this.subscriptionFilter = toPlain(filter);
-        return '';
-      },
-      setSubscriptionInvalidationFilter: () => '',
-      invalidateSubscriptions: () => '',
-    };
-    Reflect.set(this.template, 'buildRenderContext', (...args: unknown[]) => {
-      const context = build(...args);
-      const transform = context.util.transform;
-      if (typeof transform === 'object' && transform !== null && !Reflect.has(transform, 'toSubscriptionFilter')) {
-        Reflect.set(transform, 'toSubscriptionFilter', (filter: unknown) => filter);
-      }
-      return { ...context, extensions };
-    });
+    const build = original.bind(this.template);
+    Reflect.set(this.template, 'buildRenderContext', (...args: unknown[]) => ({
+      ...build(...args),
+      extensions: this.extensions,
+    }));
   }
 
   render(input: RenderInput, identity: RequestIdentity, info: GraphQLResolveInfo): RenderOutput {
@@ -291,10 +454,17 @@ export class Vtl {
         errors: [],
         isReturn: false,
         hadException: false,
+        subscriptionFilter: undefined,
       };
     }
     this.subscriptionFilter = undefined;
-    const output = this.template.render(
+    if (this.compiled) {
+      return {
+        ...this.renderCompiled(this.compiled, input, identity, info),
+        subscriptionFilter: this.subscriptionFilter,
+      };
+    }
+    const output: SimulatorOutput = (this.template as VelocityTemplate).render(
       {
         arguments: input.arguments,
         source: input.source ?? {},
@@ -303,23 +473,52 @@ export class Vtl {
         prevResult: input.prevResult,
         error: input.error,
       },
-      identity.iam
-        ? ({
-            iamToken: identity.iam,
-            sourceIp: identity.sourceIp,
-            headers: identity.headers,
-            requestAuthorizationMode: 'AWS_IAM',
-          } as never)
-        : ({
-            jwt: identity.claims,
-            sourceIp: identity.sourceIp,
-            headers: identity.headers,
-            requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-          } as never),
+      requestOf(identity) as never,
       // The simulator bundles its own graphql copy; it reads only plain fields of info.
       info as never,
     );
     return { ...output, subscriptionFilter: this.subscriptionFilter };
+  }
+
+  /** The simulator's `VelocityTemplate.render`, with the compiled template in place of the interpreter. */
+  private renderCompiled(
+    compiled: CompiledVtl,
+    input: RenderInput,
+    identity: RequestIdentity,
+    info: GraphQLResolveInfo,
+  ): SimulatorOutput {
+    const context = lazyContext(input, identity, info, this.extensions);
+    let rendered: { output: unknown; isReturn: boolean };
+    try {
+      rendered = compiled.render(context);
+    } catch {
+      const errors = context.util.errors;
+      const last = errors.length && errors[errors.length - 1];
+      return {
+        result: last && last instanceof simulatorUtil.ValidateError ? last.data : null,
+        errors: [...errors] as RenderOutput['errors'],
+        isReturn: Boolean(last && last instanceof simulatorUtil.ValidateError),
+        stash: context.ctx.stash.toJSON(),
+        args: context.ctx.args.toJSON(),
+        hadException: true,
+      };
+    }
+    const { output, isReturn } = rendered;
+    const stash = context.ctx.stash.toJSON();
+    const args = context.ctx.args.toJSON();
+    const errors = context.util.errors as RenderOutput['errors'];
+    try {
+      return { result: JSON.parse(output as string), stash, args, errors, isReturn, hadException: false };
+    } catch {
+      if (isReturn) return { result: output, stash, args, errors, isReturn, hadException: false };
+      throw new simulatorUtil.TemplateSentError(
+        `Unable to convert ${output} to class com.amazonaws.deepdish.transform.model.lambda.LambdaVersionedConfig.`,
+        'MappingTemplate',
+        null,
+        null,
+        info,
+      );
+    }
   }
 }
 
