@@ -54,6 +54,8 @@ class RenderState {
   stop = false;
   break = false;
   return = false;
+  /** What the interpreter puts on objects it calls methods on; see makeEval. */
+  readonly evalFunction: unknown = makeEval(this);
   private nextId = 1;
 
   scopeId(): number {
@@ -72,6 +74,8 @@ class RenderState {
 }
 
 type Expr = (state: RenderState) => unknown;
+/** A built-in method's answer when it does not apply to the value. */
+const UNHANDLED: unique symbol = Symbol('unhandled');
 type Step = (state: RenderState, out: unknown) => unknown;
 type ValueMapper = (value: unknown, hint?: string) => unknown;
 
@@ -684,9 +688,10 @@ const compileMethod = (step: Node, ref: Node): Attribute => {
   const pos = (ref.pos as Pos | undefined) ?? { first_line: 0, first_column: 0 };
   const invoke: Attribute = (state, base) => {
     const method = get(base, id);
-    const values = args.map((arg) => arg(state));
+    const values: unknown[] = [];
+    for (const arg of args) values.push(arg(state));
     if (!method || !get(method, 'call')) return undefined;
-    if (typeof base === 'object' && base) set(base, 'eval', makeEval(state));
+    if (typeof base === 'object' && base) set(base, 'eval', state.evalFunction);
     try {
       return call(method, base, values);
     } catch (error) {
@@ -696,53 +701,51 @@ const compileMethod = (step: Node, ref: Node): Attribute => {
       throw new Error(error as string);
     }
   };
-  const checks: Array<(state: RenderState, base: unknown) => { value: unknown } | undefined> = [];
+  // The built-ins this name can reach, in the interpreter's order; UNHANDLED leaves the call to the value's method.
+  const checks: Array<(state: RenderState, base: unknown) => unknown> = [];
   if (id === 'get') {
     const key = param(0);
-    checks.push((s, base) => (has(id, base) ? undefined : { value: getter(base, key(s)) }));
+    checks.push((s, base) => (has(id, base) ? UNHANDLED : getter(base, key(s))));
   }
   if (id === 'set') {
     const key = param(0);
     const value = param(1);
     checks.push((s, base) => {
-      if (has(id, base)) return undefined;
+      if (has(id, base)) return UNHANDLED;
       set(base, key(s), value(s));
-      return { value: '' };
+      return '';
     });
   }
-  if (id.indexOf('get') === 0)
-    checks.push((_s, base) => (has(id, base) ? undefined : { value: getter(base, id.slice(3)) }));
+  if (id.indexOf('get') === 0) checks.push((_s, base) => (has(id, base) ? UNHANDLED : getter(base, id.slice(3))));
   if (id.indexOf('set') === 0) {
     const value = param(0);
     checks.push((s, base) => {
-      if (get(base, id)) return undefined;
+      if (get(base, id)) return UNHANDLED;
       set(base, id.slice(3), value(s));
       set(base, 'toString', () => '');
-      return { value: base };
+      return base;
     });
   } else if (id.indexOf('is') === 0) {
-    checks.push((_s, base) => (has(id, base) ? undefined : { value: getter(base, id.slice(2)) }));
+    checks.push((_s, base) => (has(id, base) ? UNHANDLED : getter(base, id.slice(2))));
   } else if (id === 'keySet') {
-    checks.push((_s, base) => (get(base, id) ? undefined : { value: Object.keys(base as object) }));
+    checks.push((_s, base) => (get(base, id) ? UNHANDLED : Object.keys(base as object)));
   } else if (id === 'entrySet') {
     checks.push((_s, base) => {
-      if (get(base, id)) return undefined;
+      if (get(base, id)) return UNHANDLED;
       const entries: unknown[] = [];
       forEachOf(base, (value, key) => entries.push({ key, value }));
-      return { value: entries };
+      return entries;
     });
   } else if (id === 'size') {
-    checks.push((_s, base) => (get(base, id) ? undefined : { value: sizeOf(base) }));
+    checks.push((_s, base) => (get(base, id) ? UNHANDLED : sizeOf(base)));
   } else if (id === 'put') {
     const key = param(0);
     const value = param(1);
-    checks.push((s, base) => (get(base, id) ? undefined : { value: set(base, key(s), value(s)) }));
+    checks.push((s, base) => (get(base, id) ? UNHANDLED : set(base, key(s), value(s))));
   } else if (id === 'add') {
     const value = param(0);
     checks.push((s, base) =>
-      get(base, id) || typeof get(base, 'push') !== 'function'
-        ? undefined
-        : { value: call(get(base, 'push'), base, [value(s)]) },
+      get(base, id) || typeof get(base, 'push') !== 'function' ? UNHANDLED : call(get(base, 'push'), base, [value(s)]),
     );
   } else if (id === 'remove') {
     const item = param(0);
@@ -752,25 +755,25 @@ const compileMethod = (step: Node, ref: Node): Attribute => {
         const index = typeof removed === 'number' ? removed : call(get(base, 'indexOf'), base, [removed]);
         const value = get(base, index);
         call(get(base, 'splice'), base, [index, 1]);
-        return { value };
+        return value;
       }
       if (isObject(base)) {
         const value = get(base, item(s));
         remove(base, item(s));
-        return { value };
+        return value;
       }
-      return { value: undefined };
+      return undefined;
     });
   } else if (id === 'subList') {
     const from = param(0);
     const to = param(1);
-    checks.push((s, base) => (get(base, id) ? undefined : { value: call(get(base, 'slice'), base, [from(s), to(s)]) }));
+    checks.push((s, base) => (get(base, id) ? UNHANDLED : call(get(base, 'slice'), base, [from(s), to(s)])));
   }
   if (checks.length === 0) return invoke;
   return (state, base) => {
     for (const check of checks) {
-      const done = check(state, base);
-      if (done) return done.value;
+      const value = check(state, base);
+      if (value !== UNHANDLED) return value;
     }
     return invoke(state, base);
   };

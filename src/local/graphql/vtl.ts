@@ -100,35 +100,66 @@ const patchNullMapKeys = (): void => {
  * The simulator maps every value into and out of its Java-like wrappers with
  * `reduce((sum, [k, v]) => ({ ...sum, [k]: v }), {})`, which copies the
  * object once per key. These are the same functions with a loop: the same
- * wrappers, keys in the same order.
+ * wrappers, keys in the same order. Strings and numbers become their
+ * wrappers directly, and a plain object's map is filled without the copy
+ * the constructor makes; the proxies share one handler that does what the
+ * simulator's per-map handler does.
  */
 const patchLinearMapping = (): void => {
   const require = createRequire(require_resolve_anchor());
   const mapper = require('./value-mapper/mapper') as {
     map: ((value: unknown, hint?: string) => unknown) & { linear?: true };
   };
+  type JavaMapLike = { map: Map<PropertyKey, unknown>; get(key: unknown): unknown } & Record<PropertyKey, unknown>;
   const javaMap = require('./value-mapper/map') as {
-    JavaMap: new (obj: object, mapper: unknown) => { map: Map<string, unknown> };
-    createMapProxy: (map: object) => object;
+    JavaMap: new (obj: object, mapper: unknown) => JavaMapLike;
   };
+  const { JavaString } = require('./value-mapper/string') as { JavaString: new (value: string) => object };
+  const { JavaInteger } = require('./value-mapper/integer') as { JavaInteger: new (value: number) => object };
+  const { JavaDecimal } = require('./value-mapper/decimal') as { JavaDecimal: new (value: number) => object };
   const { toJSON } = require('./value-mapper/to-json') as { toJSON: (value: unknown) => unknown };
   const original = mapper.map;
   if (original.linear) return;
+  const handler: ProxyHandler<JavaMapLike> = {
+    get(target, prop) {
+      if (target.map.has(prop)) return target.get(prop);
+      return target[prop];
+    },
+    set(target, prop, value) {
+      if (typeof value !== 'function') target.map.set(prop, value);
+      return true;
+    },
+  };
   const map = (value: unknown, hint?: string): unknown => {
+    if (typeof value === 'string') return new JavaString(value);
+    if (typeof value === 'number') {
+      return hint === 'integer' || (hint !== 'decimal' && Math.trunc(value) === value)
+        ? new JavaInteger(value)
+        : new JavaDecimal(value);
+    }
     if (typeof value !== 'object' || value === null) return original(value, hint);
     const proto: unknown = Object.getPrototypeOf(value);
     // Wrappers, arrays and anything unusual go the original way; plain objects are the hot case.
     if (proto !== Object.prototype && proto !== null) return original(value, hint);
     if (!isPlainObject(value)) return original(value, hint);
-    const mapped: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) mapped[key] = map(value[key]);
-    return javaMap.createMapProxy(new javaMap.JavaMap(mapped, map));
+    const wrapped = new javaMap.JavaMap({}, map);
+    if (Object.hasOwn(value, '__proto__')) {
+      // Assigning `__proto__` to a plain object sets its prototype, which the simulator's copy does.
+      const mapped: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) mapped[key] = map(value[key]);
+      for (const key of Object.keys(mapped)) wrapped.map.set(key, mapped[key]);
+    } else {
+      for (const key of Object.keys(value)) wrapped.map.set(key, map(value[key]));
+    }
+    return new Proxy(wrapped, handler);
   };
   map.linear = true as const;
   mapper.map = map;
   Reflect.set(javaMap.JavaMap.prototype, 'toJSON', function (this: { map: Map<string, unknown> }) {
     const plain: Record<string, unknown> = {};
-    for (const [key, value] of this.map) plain[key] = toJSON(value);
+    this.map.forEach((value, key) => {
+      plain[key] = toJSON(value);
+    });
     return plain;
   });
 };
