@@ -5,9 +5,13 @@ import { type CompiledVtl, compileVtl, UnsupportedVtlError } from './vtl-compile
 import { normalize } from './vtl-normalize';
 
 /**
- * Renders the generated VTL with the VTL engine and `$util` library of
- * Amplify's AppSync simulator, plus the two things it lacks:
+ * Renders the generated VTL as the VTL engine and `$util` library of
+ * Amplify's AppSync simulator do, plus the two things they lack:
  * `$extensions.setSubscriptionFilter` and `$util.transform.toSubscriptionFilter`.
+ * Templates are compiled into closures (./vtl-compiler) that keep the
+ * interpreter's semantics and the simulator's values and `$util`; the
+ * patches below speed up what both engines share (value mapping, `$util`)
+ * and the interpreter, which renders what the compiler leaves to it.
  */
 
 export interface RequestIdentity {
