@@ -19,10 +19,13 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
   requests: number;
   concurrency: number;
   events: number;
+  /** createNote requests a second for the open-loop phase; 0 skips it. */
+  rate: number;
 };
 const N = input.requests;
 const CONCURRENCY = input.concurrency;
 const EVENTS = input.events;
+const RATE = input.rate;
 
 interface Figures {
   p50: number;
@@ -42,12 +45,12 @@ const summarize = (latencies: number[], wallMs: number): Figures => ({
 });
 
 /** POSTs GraphQL over keep-alive connections; resolves with the parsed body. */
-const client = (url: string, token: string, ca?: string) => {
+const client = (url: string, token: string, ca?: string, maxSockets = CONCURRENCY) => {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca })
-    : new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    ? new https.Agent({ keepAlive: true, maxSockets, ca })
+    : new http.Agent({ keepAlive: true, maxSockets });
   return (query: string, variables: Json = {}): Promise<Json> =>
     new Promise((done, fail) => {
       const body = JSON.stringify({ query, variables });
@@ -98,6 +101,28 @@ const load = async (count: number, operation: (i: number) => Promise<void>) => {
   return summarize(latencies, performance.now() - started);
 };
 
+/**
+ * Open loop: `count` operations started at a fixed rate whatever the answers
+ * do, each timed from when it was due, not from when it was sent, so that a
+ * server that falls behind shows its queue in the latencies (no coordinated
+ * omission).
+ */
+const atRate = async (count: number, rate: number, operation: (i: number) => Promise<void>) => {
+  const latencies: number[] = [];
+  const running: Array<Promise<void>> = [];
+  const started = performance.now();
+  for (let i = 0; i < count; ) {
+    const now = performance.now();
+    for (; i < count && started + (i * 1000) / rate <= now; i += 1) {
+      const due = started + (i * 1000) / rate;
+      running.push(operation(i).then(() => void latencies.push(performance.now() - due)));
+    }
+    if (i < count) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - now)));
+  }
+  await Promise.all(running);
+  return summarize(latencies, performance.now() - started);
+};
+
 const CREATE = 'mutation C($input: CreateNoteInput!) { createNote(input: $input) { id headline owner } }';
 const GET = 'query G($id: ID!) { getNote(id: $id) { id headline } }';
 const SUBSCRIBE = 'subscription { onCreateNote { id headline owner } }';
@@ -141,6 +166,8 @@ const subscribe = async (url: string, token: string, host: string, ca?: string) 
 
 interface Result {
   mutation: Figures;
+  /** createNote at a fixed offered rate. */
+  mutationAtRate?: Figures & { offered: number };
   query: Figures;
   subscription?: { p50: number; p99: number; delivered: number };
 }
@@ -168,7 +195,17 @@ const measure = async (
     if (!result.data) throw new Error(`getNote failed: ${JSON.stringify(result).slice(0, 300)}`);
   });
   console.error(`  queries done: ${JSON.stringify(query)}`);
-  if (!realtimeUrl) return { mutation, query };
+  let mutationAtRate: Result['mutationAtRate'];
+  if (RATE > 0) {
+    const open = client(graphqlUrl, token, ca, 1024);
+    const figures = await atRate(N, RATE, async (i) => {
+      const result = await open(CREATE, { input: { headline: `Rate note ${i}`, text: 'x'.repeat(200) } });
+      if (!result.data) throw new Error(`createNote failed: ${JSON.stringify(result).slice(0, 300)}`);
+    });
+    mutationAtRate = { ...figures, offered: RATE };
+    console.error(`  mutations at ${RATE}/s done: ${JSON.stringify(mutationAtRate)}`);
+  }
+  if (!realtimeUrl) return { mutation, mutationAtRate, query };
   const host = new URL(graphqlUrl).host;
   let subscription: Result['subscription'];
   try {
@@ -196,7 +233,7 @@ const measure = async (
   } catch (error) {
     console.error(`  subscriptions not measured: ${error instanceof Error ? error.message.slice(0, 200) : error}`);
   }
-  return { mutation, query, subscription };
+  return { mutation, mutationAtRate, query, subscription };
 };
 
 measure(input.graphqlUrl, input.realtimeUrl, input.token, input.caFile ? readFileSync(input.caFile, 'utf8') : undefined)
