@@ -611,7 +611,8 @@ export class Database {
 
   // --- writes ---
 
-  private putItem(input: Json): Json {
+  /** What PutItem and DeleteItem check first: the table, ReturnValues (NONE or ALL_OLD) and the condition. */
+  private singleWrite(input: Json) {
     Database.noLegacy(input, 'Expected', 'ConditionalOperator');
     const table = this.table(input.TableName);
     const returnValues = input.ReturnValues ?? 'NONE';
@@ -619,6 +620,11 @@ export class Database {
     const placeholders = this.placeholders(input, [input.ConditionExpression]);
     const condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
     placeholders.checkAllUsed();
+    return { table, returnValues, placeholders, condition };
+  }
+
+  private putItem(input: Json): Json {
+    const { table, returnValues, placeholders, condition } = this.singleWrite(input);
     const item = checkItem(input.Item);
     this.checkKeys(table, item);
     const id = this.idOf(table, item);
@@ -693,13 +699,7 @@ export class Database {
   }
 
   private deleteItem(input: Json): Json {
-    Database.noLegacy(input, 'Expected', 'ConditionalOperator');
-    const table = this.table(input.TableName);
-    const returnValues = input.ReturnValues ?? 'NONE';
-    if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD') throw invalid('Return values set to invalid value');
-    const placeholders = this.placeholders(input, [input.ConditionExpression]);
-    const condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
-    placeholders.checkAllUsed();
+    const { table, returnValues, placeholders, condition } = this.singleWrite(input);
     const key = this.key(table, input.Key);
     const id = this.idOf(table, key);
     const current = table.items.get(id);
