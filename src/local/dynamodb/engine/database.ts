@@ -82,21 +82,6 @@ interface Stream {
   records: Array<{ sequence: bigint; at: number; record: StreamRecord }>;
 }
 
-interface Table {
-  name: string;
-  createdAt: number;
-  key: KeySchema;
-  attributeDefinitions: Array<{ AttributeName: string; AttributeType: KeyType }>;
-  indexes: IndexSpec[];
-  billingMode: string;
-  items: Map<string, Item>;
-  primary: SortedItems;
-  secondary: Map<string, SortedItems>;
-  bytes: number;
-  stream?: Stream;
-  ttl?: { AttributeName: string; TimeToLiveStatus: string };
-}
-
 /** The state a CreateTable or UpdateTable left, as the journal keeps it. */
 export interface TableDefinition {
   name: string;
@@ -107,6 +92,15 @@ export interface TableDefinition {
   billingMode: string;
   stream?: { viewType: string; label: string; createdAt: number };
   ttl?: { AttributeName: string; TimeToLiveStatus: string };
+}
+
+/** A live table: its definition, its items in each ordering, and its stream's records. */
+interface Table extends Omit<TableDefinition, 'stream'> {
+  items: Map<string, Item>;
+  primary: SortedItems;
+  secondary: Map<string, SortedItems>;
+  bytes: number;
+  stream?: Stream;
 }
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
