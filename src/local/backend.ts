@@ -17,6 +17,7 @@ import { HotReloader } from './hot-reload';
 import { type Decision, evaluate } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
+import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
 import { type LocalStorage, startLocalStorage } from './storage/server';
@@ -52,6 +53,13 @@ export interface LocalBackendOptions {
    * running version keeps serving. `npm start` turns this on.
    */
   watch?: boolean;
+  /**
+   * Each service's port on 127.0.0.1; 0 (the default) picks a free one.
+   * `npm start` passes fixed ones (`DEFAULT_PORTS`), so the outputs and the
+   * token issuer stay the same across restarts. A port in use fails the start
+   * with `PortInUseError`, which names the port and its flag.
+   */
+  ports?: Partial<LocalPorts>;
 }
 
 export type DynamoDbKind = 'embedded' | 'local';
@@ -147,6 +155,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.amplify', 'local'));
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
+  await assertPortsFree(ports);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
@@ -172,8 +182,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     log(kind === 'local' ? 'starting DynamoDB Local ...' : 'opening the embedded DynamoDB ...');
     const dynamodb: LocalDynamoDb =
       kind === 'local'
-        ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') })
-        : await startEmbeddedDynamoDb({ dbPath: join(dataDir, 'dynamodb') });
+        ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), port: ports.dynamodb || undefined })
+        : await startEmbeddedDynamoDb({ dbPath: join(dataDir, 'dynamodb'), port: ports.dynamodb });
     stops.push(dynamodb.stop);
 
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
@@ -181,9 +191,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const search: LocalSearch = await startLocalSearch({
       textFields: ['headline', 'text'],
       file: join(dataDir, 'search', 'documents.json'),
+      port: ports.search,
     });
     stops.push(search.close);
-    const push: LocalPush = await startLocalPush({ outbox, applicationIds: [NAMES.pushApplicationId] });
+    const push: LocalPush = await startLocalPush({
+      outbox,
+      applicationIds: [NAMES.pushApplicationId],
+      port: ports.push,
+    });
     stops.push(push.close);
     const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
 
@@ -268,6 +283,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
 
     log('starting auth ...');
     const auth = await startLocalAuth({
+      port: ports.auth,
       userPoolId: NAMES.userPoolId,
       clientId: NAMES.userPoolClientId,
       passwordPolicy: authSettings.passwordPolicy,
@@ -315,6 +331,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     if (startingStorage) {
       log('starting storage ...');
       storage = await startLocalStorage({
+        port: ports.storage,
         buckets: startingStorage.buckets.map((b) => b.bucket_name),
         region: NAMES.region,
         dir: join(dataDir, 'storage'),
@@ -327,6 +344,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
 
     log('starting GraphQL ...');
     const graphql: LocalGraphqlServer = await startGraphqlServer({
+      port: ports.graphql,
       api: () => current.api,
       verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
       tls,
