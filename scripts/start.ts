@@ -68,8 +68,9 @@ const main = async (): Promise<void> => {
     return;
   }
   const flags: Partial<Record<LocalService, string>> = {};
+  const given: Record<string, unknown> = values;
   for (const service of SERVICES) {
-    const value = values[`${service}-port`];
+    const value = given[`${service}-port`];
     if (typeof value === 'string') flags[service] = value;
   }
   const ports = resolvePorts(readPortConfig(), flags);

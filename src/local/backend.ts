@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
-import type { PasswordPolicy } from './auth/cognito';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
-import { modelIntrospection } from './cloud/model-introspection';
+import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import { startEmbeddedDynamoDb } from './dynamodb/embedded';
 import { LOCAL_AWS, type LocalDynamoDb, startDynamoDbLocal } from './dynamodb/local';
@@ -366,22 +366,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       options.outputsFile === undefined ? join(projectDir, 'amplify_outputs.json') : options.outputsFile;
     const servers = { graphql, auth, storage };
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
-      const storageOutputs = storageOutputsOf(generation.assembly);
-      const settings = generation.auth;
-      const modelSchema = findModelSchema(generation.assembly.dir);
-      const outputs = localOutputs({
+      const outputs = localOutputs(await assemblyClientConfig(generation.assembly), {
         graphqlUrl: servers.graphql.url,
         userPoolEndpoint: servers.auth.url,
+        identityPool: authSettings.identityPool !== undefined,
+        storageEndpoint: storageOutputsOf(generation.assembly) ? servers.storage?.endpoint : undefined,
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
-        passwordPolicy: settings.passwordPolicy,
-        identityPool: authSettings.identityPool
-          ? { allowGuests: authSettings.identityPool.allowUnauthenticated }
-          : undefined,
-        storage:
-          servers.storage && storageOutputs ? { ...storageOutputs, endpoint: servers.storage.endpoint } : undefined,
-        modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
-        groups: settings.groups,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
@@ -626,72 +617,33 @@ const storageOutputsOf = (assembly: CloudAssembly): StorageOutputs | undefined =
   };
 };
 
-/** The model schema Amplify Data ships as a codegen asset: what model introspection is generated from. */
-const findModelSchema = (assemblyDir: string): string | undefined => {
-  for (const entry of readdirSync(assemblyDir)) {
-    const candidate = join(assemblyDir, entry, 'model-schema.graphql');
-    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
-  }
-  return undefined;
-};
-
-/** amplify_outputs.json for the local backend, plus the local endpoints under `custom.local`. */
-const localOutputs = (input: {
-  graphqlUrl: string;
-  userPoolEndpoint: string;
-  caFile: string;
-  outbox: string;
-  passwordPolicy: PasswordPolicy;
-  identityPool?: { allowGuests: boolean };
-  storage?: StorageOutputs & { endpoint: string };
-  modelIntrospection: unknown;
-  groups: string[];
-}): Record<string, unknown> => ({
-  version: '1.4',
-  auth: {
-    aws_region: NAMES.region,
-    user_pool_id: NAMES.userPoolId,
-    user_pool_client_id: NAMES.userPoolClientId,
-    mfa_methods: ['TOTP'],
-    mfa_configuration: 'OPTIONAL',
-    standard_required_attributes: ['email'],
-    username_attributes: ['email'],
-    user_verification_types: ['email'],
-    ...(input.identityPool ? { identity_pool_id: NAMES.identityPoolId } : {}),
-    unauthenticated_identities_enabled: input.identityPool?.allowGuests === true,
-    groups: input.groups.map((g, precedence) => ({ [g]: { precedence } })),
-    password_policy: {
-      min_length: input.passwordPolicy.minimumLength,
-      require_lowercase: input.passwordPolicy.requireLowercase,
-      require_numbers: input.passwordPolicy.requireNumbers,
-      require_symbols: input.passwordPolicy.requireSymbols,
-      require_uppercase: input.passwordPolicy.requireUppercase,
-    },
+/**
+ * amplify_outputs.json for the local backend: what ampx would write for the
+ * assembly (`assemblyClientConfig`), pointed at the local GraphQL server, plus
+ * the local endpoints under `custom.local` beside the app's own custom outputs.
+ */
+const localOutputs = (
+  config: ClientConfig,
+  local: {
+    graphqlUrl: string;
+    userPoolEndpoint: string;
+    identityPool: boolean;
+    storageEndpoint: string | undefined;
+    caFile: string;
+    outbox: string;
   },
-  data: {
-    url: input.graphqlUrl,
-    aws_region: NAMES.region,
-    default_authorization_type: 'AMAZON_COGNITO_USER_POOLS',
-    authorization_types: ['AWS_IAM'],
-    ...(input.modelIntrospection ? { model_introspection: input.modelIntrospection } : {}),
-  },
-  ...(input.storage
-    ? {
-        storage: {
-          aws_region: NAMES.region,
-          bucket_name: input.storage.bucket_name,
-          buckets: input.storage.buckets,
-        },
-      }
-    : {}),
+): Record<string, unknown> => ({
+  ...config,
+  ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
   custom: {
+    ...(isRecord(config.custom) ? config.custom : {}),
     local: {
-      user_pool_endpoint: input.userPoolEndpoint,
-      ...(input.identityPool ? { identity_pool_endpoint: input.userPoolEndpoint } : {}),
+      user_pool_endpoint: local.userPoolEndpoint,
+      ...(local.identityPool ? { identity_pool_endpoint: local.userPoolEndpoint } : {}),
       // Amplify Storage takes this per call: `options: { customEndpoint }`.
-      ...(input.storage ? { storage_endpoint: input.storage.endpoint } : {}),
-      ca_file: input.caFile,
-      outbox: input.outbox,
+      ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
+      ca_file: local.caFile,
+      outbox: local.outbox,
     },
   },
 });
