@@ -48,7 +48,7 @@ describe('amplify_outputs.json from the assembly, through Gen 2 own generator', 
     // Act
     const config = await assemblyClientConfig(new CloudAssembly(ASSEMBLY_DIR, NAMES));
     // Assess
-    expect(config.version).toBe('1.4');
+    expect(config.version).toBe('1.5');
     expect(config.auth).toMatchObject({
       user_pool_id: NAMES.userPoolId,
       user_pool_client_id: NAMES.userPoolClientId,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type ClientConfig, ClientConfigVersionOption, generateClientConfig } from '@aws-amplify/client-config';
+import { type ClientConfig, DEFAULT_CLIENT_CONFIG_VERSION, generateClientConfig } from '@aws-amplify/client-config';
 import { AmplifyClient } from '@aws-sdk/client-amplify';
 import {
   CloudFormationClient,
@@ -82,13 +82,13 @@ const assemblyCloudFormation = (assembly: CloudAssembly): CloudFormationClient =
 };
 
 /**
- * The client config ampx would write for this assembly (schema version 1.4,
- * what `ampx sandbox` writes today), without `model_introspection`: the caller
- * adds it from its own generator, which keeps a warm worker for hot reloads.
+ * The client config ampx would write for this assembly, in its default schema
+ * version (1.5 today), model introspection included: the generator builds it
+ * from the model schema as it does after a deploy.
  */
 export const assemblyClientConfig = (assembly: CloudAssembly): Promise<ClientConfig> => {
   const cloudFormation = assemblyCloudFormation(assembly);
-  return generateClientConfig({ stackName: STACK_NAME }, ClientConfigVersionOption.V1_4, {
+  return generateClientConfig({ stackName: STACK_NAME }, DEFAULT_CLIENT_CONFIG_VERSION, {
     getCloudFormationClient: () => cloudFormation,
     getS3Client: () => assemblyS3(assembly),
     // Asked only for an Amplify app's branch, never for a stack name.
