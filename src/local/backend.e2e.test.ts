@@ -8,7 +8,7 @@ import { downloadData, getUrl, list, remove, uploadData } from 'aws-amplify/stor
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
-import { localStorageOptions, withLocalEndpoints } from '../client/local';
+import { configureLocal, localStorageOptions } from '../client/local';
 import { rawSubscribe } from '../test/appsync-realtime';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
@@ -33,7 +33,7 @@ let storageOptions: ReturnType<typeof localStorageOptions>;
 const start = async (reset: boolean): Promise<void> => {
   backend = await createLocalBackend({ dataDir: DATA_DIR, reset, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
   const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
-  Amplify.configure(withLocalEndpoints(outputs));
+  configureLocal(Amplify, outputs);
   storageOptions = localStorageOptions(outputs);
 };
 

@@ -6,7 +6,7 @@ import { generateClient } from 'aws-amplify/data';
 import { remove, uploadData } from 'aws-amplify/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
-import { localStorageOptions, withLocalEndpoints } from '../client/local';
+import { configureLocal, localStorageOptions } from '../client/local';
 import { rawSubscribe } from '../test/appsync-realtime';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { copyProject } from '../test/project-copy';
@@ -32,7 +32,7 @@ let owner = '';
 
 const configure = () => {
   const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
-  Amplify.configure(withLocalEndpoints(outputs));
+  configureLocal(Amplify, outputs);
   client = generateClient<Schema>();
   return outputs;
 };
