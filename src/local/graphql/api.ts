@@ -20,7 +20,7 @@ import {
 import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
 import type { LocalFunction } from '../functions/runner';
-import { AppSyncJs, AppSyncJsError } from './appsync-js';
+import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
 import { type RequestIdentity, Vtl } from './vtl';
 
@@ -94,6 +94,16 @@ export class AppSyncError extends Error {
     super(message);
   }
 }
+
+/** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
+const runJs = (run: () => JsResult): JsResult => {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
+    throw error;
+  }
+};
 
 export interface RequestContext {
   identity: RequestIdentity;
@@ -348,6 +358,7 @@ export class LocalGraphqlApi {
         const ctx = jsContext(prevResult);
         try {
           const request = template.js.run('request', ctx);
+          if (request.earlyReturn) return request.value;
           const outcome = dataSource
             ? await this.invokeDataSource(dataSource, request.value, conflictHandler)
             : { result: request.value };
@@ -396,12 +407,13 @@ export class LocalGraphqlApi {
     // Pipeline: the before step, the functions in order, then the after step with the last result.
     let prev: unknown;
     if (spec.template.kind === 'js' && spec.template.js) {
+      const js = spec.template.js;
       const ctx = jsContext(undefined);
-      spec.template.js.run('request', ctx);
+      const before = runJs(() => js.run('request', ctx));
+      if (before.earlyReturn) return before.value;
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
       for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
-      const after = spec.template.js.run('response', { ...ctx, stash, prev: { result: prev } });
-      return after.value;
+      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } })).value;
     }
     const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
     if (before) {
