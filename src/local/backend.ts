@@ -19,6 +19,7 @@ import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { corsRulesOf } from './storage/cors';
 import { type LocalStorage, startLocalStorage } from './storage/server';
 import { DeadLetterQueue, type MappingSpec, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
@@ -316,6 +317,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       log('starting storage ...');
       storage = await startLocalStorage({
         buckets: startingStorage.buckets.map((b) => b.bucket_name),
+        // Each bucket's CORS rules, as its template gives them (browser uploads need the preflight answered).
+        cors: Object.fromEntries(
+          assembly
+            .resources('AWS::S3::Bucket')
+            .map(({ logicalId, stack, properties }) => [
+              String(stack.ref(logicalId)),
+              corsRulesOf(stack.resolve(properties.CorsConfiguration)),
+            ]),
+        ),
         region: NAMES.region,
         dir: join(dataDir, 'storage'),
         tls,
