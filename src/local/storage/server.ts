@@ -67,8 +67,13 @@ const requestIdOf = (res: ServerResponse): string => {
 };
 
 const sendXml = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
-  res.writeHead(status, { 'content-type': 'application/xml', ...headers });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+  const document = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'content-length': String(Buffer.byteLength(document)),
+    ...headers,
+  });
+  res.end(document);
 };
 
 const errorXml = (error: S3Error, resource: string, requestId: string): string =>
