@@ -269,7 +269,7 @@ const cases = (): Case[] => {
     list.push(made);
   }
   // aws-chunked framing.
-  const chunked = (body: string, trailer = false, decoded = '5'): SendOptions => ({
+  const chunked = (trailer: boolean, decoded: string): SendOptions => ({
     payloadHash: trailer ? 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
     headers: {
       'content-encoding': 'aws-chunked',
@@ -292,7 +292,7 @@ const cases = (): Case[] => {
     ['5\r\nhello\r\n0\r\n\r\n', false, '5'],
     [`FFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n`, true, '5'],
   ] as const) {
-    add(`aws-chunked ${JSON.stringify(body).slice(0, 40)}`, 'PUT', O, body, chunked(body, trailer, decoded));
+    add(`aws-chunked ${JSON.stringify(body).slice(0, 40)}`, 'PUT', O, body, chunked(trailer, decoded));
   }
   add('aws-chunked without a decoded length', 'PUT', O, '5\r\nhello\r\n0\r\n\r\n', {
     payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
