@@ -1,7 +1,7 @@
 // Runs in headless Chromium (bundled by storage.browser.integration.test.ts): the real Amplify Storage client
 // against the local S3, cross-origin, so every call goes through the browser's CORS checks.
 import { Amplify } from 'aws-amplify';
-import { getUrl, uploadData } from 'aws-amplify/storage';
+import { downloadData, getUrl, list, remove, uploadData } from 'aws-amplify/storage';
 
 interface Setup {
   endpoint: string;
@@ -37,7 +37,21 @@ const run = async (setup: Setup, bucket: string): Promise<Record<string, unknown
   } catch (error) {
     missing = error instanceof Error ? error.name : String(error);
   }
-  return { singleEtag: single.eTag, multipartEtag: multipart.eTag, fetched, missing };
+  const listed = await list({ path: 'own/', options });
+  const folders = await list({ path: '', options: { ...options, subpathStrategy: { strategy: 'exclude' } } });
+  const downloaded = await (await downloadData({ path: 'own/browser.txt', options }).result).body.text();
+  await remove({ path: 'own/browser.txt', options });
+  const afterRemove = await list({ path: 'own/', options });
+  return {
+    singleEtag: single.eTag,
+    multipartEtag: multipart.eTag,
+    fetched,
+    missing,
+    listed: listed.items.map((i) => i.path),
+    folders: folders.excludedSubpaths,
+    downloaded,
+    afterRemove: afterRemove.items.map((i) => i.path),
+  };
 };
 
 const attempt = async (setup: Setup, bucket: string): Promise<Record<string, unknown>> => {

@@ -159,7 +159,9 @@ export const checkChecksums = (payload: Buffer, given: Record<string, string | u
     throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
   }
   for (const [name, value] of Object.entries(given)) {
-    if (!name.startsWith('x-amz-checksum-') || value === undefined || name === 'x-amz-checksum-type') continue;
+    // x-amz-checksum-algorithm and -type describe a checksum; they are not one.
+    if (!name.startsWith('x-amz-checksum-') || value === undefined) continue;
+    if (name === 'x-amz-checksum-type' || name === 'x-amz-checksum-algorithm') continue;
     const compute = CHECKSUMS[name];
     if (!compute) throw S3Errors.notImplemented(name);
     const actual = compute(payload);

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkChecksums, decodeAwsChunked } from './chunked';
@@ -80,5 +80,33 @@ describe('aws-chunked bodies', () => {
     expect(codeOf(() => checkChecksums(data, { 'x-amz-checksum-sha1': 'AAAA' }))).toBe('BadDigest');
     expect(codeOf(() => checkChecksums(data, { 'content-md5': 'AAAA' }))).toBe('BadDigest');
     expect(codeOf(() => checkChecksums(data, { 'x-amz-checksum-crc64nvme': 'AAAAAAAAAAA=' }))).toBe('NotImplemented');
+  });
+
+  it('checks the chained chunk signatures and the trailer signature of a signed body with a trailer', () => {
+    // Built as the SigV4 streaming-with-trailer documentation describes, from the documented seed.
+    const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+    const sign = (lines: string[]) => hmac(signing.key, lines.join('\n')).toString('hex');
+    const chunk = Buffer.from('trailer payload');
+    const first = sign([
+      'AWS4-HMAC-SHA256-PAYLOAD',
+      signing.amzDate,
+      signing.scope,
+      signing.signature,
+      sha(''),
+      sha(chunk),
+    ]);
+    const last = sign(['AWS4-HMAC-SHA256-PAYLOAD', signing.amzDate, signing.scope, first, sha(''), sha('')]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(chunk));
+    const trailer = `x-amz-checksum-crc32:${crc.toString('base64')}\n`;
+    const trailerSignature = sign(['AWS4-HMAC-SHA256-TRAILER', signing.amzDate, signing.scope, last, sha(trailer)]);
+    const body = (signature: string) =>
+      Buffer.from(
+        `${chunk.length.toString(16)};chunk-signature=${first}\r\n${chunk}\r\n0;chunk-signature=${last}\r\n${trailer.trim()}\r\nx-amz-trailer-signature:${signature}\r\n\r\n`,
+      );
+    const decoded = decodeAwsChunked(body(trailerSignature), { signing, trailer: true });
+    expect(decoded.payload.equals(chunk)).toBe(true);
+    expect(decoded.trailers).toEqual({ 'x-amz-checksum-crc32': crc.toString('base64') });
+    expect(codeOf(() => decodeAwsChunked(body(last), { signing, trailer: true }))).toBe('SignatureDoesNotMatch');
   });
 });

@@ -13,7 +13,8 @@ import { corsRulesOf } from './cors';
  * Issue 13: browser uploads. The real Amplify Storage client runs in headless
  * Chromium on another origin (a plain HTTP page), so the browser preflights
  * every call and enforces the answers: uploadData (single and multipart, which
- * reads ETag), and getUrl with validateObjectExistence (a HeadObject).
+ * reads ETag), getUrl with validateObjectExistence (a HeadObject), list (with
+ * and without a delimiter), downloadData and remove.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const MEDIA_CORS = corsRulesOf({
@@ -85,11 +86,18 @@ const inBrowser = async (bucket: string): Promise<Record<string, unknown>> => {
 };
 
 describe.skipIf(!existsSync(CHROMIUM))('Amplify Storage in a browser', () => {
-  it('uploads (single and multipart) and checks existence through the bucket’s CORS rules', async () => {
+  it('uploads (single and multipart), checks existence, lists, downloads and removes through the bucket’s CORS rules', async () => {
     // Act
     const result = await inBrowser(BUCKET);
     // Assess
-    expect(result).toMatchObject({ fetched: 'uploaded from a browser', missing: 'NotFound' });
+    expect(result).toMatchObject({
+      fetched: 'uploaded from a browser',
+      missing: 'NotFound',
+      listed: ['own/browser-big.bin', 'own/browser.txt'],
+      folders: ['own/'],
+      downloaded: 'uploaded from a browser',
+      afterRemove: ['own/browser-big.bin'],
+    });
     expect(String(result.singleEtag)).toMatch(/^"[0-9a-f]{32}"$/);
     expect(String(result.multipartEtag)).toMatch(/^"[0-9a-f]{32}-2"$/);
     const stored = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'own/browser-big.bin' }));
