@@ -68,9 +68,16 @@ export interface S3Fixture {
 }
 
 export const startS3Fixture = async (
-  options: { maxObjectBytes?: number; cors?: Record<string, CorsRule[]>; buckets?: string[] } = {},
+  options: {
+    maxObjectBytes?: number;
+    cors?: Record<string, CorsRule[]>;
+    buckets?: string[];
+    /** Runs before the server starts, with the folder it will keep objects in. */
+    before?: (objectsDir: string) => void;
+  } = {},
 ): Promise<S3Fixture> => {
   const dir = mkdtempSync(join(tmpdir(), 'local-s3-'));
+  options.before?.(join(dir, 'objects'));
   const tls = await loadOrCreateTls(join(dir, 'tls'));
   const storage = await startLocalStorage({
     buckets: options.buckets ?? [BUCKET],

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { listenLoopback } from '../http/json-server';
 import type { Decision } from '../iam/policy';
-import { privateDir, writePrivateFile } from '../private-files';
+import { makePrivate, privateDir, writePrivateFile } from '../private-files';
 import type { LocalTls } from '../tls';
 import { type ChunkSigning, checkChecksums, decodeAwsChunked, STREAMING } from './chunked';
 import { type CorsRule, corsHeaders, matchCors, requestedHeaders } from './cors';
@@ -285,6 +285,13 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
   const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   const uploadsDir = join(options.dir, '.uploads');
   privateDir(uploadsDir);
+  // Uploads in progress from an older version were written 0644.
+  for (const id of readdirSync(uploadsDir)) {
+    const upload = join(uploadsDir, id);
+    if (!statSync(upload).isDirectory()) continue;
+    privateDir(upload);
+    for (const name of readdirSync(upload)) makePrivate(join(upload, name));
+  }
 
   /** The preflight (`OPTIONS`), answered from the bucket's CORS rules without a signature, as S3 does. */
   const preflight = (req: IncomingMessage, res: ServerResponse, bucket: string, hasKey: boolean): void => {

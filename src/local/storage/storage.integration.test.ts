@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -441,5 +441,44 @@ describe('CORS from the bucket configuration', () => {
     expect([denied.status, denied.headers['access-control-allow-origin']]).toEqual([403, '*']);
     const elsewhere = await s3.send('GET', '/assets.local/own/x.txt', '', { headers: origin });
     expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('objects stored by the previous version', () => {
+  it('are moved to the hashed layout on start, owner-only, and keep their bytes and metadata', async () => {
+    // Prepare: the old layout, `<encoded key>` beside `<encoded key>.meta.json`, 0644.
+    const old = await startS3Fixture({
+      before: (objectsDir) => {
+        mkdirSync(join(objectsDir, BUCKET), { recursive: true });
+        const name = encodeURIComponent('own/old photo.jpg');
+        writeFileSync(join(objectsDir, BUCKET, name), 'old bytes', { mode: 0o644 });
+        writeFileSync(
+          join(objectsDir, BUCKET, `${name}.meta.json`),
+          JSON.stringify({
+            key: 'own/old photo.jpg',
+            size: 9,
+            etag: '"e0ca3a1b1e7b2f1e0a3a4f8e5f1b2c3d"',
+            contentType: 'image/jpeg',
+            lastModified: '2026-11-30T00:00:00.000Z',
+            metadata: { caption: 'harbour' },
+          }),
+          { mode: 0o644 },
+        );
+      },
+    });
+    try {
+      // Act
+      const got = await old.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'own/old photo.jpg' }));
+      // Assess
+      expect(await got.Body?.transformToString()).toBe('old bytes');
+      expect(got.ContentType).toBe('image/jpeg');
+      expect(got.Metadata).toEqual({ caption: 'harbour' });
+      expect(readdirSync(join(old.dir, 'objects', BUCKET))).toEqual(['@objects']);
+      for (const name of readdirSync(join(old.dir, 'objects', BUCKET, '@objects'))) {
+        expect(statSync(join(old.dir, 'objects', BUCKET, '@objects', name)).mode & 0o777).toBe(0o600);
+      }
+    } finally {
+      await old.close();
+    }
   });
 });
