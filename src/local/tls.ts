@@ -49,7 +49,7 @@ export const loopbackNameConstraints = (): x509.Extension => {
     subtree(0x87, Buffer.from([127, 0, 0, 0, 255, 0, 0, 0])),
     subtree(0x87, Buffer.concat([ipv6Loopback, Buffer.alloc(16, 0xff)])),
   ]);
-  return new x509.Extension(NAME_CONSTRAINTS_OID, true, der(0x30, der(0xa0, permitted)));
+  return new x509.Extension(NAME_CONSTRAINTS_OID, true, Uint8Array.from(der(0x30, der(0xa0, permitted))));
 };
 
 const pemKey = async (key: CryptoKey): Promise<string> => {

@@ -24,8 +24,8 @@ const run = async (setup: Setup, bucket: string): Promise<Record<string, unknown
       },
     },
   );
-  // customEndpoint is read at runtime though Amplify's types leave it out.
-  const options = { customEndpoint: setup.endpoint };
+  // customEndpoint is read at runtime though Amplify's types leave it out (as in src/client/local.ts).
+  const options: Record<never, never> = { customEndpoint: setup.endpoint };
   const single = await uploadData({ path: 'own/browser.txt', data: 'uploaded from a browser', options }).result;
   const big = new Uint8Array(6 * 1024 * 1024).map((_, i) => i % 251);
   const multipart = await uploadData({ path: 'own/browser-big.bin', data: big, options }).result;

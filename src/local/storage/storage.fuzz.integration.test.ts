@@ -74,6 +74,9 @@ const complete = (xml: string): Case => ({
   body: xml,
 });
 
+/** Pairs of strings, typed as pairs (array literals of arrays are not inferred as tuples). */
+const pairs = (...items: Array<[string, string]>): Array<[string, string]> => items;
+
 const cases = (): Case[] => {
   const list: Case[] = [];
   const add = (name: string, method: string, path: string, body?: string | Buffer, options?: SendOptions): void => {
@@ -146,7 +149,7 @@ const cases = (): Case[] => {
     add(`presigned ${query.slice(0, 50)}`, 'GET', `${O}?${query}`, '', { sign: false });
   }
   // Headers that ask for what is not there, or lie.
-  for (const [name, value] of [
+  for (const [name, value] of pairs(
     ['x-amz-copy-source', `${BUCKET}/own/canary.bin`],
     ['x-amz-acl', 'public-read'],
     ['x-amz-grant-read', 'uri=http://acs.amazonaws.com/groups/global/AllUsers'],
@@ -164,7 +167,7 @@ const cases = (): Case[] => {
     ['x-amz-content-sha256', 'NOT-A-HASH'],
     ['if-match', '"not-the-etag"'],
     ['if-none-match', '*'],
-  ]) {
+  )) {
     const payloadHash = name === 'x-amz-content-sha256' ? value : undefined;
     add(`PUT over a canary with ${name}: ${value.slice(0, 20)}`, 'PUT', O, 'replaced', {
       payloadHash,
@@ -177,7 +180,7 @@ const cases = (): Case[] => {
   add('HEAD a missing key', 'HEAD', `/${BUCKET}/own/none`);
   add('HEAD unsigned', 'HEAD', O, '', { sign: false });
   // Sub-resources, on objects and on the bucket.
-  for (const [method, sub] of [
+  for (const [method, sub] of pairs(
     ['PUT', 'acl'],
     ['GET', 'acl'],
     ['PUT', 'tagging'],
@@ -194,10 +197,10 @@ const cases = (): Case[] => {
     ['PUT', 'renameObject'],
     ['GET', 'partNumber=1'],
     ['GET', 'uploads'],
-  ]) {
+  )) {
     add(`${method} ?${sub} on a canary`, method, `${O}?${sub}`, method === 'PUT' ? '<x/>' : '');
   }
-  for (const [method, sub] of [
+  for (const [method, sub] of pairs(
     ['GET', 'acl'],
     ['PUT', 'cors'],
     ['DELETE', 'cors'],
@@ -211,7 +214,7 @@ const cases = (): Case[] => {
     ['PUT', 'website'],
     ['PUT', ''],
     ['DELETE', ''],
-  ]) {
+  )) {
     add(`${method} bucket ?${sub}`, method, `/${BUCKET}${sub ? `?${sub}` : ''}`, method === 'PUT' ? '<x/>' : '');
   }
   for (const method of ['PATCH', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK']) add(`${method} on a canary`, method, O);
@@ -299,12 +302,12 @@ const cases = (): Case[] => {
     headers: { 'content-encoding': 'aws-chunked' },
   });
   // CORS.
-  for (const [origin, method] of [
+  for (const [origin, method] of pairs(
     ['https://evil.example', 'GET'],
     ['https://app.example.com', 'PUT'],
     ['https://app.example.com', 'FOO'],
     ['', 'GET'],
-  ]) {
+  )) {
     add(`preflight ${origin} ${method}`, 'OPTIONS', O, '', {
       sign: false,
       unsigned: { ...(origin ? { origin } : {}), 'access-control-request-method': method },
