@@ -103,9 +103,28 @@ const parseQuery = (query: string): Array<[string, string]> =>
       return [decodeStrict(name.replace(/\+/g, ' ')), decodeStrict(value.replace(/\+/g, ' '))];
     });
 
-/** An object's content type and user metadata (`x-amz-meta-*`), as a PUT or CreateMultipartUpload gives them. */
-const describedBy = (req: IncomingMessage): Pick<ObjectMeta, 'contentType' | 'metadata'> => ({
+/** The request headers S3 stores with an object and answers with on GET and HEAD. */
+const STORED_HEADERS = ['content-disposition', 'content-encoding', 'content-language', 'cache-control', 'expires'];
+
+/** An object's content type, stored headers and user metadata (`x-amz-meta-*`), as a PUT or CreateMultipartUpload gives them. */
+const describedBy = (req: IncomingMessage): Pick<ObjectMeta, 'contentType' | 'metadata' | 'headers'> => ({
   contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+  headers: Object.fromEntries(
+    STORED_HEADERS.flatMap((name) => {
+      const value = req.headers[name];
+      if (typeof value !== 'string') return [];
+      // aws-chunked is the request's framing, not the object's encoding.
+      const kept =
+        name === 'content-encoding'
+          ? value
+              .split(',')
+              .map((e) => e.trim())
+              .filter((e) => e && e !== 'aws-chunked')
+              .join(', ')
+          : value;
+      return kept ? [[name, kept]] : [];
+    }),
+  ),
   metadata: Object.fromEntries(
     Object.entries(req.headers)
       .filter(([name]) => name.startsWith('x-amz-meta-'))
@@ -571,6 +590,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         const checksums = header(req, 'x-amz-checksum-mode') === 'ENABLED' && !range ? (meta.checksums ?? {}) : {};
         const headers = {
           'content-type': meta.contentType,
+          ...meta.headers,
           ...common,
           ...Object.fromEntries(Object.entries(meta.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
           ...checksums,
@@ -696,12 +716,14 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
       ) {
         return undefined;
       }
-      const metadata = isRecord(u.metadata) ? u.metadata : {};
+      const strings = (value: unknown): Record<string, string> =>
+        Object.fromEntries(Object.entries(isRecord(value) ? value : {}).map(([k, v]) => [k, String(v)]));
       return {
         bucket: u.bucket,
         key: u.key,
         contentType: u.contentType,
-        metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)])),
+        metadata: strings(u.metadata),
+        headers: strings(u.headers),
       };
     } catch {
       return undefined;
@@ -845,7 +867,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         const digests = Buffer.concat(chosen.map((p) => Buffer.from(unquote(p.etag), 'hex')));
         const meta = store.put(
           bucket,
-          { key, contentType: upload.contentType, metadata: upload.metadata },
+          { key, contentType: upload.contentType, metadata: upload.metadata, headers: upload.headers },
           Buffer.concat(chosen.map((p) => p.body)),
           `"${createHash('md5').update(digests).digest('hex')}-${chosen.length}"`,
         );

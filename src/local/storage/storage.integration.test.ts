@@ -136,7 +136,14 @@ describe('object keys', () => {
 
   it('keeps metadata out of the key namespace: an object named <key>.meta.json is just another object', async () => {
     await s3.client.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'own/photo.jpg', Body: 'jpeg bytes', ContentType: 'image/jpeg' }),
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'own/photo.jpg',
+        Body: 'jpeg bytes',
+        ContentType: 'image/jpeg',
+        ContentDisposition: 'attachment; filename="photo.jpg"',
+        CacheControl: 'max-age=60',
+      }),
     );
     const forged = JSON.stringify({
       key: 'own/photo.jpg',
@@ -148,6 +155,8 @@ describe('object keys', () => {
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'own/photo.jpg.meta.json', Body: forged }));
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'own/photo.jpg' }));
     expect(head.ContentType).toBe('image/jpeg');
+    expect(head.ContentDisposition).toBe('attachment; filename="photo.jpg"');
+    expect(head.CacheControl).toBe('max-age=60');
     expect(head.ContentLength).toBe('jpeg bytes'.length);
     expect(await getText('own/photo.jpg')).toBe('jpeg bytes');
     expect(await getText('own/photo.jpg.meta.json')).toBe(forged);
@@ -250,6 +259,7 @@ describe('streaming uploads (aws-chunked)', () => {
     const body = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
     expect(body.equals(Buffer.concat(parts))).toBe(true);
     expect(got.ChecksumCRC32).toBeDefined();
+    expect(got.ContentEncoding).toBeUndefined();
   });
 
   it('stores a signed chunked body after checking each chunk signature; a bad signature or length changes nothing', async () => {

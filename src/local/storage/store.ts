@@ -10,6 +10,8 @@ export interface ObjectMeta {
   contentType: string;
   lastModified: string;
   metadata: Record<string, string>;
+  /** The headers S3 keeps with an object and answers with (Content-Disposition, Cache-Control, …). */
+  headers?: Record<string, string>;
   /** The `x-amz-checksum-*` values checked on upload, answered when a GET asks for them. */
   checksums?: Record<string, string>;
 }
