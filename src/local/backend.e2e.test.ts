@@ -449,6 +449,32 @@ describe('storage', () => {
   });
 });
 
+describe('storage CORS', () => {
+  it("answers a browser's preflight from the bucket's synthesized CORS rules, exposing ETag", async () => {
+    // Prepare
+    const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
+    const base = `https://${outputs.custom.local.storage_endpoint}/${outputs.storage.bucket_name}/media/x/photo.jpg`;
+    const preflight = (origin: string, method: string) =>
+      fetch(base, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization,x-amz-date,x-amz-content-sha256',
+        },
+      });
+    // Act
+    const allowed = await preflight('http://localhost:5173', 'PUT');
+    const invalid = await preflight('http://localhost:5173', 'PATCH');
+    // Assess
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, POST, DELETE');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('ETag');
+    expect(invalid.status).toBe(400);
+  });
+});
+
 describe('storage multipart', () => {
   it('uploads a 6 MB file in parts and downloads the same bytes', async () => {
     const options = storageOptions;

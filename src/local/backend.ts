@@ -20,6 +20,7 @@ import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { corsRulesOf } from './storage/cors';
 import { type LocalStorage, startLocalStorage } from './storage/server';
 import { DeadLetterQueue, type MappingSpec, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
@@ -333,6 +334,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       storage = await startLocalStorage({
         port: ports.storage,
         buckets: startingStorage.buckets.map((b) => b.bucket_name),
+        // Each bucket's CORS rules, as its template gives them (browser uploads need the preflight answered).
+        cors: Object.fromEntries(
+          assembly
+            .resources('AWS::S3::Bucket')
+            .map(({ logicalId, stack, properties }) => [
+              String(stack.ref(logicalId)),
+              corsRulesOf(stack.resolve(properties.CorsConfiguration)),
+            ]),
+        ),
         region: NAMES.region,
         dir: join(dataDir, 'storage'),
         tls,

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { makePrivate, writePrivateFile } from '../private-files';
 import type { PasswordVerifier } from './srp';
 
 export interface LocalUser {
@@ -35,15 +35,15 @@ export class UserStore {
   private state: State = { users: [], refresh: {}, revokedJtis: [] };
 
   constructor(private readonly file?: string) {
-    if (file && existsSync(file)) this.state = JSON.parse(readFileSync(file, 'utf8'));
+    if (file && existsSync(file)) {
+      makePrivate(file);
+      this.state = JSON.parse(readFileSync(file, 'utf8'));
+    }
   }
 
   private save(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify(this.state), { mode: 0o600 });
-    renameSync(temp, this.file);
+    // A fresh 0600 temporary file renamed over the state (a reused `.tmp` kept its old mode), in a 0700 folder.
+    if (this.file) writePrivateFile(this.file, JSON.stringify(this.state));
   }
 
   /** A user by email (the sign-in alias) or by internal username. */

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import MiniSearch from 'minisearch';
 import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
+import { makePrivate, writePrivateFile } from '../private-files';
 import { matchesFilter, parseFilter, parseSimple, QueryError } from './query';
 
 /** CloudSearch's documented limits for one documents batch. */
@@ -38,6 +38,7 @@ const toList = (value: unknown): string[] =>
  * cursor paging. MiniSearch does the indexing and scoring.
  */
 export const startLocalSearch = async (options: LocalSearchOptions): Promise<LocalSearch> => {
+  if (options.file) makePrivate(options.file);
   const documents = new Map<string, Fields>(
     options.file && existsSync(options.file) ? Object.entries(JSON.parse(readFileSync(options.file, 'utf8'))) : [],
   );
@@ -49,10 +50,8 @@ export const startLocalSearch = async (options: LocalSearchOptions): Promise<Loc
   index.addAll([...documents].map(([id, fields]) => ({ ...fields, id })));
 
   const persist = (): void => {
-    if (!options.file) return;
-    mkdirSync(dirname(options.file), { recursive: true });
-    writeFileSync(`${options.file}.tmp`, JSON.stringify(Object.fromEntries(documents)));
-    renameSync(`${options.file}.tmp`, options.file);
+    // Owner-only (notes' text), replaced whole by temp + rename.
+    if (options.file) writePrivateFile(options.file, JSON.stringify(Object.fromEntries(documents)));
   };
 
   const upload = (body: Buffer): Record<string, unknown> => {
