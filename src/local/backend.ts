@@ -21,6 +21,7 @@ import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
 import { corsRulesOf } from './storage/cors';
+import { type NotificationSpec, notificationSpecsOf, s3Event, wants } from './storage/notifications';
 import { type LocalStorage, startLocalStorage } from './storage/server';
 import { DeadLetterQueue, type MappingSpec, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
@@ -231,6 +232,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           functions,
           api: new LocalGraphqlApi(next, dynamodb.wire, functions),
           policies: rolePolicies(next),
+          notifications: notificationSpecsOf(next),
           mappings: new Map(),
           auth: authSettingsOf(next),
         };
@@ -348,6 +350,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         tls,
         lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
         authorize: (accessKeyId, request) => authorize(accessKeyId, request),
+        onObjectEvent: (event) => {
+          // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
+          for (const spec of current.notifications.filter((n) => wants(n, event))) {
+            const fn = current.functions.get(spec.functionId);
+            if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
+          }
+        },
       });
       stops.push(storage.close);
     }
@@ -494,6 +503,8 @@ interface Generation {
   api: LocalGraphqlApi;
   policies: ReturnType<typeof rolePolicies>;
   mappings: Map<string, { key: string; mapping: StreamMapping }>;
+  /** The buckets' event notifications to functions (storage triggers). */
+  notifications: NotificationSpec[];
   /** What the local auth servers take from this assembly. */
   auth: AuthSettings;
 }
@@ -545,6 +556,7 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
     if (id) ids.add(id);
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
   return ids;
 };
 
@@ -594,6 +606,32 @@ const authSettingsOf = (assembly: CloudAssembly) => {
       },
     },
   };
+};
+
+/**
+ * An asynchronous invocation, as Lambda runs one for S3 and other event
+ * sources: the caller does not wait, a failure is retried twice (after 1 s and
+ * 2 s here; Lambda waits about 1 and 2 minutes), then the event is kept as a
+ * dead letter.
+ */
+const invokeAsync = async (fn: LocalFunction, event: unknown, source: string, deadLetters: DeadLetterQueue) => {
+  let reason = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, attempt * 1000));
+    try {
+      await fn.invoke(event);
+      return;
+    } catch (error) {
+      reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+  }
+  deadLetters.add({
+    mapping: `${source} -> ${fn.spec.name}`,
+    at: new Date().toISOString(),
+    reason: `${reason} (after 2 retries)`,
+    sequenceNumbers: [],
+    keys: [event],
+  });
 };
 
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */

@@ -47,7 +47,17 @@ const filterRules = (filter: unknown): { prefix?: string; suffix?: string } => {
   return out;
 };
 
+/** A bucket notification the local mode cannot deliver: the start stops and names it. */
+export class UnsupportedNotificationError extends Error {
+  override readonly name = 'UnsupportedNotificationError';
+}
+
 const specsOf = (bucket: string, configuration: unknown): NotificationSpec[] => {
+  for (const kind of ['QueueConfigurations', 'TopicConfigurations', 'EventBridgeConfiguration'])
+    if (isRecord(configuration) && configuration[kind] !== undefined)
+      throw new UnsupportedNotificationError(
+        `bucket ${bucket} sends ${kind.replace(/Configurations?$/, '')} notifications, which the local backend does not run; only Lambda notifications (storage triggers) are supported`,
+      );
   const lambdas =
     isRecord(configuration) && Array.isArray(configuration.LambdaFunctionConfigurations)
       ? configuration.LambdaFunctionConfigurations

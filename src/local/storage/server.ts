@@ -11,6 +11,7 @@ import type { LocalTls } from '../tls';
 import { type ChunkSigning, checkChecksums, decodeAwsChunked, STREAMING } from './chunked';
 import { type CorsRule, corsHeaders, matchCors, requestedHeaders } from './cors';
 import { S3Error, S3Errors } from './errors';
+import type { ObjectEvent } from './notifications';
 import { SignatureError, type SigningSecret, verifySigV4 } from './sigv4';
 import { compareKeys, type NewObject, type ObjectMeta, ObjectStore } from './store';
 
@@ -38,6 +39,11 @@ export interface LocalStorageOptions {
   ): Decision | undefined;
   /** Each bucket's CORS rules, from its `CorsConfiguration`; a bucket without rules refuses cross-origin requests. */
   cors?: Record<string, CorsRule[]>;
+  /**
+   * Called after each object is created or deleted (S3's event names), for
+   * the bucket notifications the template configures; it must not throw.
+   */
+  onObjectEvent?: (event: ObjectEvent) => void;
   /** The largest object a single PUT (or one part) may carry; DEFAULT_MAX_OBJECT_BYTES unless given. */
   maxObjectBytes?: number;
   port?: number;
@@ -486,6 +492,13 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
     const storageClass = header(req, 'x-amz-storage-class');
     if (storageClass !== undefined && storageClass !== 'STANDARD') throw S3Errors.notImplemented('x-amz-storage-class');
 
+    const notify = (eventName: string, object: Omit<ObjectEvent, 'eventName' | 'principalId' | 'sourceIp'>): void =>
+      options.onObjectEvent?.({
+        ...object,
+        eventName,
+        principalId: `AWS:${signer}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      });
     const allow = (action: string, resource: string, context?: Record<string, string>): void => {
       if (options.authorize(signer, { action, resource, context }) !== 'Allow') {
         throw new S3Error('AccessDenied', 'Access Denied', 403);
@@ -514,7 +527,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
     }
 
     if (has('uploads') || has('uploadId')) {
-      await multipart(req, res, { bucket, key, objectArn, get, has, allow, payloadHash, signing });
+      await multipart(req, res, { bucket, key, objectArn, get, has, allow, payloadHash, signing, notify });
       return;
     }
 
@@ -542,6 +555,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         const meta = store.put(bucket, { key, ...describedBy(req), checksums }, body);
         res.writeHead(200, { etag: meta.etag, ...checksums });
         res.end();
+        notify('ObjectCreated:Put', { bucket, key, size: body.length, eTag: meta.etag });
         return;
       }
       case 'GET':
@@ -621,6 +635,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
         store.delete(bucket, key);
         res.writeHead(204);
         res.end();
+        notify('ObjectRemoved:Delete', { bucket, key });
         return;
       case 'POST':
         throw S3Errors.notImplemented('POST on an object');
@@ -747,9 +762,10 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
       allow: (action: string, resource: string) => void;
       payloadHash: string;
       signing: ChunkSigning;
+      notify: (eventName: string, object: Omit<ObjectEvent, 'eventName' | 'principalId' | 'sourceIp'>) => void;
     },
   ): Promise<void> => {
-    const { bucket, key, objectArn, get, has, allow } = input;
+    const { bucket, key, objectArn, get, has, allow, notify } = input;
     const method = req.method ?? 'GET';
     const uploadId = get('uploadId');
     if (has('uploads')) {
@@ -872,6 +888,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
           `"${createHash('md5').update(digests).digest('hex')}-${chosen.length}"`,
         );
         rmSync(dir, { recursive: true, force: true });
+        notify('ObjectCreated:CompleteMultipartUpload', { bucket, key, size: meta.size, eTag: meta.etag });
         sendXml(
           res,
           200,
