@@ -127,23 +127,20 @@ export const startEmbeddedDynamoDb = async (
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
-      if (size > MAX_REQUEST_BYTES) return;
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the client reads the 413 once it has sent its body.
+      if (size > MAX_REQUEST_BYTES) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
       if (size > MAX_REQUEST_BYTES) {
-        // Answered at once; the rest of the body is not read.
         const text = JSON.stringify({
           __type: 'com.amazon.coral.service#RequestEntityTooLarge',
           message: `Request size exceeded ${MAX_REQUEST_BYTES} bytes`,
         });
-        response.writeHead(413, { 'content-type': 'application/x-amz-json-1.0', connection: 'close' }).end(text);
-        response.on('finish', () => request.destroy());
-        chunks.length = 0;
+        response.writeHead(413, { 'content-type': 'application/x-amz-json-1.0' }).end(text);
         return;
       }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_REQUEST_BYTES) return;
       try {
         handle(database, request, response, Buffer.concat(chunks), options.guard);
       } catch (error) {

@@ -80,23 +80,20 @@ export const startSignedFront = async (options: {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
-      if (size > MAX_REQUEST_BYTES) return;
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the client reads the 413 once it has sent its body.
+      if (size > MAX_REQUEST_BYTES) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
       if (size > MAX_REQUEST_BYTES) {
-        response.setHeader('connection', 'close');
         refuse(response, {
           type: 'com.amazon.coral.service#RequestEntityTooLarge',
           message: `Request size exceeded ${MAX_REQUEST_BYTES} bytes`,
           status: 413,
         });
-        response.on('finish', () => request.destroy());
-        chunks.length = 0;
         return;
       }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_REQUEST_BYTES) return;
       try {
         forward(request, response, Buffer.concat(chunks));
       } catch (error) {

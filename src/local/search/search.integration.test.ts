@@ -211,7 +211,9 @@ describe('local CloudSearch authenticates and authorizes as the domain does', ()
     expect(preflight.status).toBeGreaterThanOrEqual(400);
     for (const response of [searched, uploaded, preflight]) {
       const names: string[] = [];
-      response.headers.forEach((_, name) => names.push(name));
+      response.headers.forEach((_, name) => {
+        names.push(name);
+      });
       expect(names.filter((h) => h.startsWith('access-control-'))).toEqual([]);
     }
     expect((await find(ADA, 'injected')).items).toEqual([]);

@@ -48,34 +48,32 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The body, or undefined when it is over the batch limit: then the 413 is
- * already answered and the connection closes without reading the rest.
+ * The body, or undefined when it is over the batch limit: the rest is read
+ * and dropped (so the client reads the answer once it has sent its body),
+ * and the 413 answered.
  */
 const readLimited = (req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      if (size > LIMITS.batchBytes) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
       if (size <= LIMITS.batchBytes) {
-        chunks.push(chunk);
+        resolve(Buffer.concat(chunks));
         return;
       }
-      req.off('data', onData);
       const text = JSON.stringify({
         __type: '#DocumentServiceException',
         message: `Request size exceeded ${LIMITS.batchBytes} bytes`,
       });
-      res.writeHead(413, {
-        'content-type': 'application/json',
-        'x-amzn-errortype': 'DocumentServiceException',
-        connection: 'close',
-      });
-      res.end(text, () => req.destroy());
+      res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'DocumentServiceException' });
+      res.end(text);
       resolve(undefined);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    });
     req.on('error', reject);
   });
 
