@@ -299,7 +299,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         PINPOINT: push.url,
         COGNITO_IDENTITY_PROVIDER: auth.url,
         COGNITO_IDENTITY: auth.url,
-        ...(storage ? { S3: storage.endpoint } : {}),
+        ...(storage ? { S3: storage.url } : {}),
       },
       searchEndpoint: search.url,
       caFile: tls.caFile,
@@ -408,6 +408,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         userPoolEndpoint: servers.auth.url,
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
+        adminCredentialsFile,
         passwordPolicy: settings.passwordPolicy,
         identityPool: authSettings.identityPool
           ? { allowGuests: authSettings.identityPool.allowUnauthenticated }
@@ -693,6 +694,7 @@ const localOutputs = (input: {
   userPoolEndpoint: string;
   caFile: string;
   outbox: string;
+  adminCredentialsFile: string;
   passwordPolicy: PasswordPolicy;
   identityPool?: { allowGuests: boolean };
   storage?: StorageOutputs & { endpoint: string };
@@ -744,6 +746,8 @@ const localOutputs = (input: {
       ...(input.storage ? { storage_endpoint: input.storage.endpoint } : {}),
       ca_file: input.caFile,
       outbox: input.outbox,
+      // Tools sign with the local admin credential kept here (a path, not the secret).
+      admin_credentials_file: input.adminCredentialsFile,
     },
   },
 });
