@@ -200,6 +200,31 @@ const dynamoDbCases = (): Array<{ name: string; make: () => Promise<Parameters<t
     name: 'body changed after signing',
     make: async () => ({ ...(await signedAs(admin, 'PutItem', put)), body: put.replace('overwritten', 'tampered!!!') }),
   });
+  // Writes that would harm the canary, unsigned and as a function whose role does not allow them.
+  const harmful: Array<[string, unknown]> = [
+    ['DeleteItem', { TableName: 'Canary', Key: { id: { S: 'canary' } } }],
+    [
+      'UpdateItem',
+      {
+        TableName: 'Canary',
+        Key: { id: { S: 'canary' } },
+        UpdateExpression: 'SET #v = :v',
+        ExpressionAttributeNames: { '#v': 'value' },
+        ExpressionAttributeValues: { ':v': { S: 'x' } },
+      },
+    ],
+    ['BatchWriteItem', { RequestItems: { Canary: [{ DeleteRequest: { Key: { id: { S: 'canary' } } } }] } }],
+    ['TransactWriteItems', { TransactItems: [{ Delete: { TableName: 'Canary', Key: { id: { S: 'canary' } } } }] }],
+    ['DeleteTable', { TableName: 'Canary' }],
+    ['UpdateTable', { TableName: 'Canary', StreamSpecification: { StreamEnabled: false } }],
+  ];
+  for (const [operation, body] of harmful) {
+    cases.push({
+      name: `unsigned ${operation}`,
+      make: async () => ({ method: 'POST', path: '/', headers: DDB_HEADERS(operation), body: JSON.stringify(body) }),
+    });
+    cases.push({ name: `function ${operation}`, make: () => signedAs(reader, operation, JSON.stringify(body)) });
+  }
   // Bad JSON, signed by the admin.
   for (const body of [
     '{',
