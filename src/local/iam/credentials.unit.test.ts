@@ -17,7 +17,8 @@ const POLICIES = new Map<string, PolicyDocument[]>([
         Statement: {
           Effect: 'Allow',
           Action: 's3:GetObject',
-          Resource: 'arn:aws:s3:::media/private/${cognito-identity.amazonaws.com:sub}/*',
+          // An IAM policy variable, not a template placeholder.
+          Resource: `arn:aws:s3:::media/private/$\{cognito-identity.amazonaws.com:sub}/*`,
         },
       },
     ],
