@@ -1,20 +1,24 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
+import type { PasswordPolicy } from './auth/cognito';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
+import { dynamoDbGuard } from './dynamodb/access';
 import { startEmbeddedDynamoDb } from './dynamodb/embedded';
 import { LOCAL_AWS, type LocalDynamoDb, startDynamoDbLocal } from './dynamodb/local';
+import { startSignedFront } from './dynamodb/signed-front';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
 import { LocalFunction } from './functions/runner';
-import { functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
+import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
 import { HotReloader } from './hot-reload';
-import { type Decision, evaluate } from './iam/policy';
+import { type LocalCredential, LocalCredentials } from './iam/credentials';
+import type { Decision, PolicyDocument } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
@@ -96,6 +100,15 @@ export interface LocalBackend {
   };
   /** The CA that signed the GraphQL server's certificate. */
   caFile: string;
+  /**
+   * The local admin credential, which every SigV4-authenticated local service
+   * accepts for anything (DynamoDB, CloudSearch, S3): for tests and tools. It
+   * is random per data folder and kept in `adminCredentialsFile` (mode 0600).
+   */
+  adminCredentials: LocalCredential;
+  adminCredentialsFile: string;
+  /** The credentials every local service checks signatures against: admin, functions, identities. */
+  credentials: LocalCredentials;
   dataDir: string;
   outbox: Outbox;
   deadLetters: DeadLetterQueue;
@@ -105,9 +118,10 @@ export interface LocalBackend {
   /** The local name of every S3 bucket the templates define, by logical ID. */
   buckets: Record<string, string>;
   /**
-   * The IAM decision for a request signed with identity-pool credentials, as
-   * the synthesized policies of the credentials' role make it; undefined for
-   * an unknown or expired access key. Identity-pool context keys are filled in.
+   * The IAM decision for a request signed with local credentials (the admin,
+   * a function's, or the identity pool's), as the synthesized policies of the
+   * credentials' role make it; undefined for an unknown or expired access
+   * key. Identity-pool context keys are filled in.
    */
   authorize(
     accessKeyId: string,
@@ -159,6 +173,18 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   mkdirSync(dataDir, { recursive: true });
   const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
   await assertPortsFree(ports);
+  // The running generation's role policies decide for functions and identities; none until the first one runs.
+  let livePolicies: ReadonlyMap<string, PolicyDocument[]> = new Map();
+  let liveAuth: LocalAuth | undefined;
+  const adminCredentialsFile = join(dataDir, 'admin-credentials.json');
+  const credentials = new LocalCredentials({
+    file: adminCredentialsFile,
+    accountId: NAMES.accountId,
+    region: NAMES.region,
+    identityPoolId: NAMES.identityPoolId,
+    policies: () => livePolicies,
+    identities: (accessKeyId) => liveAuth?.identityPool?.credentialsFor(accessKeyId),
+  });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
@@ -184,9 +210,26 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     log(kind === 'local' ? 'starting DynamoDB Local ...' : 'opening the embedded DynamoDB ...');
     const dynamodb: LocalDynamoDb =
       kind === 'local'
-        ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), port: ports.dynamodb || undefined })
-        : await startEmbeddedDynamoDb({ dbPath: join(dataDir, 'dynamodb'), port: ports.dynamodb });
+        ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') })
+        : await startEmbeddedDynamoDb({
+            dbPath: join(dataDir, 'dynamodb'),
+            port: ports.dynamodb,
+            guard: dynamoDbGuard(credentials, NAMES),
+            credentials: credentials.admin,
+          });
     stops.push(dynamodb.stop);
+    let dynamodbFront = dynamodb.endpoint;
+    if (kind === 'local') {
+      // DynamoDB Local checks no signature and keeps a database per key: a front checks, then uses the local account's.
+      const front = await startSignedFront({
+        target: dynamodb.endpoint,
+        guard: dynamoDbGuard(credentials, NAMES),
+        account: { accessKeyId: LOCAL_AWS.credentials.accessKeyId, region: LOCAL_AWS.region },
+        port: ports.dynamodb,
+      });
+      stops.push(front.stop);
+      dynamodbFront = front.endpoint;
+    }
 
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
     log('starting search and push ...');
@@ -194,6 +237,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       textFields: ['headline', 'text'],
       file: join(dataDir, 'search', 'documents.json'),
       port: ports.search,
+      access: {
+        domainArn: searchDomainArnOf(assembly),
+        verify: credentials.verify,
+        authorize: credentials.authorize,
+        arnOf: (principal) => credentials.arnOf(principal),
+      },
     });
     stops.push(search.close);
     const push: LocalPush = await startLocalPush({
@@ -204,12 +253,95 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     stops.push(push.close);
     const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
 
+    const authSettings = authSettingsOf(assembly);
+    const postConfirmationId = authSettings.postConfirmationId;
+
+    log('starting auth ...');
+    const auth = await startLocalAuth({
+      port: ports.auth,
+      userPoolId: NAMES.userPoolId,
+      clientId: NAMES.userPoolClientId,
+      passwordPolicy: authSettings.passwordPolicy,
+      dataDir,
+      outbox,
+      // The trigger runs the current generation's code: an edit to it applies without a restart.
+      postConfirmation: postConfirmationId
+        ? (event) => {
+            const fn = current.functions.get(postConfirmationId);
+            if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
+            return fn.invoke(event);
+          }
+        : undefined,
+      groupRoles: authSettings.groupRoles,
+      groups: authSettings.groups,
+      identityPool: authSettings.identityPool && {
+        identityPoolId: NAMES.identityPoolId,
+        region: NAMES.region,
+        ...authSettings.identityPool,
+      },
+    });
+    stops.push(auth.close);
+
+    liveAuth = auth;
+
+    const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
+      const known = credentials.lookup(accessKeyId);
+      // The running generation's policies: an edited storage access rule applies at once.
+      return known ? credentials.authorize(known.principal, request) : undefined;
+    };
+
+    const buckets = Object.fromEntries(
+      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
+    );
+    const startingStorage = storageOutputsOf(assembly);
+    let storage: LocalStorage | undefined;
+    if (startingStorage) {
+      log('starting storage ...');
+      storage = await startLocalStorage({
+        port: ports.storage,
+        buckets: startingStorage.buckets.map((b) => b.bucket_name),
+        // Each bucket's CORS rules, as its template gives them (browser uploads need the preflight answered).
+        cors: Object.fromEntries(
+          assembly
+            .resources('AWS::S3::Bucket')
+            .map(({ logicalId, stack, properties }) => [
+              String(stack.ref(logicalId)),
+              corsRulesOf(stack.resolve(properties.CorsConfiguration)),
+            ]),
+        ),
+        region: NAMES.region,
+        dir: join(dataDir, 'storage'),
+        tls,
+        // Identities, functions and the admin, each as its role's policies allow.
+        lookup: (accessKeyId) => credentials.lookup(accessKeyId)?.secret,
+        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
+        onObjectEvent: (event) => {
+          // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
+          for (const spec of current.notifications.filter((n) => wants(n, event))) {
+            const fn = current.functions.get(spec.functionId);
+            if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
+          }
+        },
+      });
+      stops.push(storage.close);
+    }
+
     // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
-    const functionEnvironment = {
+    const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
-      dynamodbEndpoint: dynamodb.endpoint,
+      // The endpoints of the local services a function's SDK clients may call.
+      endpoints: {
+        DYNAMODB: dynamodbFront,
+        DYNAMODB_STREAMS: dynamodbFront,
+        CLOUDSEARCH_DOMAIN: search.url,
+        PINPOINT: push.url,
+        COGNITO_IDENTITY_PROVIDER: auth.url,
+        COGNITO_IDENTITY: auth.url,
+        ...(storage ? { S3: storage.url } : {}),
+      },
       searchEndpoint: search.url,
-      pushEndpoint: push.url,
+      caFile: tls.caFile,
+      credentialsFor: (name, roleArn) => credentials.forFunction(name, roleArn),
     };
     /** Builds a generation; on failure it stops what it started and the running one stays. */
     const build = async (next: CloudAssembly, previous?: Generation): Promise<Generation> => {
@@ -258,15 +390,18 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         const mapping = new StreamMapping(
           { ...spec, fn },
           dynamodb.client,
-          dynamodb.endpoint,
+          dynamodbFront,
           NAMES.region,
           join(dataDir, 'streams', `${spec.id}.json`),
           deadLetters.add,
+          // As Lambda's event source mapping does, the stream is read with the function's role.
+          next.specs.get(spec.functionId)?.credentials,
         );
         mapping.start();
         next.mappings.set(spec.id, { key, mapping });
       }
       current = next;
+      livePolicies = next.policies;
       if (!previous) return;
       for (const [id, { mapping }] of previous.mappings)
         if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
@@ -280,86 +415,6 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       for (const { mapping } of current.mappings.values()) await mapping.stop();
       for (const fn of current.functions.values()) await fn.stop();
     });
-
-    const authSettings = current.auth;
-    const postConfirmationId = authSettings.postConfirmationId;
-
-    log('starting auth ...');
-    const auth = await startLocalAuth({
-      port: ports.auth,
-      userPoolId: NAMES.userPoolId,
-      clientId: NAMES.userPoolClientId,
-      passwordPolicy: authSettings.passwordPolicy,
-      dataDir,
-      outbox,
-      // The trigger runs the current generation's code: an edit to it applies without a restart.
-      postConfirmation: postConfirmationId
-        ? (event) => {
-            const fn = current.functions.get(postConfirmationId);
-            if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
-            return fn.invoke(event);
-          }
-        : undefined,
-      groupRoles: authSettings.groupRoles,
-      groups: authSettings.groups,
-      identityPool: authSettings.identityPool && {
-        identityPoolId: NAMES.identityPoolId,
-        region: NAMES.region,
-        ...authSettings.identityPool,
-      },
-    });
-    stops.push(auth.close);
-
-    const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
-      const issued = auth.identityPool?.credentialsFor(accessKeyId);
-      if (!issued) return undefined;
-      // The running generation's policies: an edited storage access rule applies at once.
-      return evaluate(current.policies.get(issued.roleArn) ?? [], {
-        action: request.action,
-        resource: request.resource,
-        context: {
-          ...request.context,
-          'cognito-identity.amazonaws.com:sub': issued.identityId,
-          'cognito-identity.amazonaws.com:aud': NAMES.identityPoolId,
-          'cognito-identity.amazonaws.com:amr': issued.authenticated ? 'authenticated' : 'unauthenticated',
-        },
-      });
-    };
-
-    const buckets = Object.fromEntries(
-      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
-    );
-    const startingStorage = storageOutputsOf(assembly);
-    let storage: LocalStorage | undefined;
-    if (startingStorage) {
-      log('starting storage ...');
-      storage = await startLocalStorage({
-        port: ports.storage,
-        buckets: startingStorage.buckets.map((b) => b.bucket_name),
-        // Each bucket's CORS rules, as its template gives them (browser uploads need the preflight answered).
-        cors: Object.fromEntries(
-          assembly
-            .resources('AWS::S3::Bucket')
-            .map(({ logicalId, stack, properties }) => [
-              String(stack.ref(logicalId)),
-              corsRulesOf(stack.resolve(properties.CorsConfiguration)),
-            ]),
-        ),
-        region: NAMES.region,
-        dir: join(dataDir, 'storage'),
-        tls,
-        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
-        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
-        onObjectEvent: (event) => {
-          // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
-          for (const spec of current.notifications.filter((n) => wants(n, event))) {
-            const fn = current.functions.get(spec.functionId);
-            if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
-          }
-        },
-      });
-      stops.push(storage.close);
-    }
 
     log('starting GraphQL ...');
     const graphql: LocalGraphqlServer = await startGraphqlServer({
@@ -392,6 +447,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         storageEndpoint: storageOutputsOf(generation.assembly) ? servers.storage?.endpoint : undefined,
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
+        adminCredentialsFile,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
@@ -460,9 +516,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         userPool: auth.url,
         search: search.url,
         push: push.url,
-        dynamodb: dynamodb.endpoint,
+        dynamodb: dynamodbFront,
       },
       caFile: tls.caFile,
+      get adminCredentials() {
+        return credentials.admin;
+      },
+      adminCredentialsFile,
+      credentials,
       dataDir,
       outbox,
       deadLetters,
@@ -514,6 +575,19 @@ const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
   const props = userPool ? userPool.stack.resolve(userPool.properties) : {};
   const lambdaConfig = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
   return logicalIdOfRef(lambdaConfig.PostConfirmation);
+};
+
+/**
+ * The CloudSearch domain the functions' policies name. CloudFormation has no
+ * CloudSearch resource, so a backend uses an existing domain, and its role
+ * policies are where the assembly names it; `local` when none does.
+ */
+const searchDomainArnOf = (assembly: CloudAssembly): string => {
+  for (const documents of rolePolicies(assembly).values()) {
+    const arn = /arn:aws:cloudsearch:[^:"]*:[^:"]*:domain\/[a-z0-9-]+/.exec(JSON.stringify(documents))?.[0];
+    if (arn) return arn;
+  }
+  return `arn:aws:cloudsearch:${NAMES.region}:${NAMES.accountId}:domain/local`;
 };
 
 /** A stream mapping as the template configures it; the function is named, not yet running. */
@@ -679,6 +753,7 @@ const localOutputs = (
     storageEndpoint: string | undefined;
     caFile: string;
     outbox: string;
+    adminCredentialsFile: string;
   },
 ): Record<string, unknown> => ({
   ...config,
@@ -692,6 +767,8 @@ const localOutputs = (
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
+      // Tools sign with the local admin credential kept here (a path, not the secret).
+      admin_credentials_file: local.adminCredentialsFile,
     },
   },
 });

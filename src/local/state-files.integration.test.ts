@@ -14,6 +14,7 @@ import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
+import { CloudSearchDomainClient, UploadDocumentsCommand } from '@aws-sdk/client-cloudsearch-domain';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import { UserStore } from './auth/users';
 import { startEmbeddedDynamoDb } from './dynamodb/embedded';
 import type { LocalDynamoDb } from './dynamodb/local';
 import { LocalFunction } from './functions/runner';
+import { LocalCredentials } from './iam/credentials';
 import { Outbox } from './outbox';
 import { readJsonLines } from './private-files';
 import { startLocalSearch } from './search/server';
@@ -97,17 +99,37 @@ describe('JSON-lines state files', () => {
 describe('replaced state files', () => {
   it('keeps the search documents and the users owner-only, existing files too', async () => {
     const documents = join(dir, 'search', 'documents.json');
-    const search = await startLocalSearch({ textFields: ['text'], file: documents });
-    const upload = await fetch(`${search.url}/2013-01-01/documents/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ type: 'add', id: 'n1', fields: { text: 'private note' } }]),
+    // The search endpoint takes only signed requests: the local admin signs these.
+    const credentials = new LocalCredentials({
+      file: join(dir, 'admin-credentials.json'),
+      region: 'us-east-1',
+      accountId: '000000000000',
+      policies: () => new Map(),
     });
-    expect(upload.status).toBe(200);
+    const access = {
+      domainArn: 'arn:aws:cloudsearch:us-east-1:000000000000:domain/notes',
+      verify: credentials.verify,
+      authorize: credentials.authorize,
+      arnOf: credentials.arnOf.bind(credentials),
+    };
+    const search = await startLocalSearch({ textFields: ['text'], file: documents, access });
+    const client = new CloudSearchDomainClient({
+      endpoint: search.url,
+      region: 'us-east-1',
+      credentials: credentials.admin,
+    });
+    const upload = await client.send(
+      new UploadDocumentsCommand({
+        contentType: 'application/json',
+        documents: JSON.stringify([{ type: 'add', id: 'n1', fields: { text: 'private note' } }]),
+      }),
+    );
+    expect(upload.status).toBe('success');
+    client.destroy();
     await search.close();
     expect(modeOf(documents)).toBe(0o600);
     chmodSync(documents, 0o644);
-    const reopened = await startLocalSearch({ textFields: ['text'], file: documents });
+    const reopened = await startLocalSearch({ textFields: ['text'], file: documents, access });
     expect(reopened.count()).toBe(1);
     await reopened.close();
     expect(modeOf(documents)).toBe(0o600);

@@ -9,6 +9,7 @@ import {
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
+import { LOCAL_AWS } from './dynamodb/local';
 import type { LocalFunction } from './functions/runner';
 import { appendPrivateLine, makePrivate, writePrivateFile } from './private-files';
 
@@ -128,12 +129,10 @@ export class StreamMapping {
     private readonly region: string,
     private readonly checkpointFile: string | undefined,
     private readonly deadLetters: (letter: DeadLetter) => void,
+    /** What the stream is read with: the function's role, as Lambda's event source mappings read. */
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = LOCAL_AWS.credentials,
   ) {
-    this.streams = new DynamoDBStreamsClient({
-      endpoint,
-      region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    this.streams = new DynamoDBStreamsClient({ endpoint, region, credentials: { ...credentials } });
     if (checkpointFile) this.checkpoints = readCheckpoints(checkpointFile, spec.id);
   }
 

@@ -25,11 +25,28 @@ export interface FunctionSpec {
   handler: string;
   timeoutSeconds: number;
   env: Record<string, string>;
+  /**
+   * A CA certificate file the function's TLS clients trust besides the
+   * public ones: the local services' CA, as the cloud's endpoints have
+   * publicly trusted certificates.
+   */
+  caFile?: string;
 }
 
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
+if (workerData.caFile) {
+  // Every TLS context made without its own CA list (the SDK's agents) also trusts the local CA.
+  const tls = require('node:tls');
+  const ca = require('node:fs').readFileSync(workerData.caFile, 'utf8');
+  const create = tls.createSecureContext;
+  tls.createSecureContext = (options) => {
+    const context = create(options);
+    if (!options || !options.ca) context.context.addCACert(ca);
+    return context;
+  };
+}
 let handler;
 const load = import(pathToFileURL(workerData.entry).href).then((m) => {
   handler = m[workerData.exportName] ?? m.default?.[workerData.exportName];
@@ -67,7 +84,7 @@ export class LocalFunction {
     this.worker = new Worker(WORKER_CODE, {
       eval: true,
       env: spec.env,
-      workerData: { entry: spec.entry, exportName, name: spec.name },
+      workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
     });
     this.worker.on(
       'message',
