@@ -589,6 +589,8 @@ export class LocalGraphqlApi {
       };
     }
     if (errors.length > 0) return { errors: [...errors] };
+    if (operationName && !operation)
+      return { errors: [new GraphQLError(`Unknown operation named "${operationName}".`)] };
     if (!operation || (!operationName && operations.length > 1)) {
       return { errors: [new GraphQLError('Must provide operation name if query contains multiple operations.')] };
     }
@@ -684,7 +686,8 @@ export class LocalGraphqlApi {
     }
     let args: Json;
     try {
-      args = toPlain(getArgumentValues(field, node, coerced ?? {})) as Json;
+      const plain = toPlain(getArgumentValues(field, node, coerced ?? {}));
+      args = isRecord(plain) ? plain : {};
     } catch (error) {
       return {
         errors: [{ errorType: 'ValidationError', message: error instanceof Error ? error.message : String(error) }],

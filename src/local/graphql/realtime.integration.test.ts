@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './realtime';
-import { forgedToken, type RealtimeClient, startTestGraphql, type TestGraphql, type TestUser } from './test-server';
+import {
+  dataOf,
+  forgedToken,
+  obj,
+  type RealtimeClient,
+  startTestGraphql,
+  type TestGraphql,
+  type TestUser,
+} from './test-server';
 
 /**
  * The realtime endpoint against malformed and hostile frames, over real
@@ -30,7 +38,7 @@ const isAppSyncMessage = (m: Record<string, unknown>): boolean => {
   const known = ['connection_ack', 'connection_error', 'start_ack', 'data', 'error', 'complete', 'ka'];
   if (typeof m.type !== 'string' || !known.includes(m.type)) return false;
   if (m.type !== 'error' && m.type !== 'connection_error') return true;
-  const errors = (m.payload as { errors?: unknown } | undefined)?.errors;
+  const errors = obj(m.payload).errors;
   return (
     Array.isArray(errors) &&
     errors.length > 0 &&
@@ -73,7 +81,8 @@ beforeAll(async () => {
   canary = [];
   for (let i = 0; i < 5; i++) {
     const r = await t.gql(ada.idToken, `mutation { createNote(input: { headline: "canary ${i}" }) { id headline } }`);
-    canary.push(r.body?.data?.createNote as { id: string; headline: string });
+    const note = dataOf(r, 'createNote');
+    canary.push({ id: String(note.id), headline: String(note.headline) });
   }
 }, 120_000);
 
@@ -89,13 +98,19 @@ describe('frames that used to end the process', () => {
     ['variables given as a number', () => startFrame('v2', bob.idToken, { query: SUBSCRIPTION, variables: 7 })],
     ['a query that is not a string', () => startFrame('q', bob.idToken, { query: { a: 1 } })],
     ['a start whose payload is null', () => ({ id: 'p', type: 'start', payload: null })],
-    ['a start whose authorization is a string', () => ({ id: 'a', type: 'start', payload: { data: '{}', extensions: { authorization: 'x' } } })],
+    [
+      'a start whose authorization is a string',
+      () => ({ id: 'a', type: 'start', payload: { data: '{}', extensions: { authorization: 'x' } } }),
+    ],
     ['an array', () => '[1,2,3]'],
     ['a number', () => '42'],
     ['a string', () => '"start"'],
     ['a type that is not a string', () => ({ type: ['start'], id: 'x' })],
     ['an id that is an object', () => ({ ...startFrame('x', bob.idToken), id: { toString: 1 } })],
-    ['data that is an object, not a string', () => ({ id: 'o', type: 'start', payload: { data: { query: SUBSCRIPTION } } })],
+    [
+      'data that is an object, not a string',
+      () => ({ id: 'o', type: 'start', payload: { data: { query: SUBSCRIPTION } } }),
+    ],
   ];
   for (const [name, frame] of cases) {
     it(`answers ${name} with an AppSync error and keeps serving`, async () => {
@@ -115,21 +130,42 @@ describe('frames that used to end the process', () => {
 
 /** Malformed frames, generated: a wrong value at each position of a start, truncations, unknown types, binary, huge. */
 const fuzzFrames = (token: string): Array<{ label: string; frame: string | Buffer }> => {
-  const wrong: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, '', 'x', [], [null], {}, { a: {} }, '{"x":', '\u0000'];
+  const wrong: unknown[] = [
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    1e308,
+    '',
+    'x',
+    [],
+    [null],
+    {},
+    { a: {} },
+    '{"x":',
+    '\u0000',
+  ];
   const frames: Array<{ label: string; frame: string | Buffer }> = [];
-  const set = (target: Record<string, unknown>, path: string[], value: unknown) => {
+  const set = (target: unknown, path: string[], value: unknown) => {
     const [head, ...rest] = path;
-    if (head === undefined) return;
-    if (rest.length === 0) target[head] = value;
-    else {
-      const next = target[head];
-      if (typeof next === 'object' && next !== null) set(next as Record<string, unknown>, rest, value);
-    }
+    if (head === undefined || typeof target !== 'object' || target === null) return;
+    if (rest.length === 0) Reflect.set(target, head, value);
+    else set(Reflect.get(target, head), rest, value);
   };
   // Positions in the frame itself.
-  for (const path of [['type'], ['id'], ['payload'], ['payload', 'data'], ['payload', 'extensions'], ['payload', 'extensions', 'authorization'], ['payload', 'extensions', 'authorization', 'Authorization']]) {
+  for (const path of [
+    ['type'],
+    ['id'],
+    ['payload'],
+    ['payload', 'data'],
+    ['payload', 'extensions'],
+    ['payload', 'extensions', 'authorization'],
+    ['payload', 'extensions', 'authorization', 'Authorization'],
+  ]) {
     for (const value of wrong) {
-      const frame = startFrame(`f${frames.length}`, token) as Record<string, unknown>;
+      const frame = startFrame(`f${frames.length}`, token);
       set(frame, path, value);
       frames.push({ label: `${path.join('.')}=${JSON.stringify(value)}`, frame: JSON.stringify(frame) });
     }
@@ -139,7 +175,10 @@ const fuzzFrames = (token: string): Array<{ label: string; frame: string | Buffe
     for (const value of wrong) {
       const data: Record<string, unknown> = { query: SUBSCRIPTION, variables: {} };
       data[key] = value;
-      frames.push({ label: `data.${key}=${JSON.stringify(value)}`, frame: JSON.stringify(startFrame(`d${frames.length}`, token, data)) });
+      frames.push({
+        label: `data.${key}=${JSON.stringify(value)}`,
+        frame: JSON.stringify(startFrame(`d${frames.length}`, token, data)),
+      });
     }
   }
   const valid = JSON.stringify(startFrame('trunc', token));
@@ -161,16 +200,25 @@ const fuzzFrames = (token: string): Array<{ label: string; frame: string | Buffe
     'subscription S { onCreateNote { id } } subscription T { onCreateNote { id } }',
     'subscription { onCreateNote { ...F } } fragment F on Note { ...G } fragment G on Note { ...F }',
   ]) {
-    frames.push({ label: `document ${doc.slice(0, 40)}`, frame: JSON.stringify(startFrame(`doc${frames.length}`, token, { query: doc })) });
+    frames.push({
+      label: `document ${doc.slice(0, 40)}`,
+      frame: JSON.stringify(startFrame(`doc${frames.length}`, token, { query: doc })),
+    });
   }
   frames.push({ label: 'stop with no id', frame: '{"type":"stop"}' });
   frames.push({ label: 'stop with an object id', frame: '{"type":"stop","id":{}}' });
-  frames.push({ label: '__proto__ key', frame: '{"__proto__":{"type":"start"},"type":"start","id":"proto","payload":{"__proto__":{"data":"x"}}}' });
+  frames.push({
+    label: '__proto__ key',
+    frame: '{"__proto__":{"type":"start"},"type":"start","id":"proto","payload":{"__proto__":{"data":"x"}}}',
+  });
   frames.push({ label: 'invalid UTF-8', frame: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('latin1') });
   frames.push({ label: 'deeply nested JSON', frame: `${'['.repeat(20_000)}${']'.repeat(20_000)}` });
   frames.push({ label: 'binary frame of JSON', frame: Buffer.from(JSON.stringify({ type: 'connection_init' })) });
   frames.push({ label: 'binary frame of random bytes', frame: Buffer.from([0, 1, 2, 3, 255, 254, 253]) });
-  frames.push({ label: 'a frame over the size limit', frame: JSON.stringify({ type: 'connection_init', pad: 'x'.repeat(MAX_FRAME_BYTES + 10) }) });
+  frames.push({
+    label: 'a frame over the size limit',
+    frame: JSON.stringify({ type: 'connection_init', pad: 'x'.repeat(MAX_FRAME_BYTES + 10) }),
+  });
   return frames;
 };
 
@@ -270,7 +318,10 @@ describe("AppSync's realtime quotas and protocol rules", () => {
     const offender = await connect();
     offender.socket.send(JSON.stringify({ type: 'connection_init', pad: 'x'.repeat(MAX_FRAME_BYTES + 1) }));
     expect(await offender.closed).toBe(1009);
-    await t.gql(ada.idToken, 'mutation { createNote(input: { headline: "seen by the bystander" }) { id owner headline } }');
+    await t.gql(
+      ada.idToken,
+      'mutation { createNote(input: { headline: "seen by the bystander" }) { id owner headline } }',
+    );
     expect(await bystander.next((m) => m.id === 'watch' && m.type === 'data')).toBeDefined();
     bystander.close();
   });
@@ -284,7 +335,9 @@ describe("AppSync's realtime quotas and protocol rules", () => {
     expect((await client.start('brief', short, SUBSCRIPTION))?.type).toBe('start_ack');
     expect((await client.start('long', ada.idToken, SUBSCRIPTION))?.type).toBe('start_ack');
     const expired = await client.next((m) => m.id === 'brief' && m.type === 'error', 4000);
-    expect(expired).toMatchObject({ payload: { errors: [{ errorType: 'UnauthorizedException', message: 'Token has expired.' }] } });
+    expect(expired).toMatchObject({
+      payload: { errors: [{ errorType: 'UnauthorizedException', message: 'Token has expired.' }] },
+    });
     await t.gql(ada.idToken, 'mutation { createNote(input: { headline: "after expiry" }) { id owner headline } }');
     expect(await client.next((m) => m.id === 'long' && m.type === 'data')).toBeDefined();
     expect(client.messages.filter((m) => m.id === 'brief' && m.type === 'data')).toEqual([]);
@@ -323,9 +376,15 @@ describe('forged tokens at the realtime handshake and at each start', () => {
     ['the right key, another issuer', await t.token({ ...claims(), iss: 'https://evil.example.com' }, 3600)],
     ['the right key, another audience', await t.token({ ...claims(), aud: 'someone-else' }, 3600)],
     ['the right key, expired', await t.token({ ...claims(), exp: undefined }, -60)],
-    ['an access token for another client', await t.token({ ...claims(), token_use: 'access', aud: undefined, client_id: 'x' }, 3600)],
+    [
+      'an access token for another client',
+      await t.token({ ...claims(), token_use: 'access', aud: undefined, client_id: 'x' }, 3600),
+    ],
     ['no token_use', await t.token({ ...claims(), token_use: undefined }, 3600)],
-    ['a tampered payload', `${ada.idToken.split('.')[0]}.${b64({ ...claims(), 'cognito:groups': ['Admins'] })}.${ada.idToken.split('.')[2]}`],
+    [
+      'a tampered payload',
+      `${ada.idToken.split('.')[0]}.${b64({ ...claims(), 'cognito:groups': ['Admins'] })}.${ada.idToken.split('.')[2]}`,
+    ],
     ['garbage', 'not-a-jwt'],
     ['empty', ''],
   ];
@@ -334,7 +393,10 @@ describe('forged tokens at the realtime handshake and at each start', () => {
     for (const [name, token] of await forgeries()) {
       const client = await t.connect({ Authorization: token, host: 'local' });
       const answer = await client.next((m) => m.type === 'connection_error' || m.type === 'connection_ack', 2000);
-      expect({ name, answer }).toMatchObject({ name, answer: { type: 'connection_error', payload: { errors: [{ errorType: 'UnauthorizedException' }] } } });
+      expect({ name, answer }).toMatchObject({
+        name,
+        answer: { type: 'connection_error', payload: { errors: [{ errorType: 'UnauthorizedException' }] } },
+      });
       expect(await client.closed).toBe(1000);
     }
     for (const header of [undefined, 'bm90IGpzb24', b64('a string'), b64([1, 2])]) {
@@ -348,9 +410,15 @@ describe('forged tokens at the realtime handshake and at each start', () => {
     const list = await forgeries();
     for (const [name, token] of list) {
       const answer = await client.start(`forged-${name}`, token, SUBSCRIPTION);
-      expect({ name, answer }).toMatchObject({ name, answer: { type: 'error', payload: { errors: [{ errorType: 'UnauthorizedException' }] } } });
+      expect({ name, answer }).toMatchObject({
+        name,
+        answer: { type: 'error', payload: { errors: [{ errorType: 'UnauthorizedException' }] } },
+      });
     }
-    await t.gql(ada.idToken, 'mutation { createNote(input: { headline: "nobody forged sees this" }) { id owner headline } }');
+    await t.gql(
+      ada.idToken,
+      'mutation { createNote(input: { headline: "nobody forged sees this" }) { id owner headline } }',
+    );
     await wait(200);
     expect(client.messages.filter((m) => m.type === 'data')).toEqual([]);
     console.log(`forged tokens: ${list.length} at the handshake, ${list.length} at a start, 0 accepted`);

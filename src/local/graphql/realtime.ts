@@ -19,6 +19,8 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
 /** Largest client frame accepted; ws closes the connection with 1009 beyond it. */
 export const MAX_FRAME_BYTES = 240 * 1024;
 export const KEEP_ALIVE_MS = 60_000;
+/** Frames kept while the handshake's token is checked; a client sending more is not following the protocol. */
+const MAX_QUEUED_FRAMES = MAX_SUBSCRIPTIONS_PER_CONNECTION + 10;
 export const CONNECTION_TIMEOUT_MS = 300_000;
 
 type Json = Record<string, unknown>;
@@ -83,10 +85,15 @@ export class RealtimeHub {
     let serve: ((raw: RawData, binary: boolean) => void) | undefined;
     // Before anything else: without an error listener, a bad frame's error event would end the process.
     socket.on('error', (cause) => {
-      this.log('realtime socket error', cause);
+      // A client's framing error (too large, bad UTF-8): ws has already chosen the close code.
+      this.log('realtime client error', cause.message);
       socket.terminate();
     });
-    socket.on('message', (raw, binary) => (serve ? serve(raw, binary) : queued.push({ raw, binary })));
+    socket.on('message', (raw, binary) => {
+      if (serve) serve(raw, binary);
+      else if (queued.length < MAX_QUEUED_FRAMES) queued.push({ raw, binary });
+      else socket.close(1008, 'too many frames before the handshake was authorized');
+    });
     const connection: Connection = { socket, subscriptions: new Map(), pending: new Set(), expiresAt: 0 };
     socket.on('close', () => this.drop(connection));
 

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgedToken, type RealtimeClient, startTestGraphql, type TestGraphql, type TestUser } from './test-server';
+import {
+  dataOf,
+  eventRecord,
+  forgedToken,
+  type RealtimeClient,
+  startTestGraphql,
+  type TestGraphql,
+  type TestUser,
+} from './test-server';
 
 /**
  * Subscription authorization against the real local AppSync server, over
@@ -19,9 +27,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MODELS = ['Note', 'Device', 'UserProfile', 'Message'] as const;
 type Model = (typeof MODELS)[number];
 const FIELDS: Array<{ field: string; model: Model }> = [
-  ...MODELS.flatMap((model) =>
-    ['Create', 'Update', 'Delete'].map((op) => ({ field: `on${op}${model}`, model })),
-  ),
+  ...MODELS.flatMap((model) => ['Create', 'Update', 'Delete'].map((op) => ({ field: `on${op}${model}`, model }))),
   { field: 'onMessageReceived', model: 'Message' },
 ];
 const selection = (model: Model) => (model === 'Message' ? '{ id owner recipient sender body }' : '{ id owner }');
@@ -55,7 +61,13 @@ const attemptsFor = (subscriber: TestUser, victim: TestUser): Attempt[] => {
   for (const { field, model } of FIELDS) {
     const sel = selection(model);
     const hasOwnerArg = field !== 'onMessageReceived';
-    const add = (label: string, query: string, expectation: Attempt['expect'], variables = {}, ownerArgument?: string) =>
+    const add = (
+      label: string,
+      query: string,
+      expectation: Attempt['expect'],
+      variables = {},
+      ownerArgument?: string,
+    ) =>
       out.push({
         subscriber,
         label,
@@ -72,7 +84,9 @@ const attemptsFor = (subscriber: TestUser, victim: TestUser): Attempt[] => {
     add('through a fragment', `subscription { ...F } fragment F on Subscription { ${field} ${sel} }`, 'accepted');
     add('@skip(if: true)', `subscription { ${field} @skip(if: true) ${sel} }`, 'refused');
     add('@include(if: false)', `subscription { ${field} @include(if: false) ${sel} }`, 'refused');
-    add('@skip in a variable', `subscription S($s: Boolean!) { ${field} @skip(if: $s) ${sel} }`, 'refused', { s: true });
+    add('@skip in a variable', `subscription S($s: Boolean!) { ${field} @skip(if: $s) ${sel} }`, 'refused', {
+      s: true,
+    });
     add(
       '@skip on an inline fragment',
       `subscription { ... on Subscription @skip(if: true) { ${field} ${sel} } }`,
@@ -105,7 +119,9 @@ const attemptsFor = (subscriber: TestUser, victim: TestUser): Attempt[] => {
       'filter with or',
       `subscription S($f: ModelSubscription${model}FilterInput) { ${field}(filter: $f) ${sel} }`,
       'either',
-      { f: { or: [{ owner: { eq: ownerOf(victim) } }, { owner: { ne: 'nobody' } }, { id: { attributeExists: true } }] } },
+      {
+        f: { or: [{ owner: { eq: ownerOf(victim) } }, { owner: { ne: 'nobody' } }, { id: { attributeExists: true } }] },
+      },
     );
     add(
       'own owner argument and a widening filter',
@@ -152,11 +168,13 @@ const subscribeAll = async (attempts: Attempt[]): Promise<Map<RealtimeClient, At
 
 const create = async (user: TestUser, model: 'Note' | 'Device', extra = '') => {
   const input =
-    model === 'Note' ? `{ headline: "${user.username} ${extra}" }` : `{ token: "tok-${user.username}-${extra}", platform: FCM }`;
+    model === 'Note'
+      ? `{ headline: "${user.username} ${extra}" }`
+      : `{ token: "tok-${user.username}-${extra}", platform: FCM }`;
   const r = await t.gql(user.idToken, `mutation { create${model}(input: ${input}) { id owner _version } }`);
-  const record = r.body?.data?.[`create${model}`];
-  if (typeof record !== 'object' || record === null) throw new Error(JSON.stringify(r.body));
-  return record as { id: string; owner: string; _version: number };
+  const record = dataOf(r, `create${model}`);
+  if (typeof record.id !== 'string') throw new Error(JSON.stringify(r.body));
+  return { id: record.id, owner: String(record.owner), _version: Number(record._version) };
 };
 
 /** Every write the users can make that has a subscription: each model's create, update and delete. */
@@ -170,17 +188,23 @@ const writeEverything = async (writer: TestUser, recipient: TestUser) => {
       writer.idToken,
       `mutation { update${model}(input: { id: "${record.id}", ${change}, _version: ${record._version} }) ${sel} }`,
     );
-    const version = Number((updated.body?.data?.[`update${model}`] as { _version?: number } | null)?._version);
-    await t.gql(writer.idToken, `mutation { delete${model}(input: { id: "${record.id}", _version: ${version} }) ${sel} }`);
+    const version = Number(dataOf(updated, `update${model}`)._version);
+    await t.gql(
+      writer.idToken,
+      `mutation { delete${model}(input: { id: "${record.id}", _version: ${version} }) ${sel} }`,
+    );
     done.push(model);
   }
-  await t.gql(writer.idToken, `mutation { updateUserProfile(input: { id: "${writer.sub}", displayName: "renamed" }) { id owner } }`);
+  await t.gql(
+    writer.idToken,
+    `mutation { updateUserProfile(input: { id: "${writer.sub}", displayName: "renamed" }) { id owner } }`,
+  );
   const sent = await t.gql(
     writer.idToken,
     `mutation { sendMessage(recipientId: "${recipient.sub}", body: "private to ${recipient.username}") { id owner recipient _version } }`,
   );
-  const message = sent.body?.data?.sendMessage as { id: string; _version: number } | null;
-  if (!message) throw new Error(`sendMessage failed: ${JSON.stringify(sent.body)}`);
+  const message = dataOf(sent, 'sendMessage');
+  if (typeof message.id !== 'string') throw new Error(`sendMessage failed: ${JSON.stringify(sent.body)}`);
   await t.gql(
     writer.idToken,
     `mutation { deleteMessage(input: { id: "${message.id}", _version: ${message._version} }) { id owner recipient } }`,
@@ -234,9 +258,7 @@ describe('subscription authorization', () => {
           wrong.push(`${a.label} ${a.field}: refused ${JSON.stringify(a.answer?.payload)}`);
         for (const m of client.messages.filter((m) => m.id === a.id && m.type === 'data')) {
           events += 1;
-          const payload = m.payload as { data: Record<string, Record<string, unknown> | null> };
-          const record = Object.values(payload.data)[0];
-          if (!record) continue;
+          const record = eventRecord(m);
           if (!mayRead(a.subscriber, a.model, record))
             leaks.push(`${a.subscriber.username.slice(0, 4)} ${a.label} ${a.field}: ${JSON.stringify(record)}`);
           if (a.ownerArgument !== undefined && record.owner !== a.ownerArgument)
@@ -254,29 +276,37 @@ describe('subscription authorization', () => {
 
   it('still delivers what a subscriber may read: own events with or without the owner argument, Admins all notes', async () => {
     const client = await t.connect({ Authorization: bob.idToken, host: 'local' });
-    expect((await client.start('plain', bob.idToken, 'subscription { onCreateNote { id owner } }'))?.type).toBe('start_ack');
-    expect(
-      (
-        await client.start('datastore', bob.idToken, 'subscription S($o: String) { onCreateNote(owner: $o) { id owner } }', {
-          o: ownerOf(bob),
-        })
-      )?.type,
-    ).toBe('start_ack');
-    expect((await client.start('inbox', bob.idToken, 'subscription { onMessageReceived { id recipient } }'))?.type).toBe(
+    expect((await client.start('plain', bob.idToken, 'subscription { onCreateNote { id owner } }'))?.type).toBe(
       'start_ack',
     );
+    expect(
+      (
+        await client.start(
+          'datastore',
+          bob.idToken,
+          'subscription S($o: String) { onCreateNote(owner: $o) { id owner } }',
+          {
+            o: ownerOf(bob),
+          },
+        )
+      )?.type,
+    ).toBe('start_ack');
+    expect(
+      (await client.start('inbox', bob.idToken, 'subscription { onMessageReceived { id recipient } }'))?.type,
+    ).toBe('start_ack');
     const adminClient = await t.connect({ Authorization: admin.idToken, host: 'local' });
     expect((await adminClient.start('all', admin.idToken, 'subscription { onCreateNote { id owner } }'))?.type).toBe(
       'start_ack',
     );
     const mine = await create(bob, 'Note', 'live');
     const theirs = await create(ada, 'Note', 'live');
-    await t.gql(ada.idToken, `mutation { sendMessage(recipientId: "${bob.sub}", body: "hi bob") { id owner recipient } }`);
+    await t.gql(
+      ada.idToken,
+      `mutation { sendMessage(recipientId: "${bob.sub}", body: "hi bob") { id owner recipient } }`,
+    );
     await wait(300);
     const ids = (c: RealtimeClient, id: string) =>
-      c.messages
-        .filter((m) => m.id === id && m.type === 'data')
-        .map((m) => Object.values((m.payload as { data: Record<string, { id: string }> }).data)[0]?.id);
+      c.messages.filter((m) => m.id === id && m.type === 'data').map((m) => eventRecord(m).id);
     expect(ids(client, 'plain')).toEqual([mine.id]);
     expect(ids(client, 'datastore')).toEqual([mine.id]);
     expect(ids(client, 'inbox')).toHaveLength(1);
@@ -287,9 +317,14 @@ describe('subscription authorization', () => {
 
   it('does not let a mutation alias pose as the owner field', async () => {
     const client = await t.connect({ Authorization: bob.idToken, host: 'local' });
-    await client.start('ds', bob.idToken, 'subscription S($o: String) { onCreateNote(owner: $o) { id owner headline } }', {
-      o: ownerOf(bob),
-    });
+    await client.start(
+      'ds',
+      bob.idToken,
+      'subscription S($o: String) { onCreateNote(owner: $o) { id owner headline } }',
+      {
+        o: ownerOf(bob),
+      },
+    );
     // Ada's note, with its headline returned under the name `owner` and Bob's owner as the headline.
     await t.gql(ada.idToken, `mutation { createNote(input: { headline: "${ownerOf(bob)}" }) { id owner: headline } }`);
     await wait(300);

@@ -70,9 +70,18 @@ export interface RealtimeClient {
   socket: WebSocket;
   messages: Array<Record<string, unknown>>;
   /** Resolves with the first message (from index `from`) that matches, or undefined after `ms`. */
-  next(match: (m: Record<string, unknown>) => boolean, ms?: number, from?: number): Promise<Record<string, unknown> | undefined>;
+  next(
+    match: (m: Record<string, unknown>) => boolean,
+    ms?: number,
+    from?: number,
+  ): Promise<Record<string, unknown> | undefined>;
   send(frame: unknown): void;
-  start(id: string, token: string, query: string, variables?: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  start(
+    id: string,
+    token: string,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined>;
   closed: Promise<number>;
   close(): void;
 }
@@ -169,7 +178,8 @@ export const startTestGraphql = async (): Promise<TestGraphql> => {
         socket,
         messages,
         next,
-        send: (frame) => socket.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame)),
+        send: (frame) =>
+          socket.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame)),
         start: async (id, token, query, variables = {}) => {
           const from = messages.length;
           client.send({
@@ -227,6 +237,18 @@ export const startTestGraphql = async (): Promise<TestGraphql> => {
     },
   };
 };
+
+/** A JSON object's fields, or none: reads answers without casts. */
+export const obj = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
+
+/** One field of an answer's `data`, as an object. */
+export const dataOf = (answer: GraphqlAnswer, field: string): Record<string, unknown> =>
+  obj(answer.body?.data?.[field]);
+
+/** The record an AppSync `data` message carries under its one root field. */
+export const eventRecord = (message: Record<string, unknown>): Record<string, unknown> =>
+  obj(Object.values(obj(obj(message.payload).data))[0]);
 
 /** Signs any claims with a key the server does not trust: a forged token. */
 export const forgedToken = async (claims: Record<string, unknown>): Promise<string> => {
