@@ -123,30 +123,31 @@ const SECRET = 'ada-secret-7f3a';
 
 /** One record of each model owned by Ada (a message from Ada to the Admin), holding SECRET. */
 const adaRecords = async (): Promise<Record<Model, { id: string; version: number }>> => {
-  const note = await gql(ada.idToken, `mutation { createNote(input: { headline: "${SECRET}" }) { id _version } }`);
-  const device = await gql(
-    ada.idToken,
-    `mutation { createDevice(input: { token: "${SECRET}", platform: FCM }) { id _version } }`,
-  );
-  await gql(
-    ada.idToken,
-    `mutation { updateUserProfile(input: { id: "${ada.sub}", displayName: "${SECRET}" }) { id } }`,
-  );
-  const profile = await gql(ada.idToken, `{ getUserProfile(id: "${ada.sub}") { id _version } }`);
-  const message = await gql(
-    ada.idToken,
-    `mutation { sendMessage(recipientId: "${admin.sub}", body: "${SECRET}") { id _version } }`,
-  );
   const pick = (answer: Awaited<ReturnType<typeof gql>>, field: string) => {
     const value = answer.data[field];
     const record = typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {};
     if (typeof record.id !== 'string') throw new Error(`${field}: ${JSON.stringify(answer)}`);
     return { id: record.id, version: Number(record._version) };
   };
+  const note = await gql(ada.idToken, `mutation { createNote(input: { headline: "${SECRET}" }) { id _version } }`);
+  const device = await gql(
+    ada.idToken,
+    `mutation { createDevice(input: { token: "${SECRET}", platform: FCM }) { id _version } }`,
+  );
+  // Under AUTOMERGE an update carries the version it saw, else the server keeps its value.
+  const seen = pick(await gql(ada.idToken, `{ getUserProfile(id: "${ada.sub}") { id _version } }`), 'getUserProfile');
+  const profile = await gql(
+    ada.idToken,
+    `mutation { updateUserProfile(input: { id: "${ada.sub}", displayName: "${SECRET}", _version: ${seen.version} }) { id _version } }`,
+  );
+  const message = await gql(
+    ada.idToken,
+    `mutation { sendMessage(recipientId: "${admin.sub}", body: "${SECRET}") { id _version } }`,
+  );
   return {
     Note: pick(note, 'createNote'),
     Device: pick(device, 'createDevice'),
-    UserProfile: pick(profile, 'getUserProfile'),
+    UserProfile: pick(profile, 'updateUserProfile'),
     Message: pick(message, 'sendMessage'),
   };
 };
@@ -304,6 +305,20 @@ describe('the authorization matrix over subscriptions', () => {
           }
         }
       }
+    }
+    // Directives that would skip the auth step: refused before anything registers.
+    for (const query of [
+      'subscription { onCreateNote @skip(if: true) { id headline } }',
+      'subscription { onMessageReceived @include(if: false) { id body } }',
+      'subscription { ... on Subscription @skip(if: true) { onCreateDevice { id token } } }',
+    ]) {
+      subscriptions += 1;
+      const raw = await rawSubscribe(backend.urls, bob.idToken, query);
+      stops.push(raw.close);
+      expect(raw.messages.at(-1)).toMatchObject({
+        type: 'error',
+        payload: { errors: [{ errorType: 'ValidationError' }] },
+      });
     }
     // The stranger: refused at the handshake.
     subscriptions += 1;
