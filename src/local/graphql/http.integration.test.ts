@@ -215,6 +215,23 @@ describe('a fuzz pass over GraphQL HTTP bodies', () => {
   });
 });
 
+describe('the last-resort guard', () => {
+  it('answers a failure inside the handler with 500 InternalFailure and keeps serving', async () => {
+    const original = t.api.execute;
+    t.api.execute = async () => {
+      throw new Error('a bug met by one request');
+    };
+    try {
+      const answer = await t.gql(ada.idToken, '{ __typename }');
+      expect(answer.status).toBe(500);
+      expect(answer.body).toMatchObject({ errors: [{ errorType: 'InternalFailure' }] });
+    } finally {
+      t.api.execute = original;
+    }
+    await stillServes();
+  });
+});
+
 describe("AppSync's per-request limits", () => {
   const aliased = (n: number) =>
     `{ ${Array.from({ length: n }, (_, i) => `a${i}: getNote(id: "x") { id }`).join(' ')} }`;

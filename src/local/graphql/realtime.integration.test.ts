@@ -260,6 +260,30 @@ describe('a fuzz pass over the realtime frames', () => {
   });
 });
 
+describe('the last-resort guard', () => {
+  it('logs a failure inside a frame handler, answers InternalFailure, closes that connection only, and keeps serving', async () => {
+    const bystander = await connect(ada);
+    await bystander.start('watch', ada.idToken, SUBSCRIPTION);
+    const original = t.api.subscribe;
+    t.api.subscribe = async () => {
+      throw new Error('a bug met by one frame');
+    };
+    try {
+      const victim = await connect();
+      victim.send(startFrame('boom', bob.idToken));
+      const answer = await victim.next((m) => m.type === 'error');
+      expect(answer).toMatchObject({ payload: { errors: [{ errorType: 'InternalFailure' }] } });
+      expect(await victim.closed).toBe(1011);
+    } finally {
+      t.api.subscribe = original;
+    }
+    await t.gql(ada.idToken, 'mutation { createNote(input: { headline: "after the bug" }) { id owner headline } }');
+    expect(await bystander.next((m) => m.id === 'watch' && m.type === 'data')).toBeDefined();
+    bystander.close();
+    await stillServes();
+  });
+});
+
 describe("AppSync's realtime quotas and protocol rules", () => {
   it(`refuses subscription ${MAX_SUBSCRIPTIONS_PER_CONNECTION + 1} on a connection with MaxSubscriptionsReachedError`, async () => {
     const client = await connect();
