@@ -1,3 +1,5 @@
+import { Kind, type OperationDefinitionNode, parse } from 'graphql/index.js';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dataOf,
@@ -330,6 +332,34 @@ describe('subscription authorization', () => {
     await wait(300);
     expect(client.messages.filter((m) => m.type === 'data')).toEqual([]);
     client.close();
+  });
+
+  it('refuses a subscription whose resolver did not run, even one that got past validation', async () => {
+    const original = t.api.prepare;
+    // Validation switched off: only the design's second line (no auth step, no subscription) stands.
+    t.api.prepare = (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions.find(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      return { document, operation };
+    };
+    try {
+      const identity = { claims: decodeJwt(bob.idToken), sourceIp: '127.0.0.1', headers: {} };
+      for (const query of [
+        'subscription { onCreateNote @skip(if: true) { id owner } }',
+        'subscription { onMessageReceived @include(if: false) { id } }',
+        'subscription { ... on Subscription @skip(if: true) { onCreateDevice { id } } }',
+      ]) {
+        const started = await t.api.subscribe(query, undefined, undefined, identity);
+        expect('errors' in started && started.errors[0]).toMatchObject({ errorType: 'Unauthorized' });
+      }
+      // The same path with the resolver run: accepted, so the refusals above are the design's, not the patch's.
+      const ran = await t.api.subscribe('subscription { onCreateNote { id owner } }', undefined, undefined, identity);
+      expect('plan' in ran && ran.plan.authorized).toBe(true);
+    } finally {
+      t.api.prepare = original;
+    }
   });
 
   it('refuses a stranger: a forged token at the handshake and at a start', async () => {
