@@ -326,6 +326,22 @@ describe("AppSync's realtime quotas and protocol rules", () => {
     client.close();
   });
 
+  it('does not register a subscription stopped while its start was being authorized', async () => {
+    const client = await connect();
+    client.send(startFrame('gone', bob.idToken));
+    client.send({ type: 'stop', id: 'gone' });
+    await client.next((m) => m.id === 'gone' && m.type === 'complete');
+    await wait(300);
+    expect(client.messages.filter((m) => m.id === 'gone' && m.type === 'start_ack')).toEqual([]);
+    await t.gql(
+      bob.idToken,
+      'mutation { createNote(input: { headline: "for a stopped subscription" }) { id owner headline } }',
+    );
+    await wait(200);
+    expect(client.messages.filter((m) => m.id === 'gone' && m.type === 'data')).toEqual([]);
+    client.close();
+  });
+
   it('accepts a start without connection_init (optional in AppSync), still authorizing the start', async () => {
     const client = await t.connect({ Authorization: bob.idToken, host: 'local' });
     expect((await client.start('early', bob.idToken, SUBSCRIPTION))?.type).toBe('start_ack');

@@ -49,6 +49,8 @@ interface Connection {
   subscriptions: Map<string, Live>;
   /** Starts being authorized: they count toward the quota and their ids are taken. */
   pending: Set<string>;
+  /** Pending starts a stop arrived for: they end instead of registering. */
+  stopped: Set<string>;
   expiresAt: number;
 }
 
@@ -94,7 +96,13 @@ export class RealtimeHub {
       else if (queued.length < MAX_QUEUED_FRAMES) queued.push({ raw, binary });
       else socket.close(1008, 'too many frames before the handshake was authorized');
     });
-    const connection: Connection = { socket, subscriptions: new Map(), pending: new Set(), expiresAt: 0 };
+    const connection: Connection = {
+      socket,
+      subscriptions: new Map(),
+      pending: new Set(),
+      stopped: new Set(),
+      expiresAt: 0,
+    };
     socket.on('close', () => this.drop(connection));
 
     this.handshake(req)
@@ -228,6 +236,7 @@ export class RealtimeHub {
           this.send(socket, error('MalformedMessage', 'A stop message needs a string "id".'));
           return;
         }
+        if (connection.pending.has(id)) connection.stopped.add(id);
         this.remove(connection, id);
         this.send(socket, JSON.stringify({ type: 'complete', id }));
         return;
@@ -312,8 +321,8 @@ export class RealtimeHub {
         this.send(socket, JSON.stringify({ type: 'error', id, payload: { errors: started.errors } }));
         return;
       }
-      // The client may have gone while the start was authorized.
-      if (!this.connections.has(connection)) return;
+      // The client may have gone, or stopped this subscription, while the start was authorized.
+      if (!this.connections.has(connection) || connection.stopped.has(id)) return;
       const live: Live = {
         id,
         plan: started.plan,
@@ -326,6 +335,7 @@ export class RealtimeHub {
       this.send(socket, JSON.stringify({ type: 'start_ack', id }));
     } finally {
       connection.pending.delete(id);
+      connection.stopped.delete(id);
     }
   }
 
