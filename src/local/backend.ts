@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
-import type { PasswordPolicy } from './auth/cognito';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
 import { assemblyClientConfig } from './cloud/outputs';

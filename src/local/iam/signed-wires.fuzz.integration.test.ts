@@ -518,9 +518,9 @@ const searchCases = (): Array<{ name: string; make: () => Promise<Parameters<typ
     'fq=(and&q=x',
     "fq=(term field=owner 'x'&q=x",
     'fq=(or (not))&q=x',
-    'fq=' + '('.repeat(2000) + '&q=x',
+    `fq=${'('.repeat(2000)}&q=x`,
     'q.options={&q=x',
-    "fq=(term field=owner '" + 'z'.repeat(5000) + '&q=x',
+    `fq=(term field=owner '${'z'.repeat(5000)}&q=x`,
   ];
   for (const q of queries) cases.push({ name: `search ${q.slice(0, 30)}`, make: () => query(reader, q) });
   // Unknown paths and methods.
