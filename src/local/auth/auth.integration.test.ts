@@ -37,6 +37,7 @@ beforeAll(async () => {
     postConfirmation: async (event) => {
       confirmed.push(event);
     },
+    preventUserExistenceErrors: true,
     identityPool: { identityPoolId: IDENTITY_POOL_ID, region: 'us-east-1', allowUnauthenticated: false, roles: ROLES },
   });
   configureFor(auth, false);
