@@ -283,6 +283,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         : undefined,
       groupRoles: authSettings.groupRoles,
       groups: authSettings.groups,
+      preventUserExistenceErrors: authSettings.preventUserExistenceErrors,
+      verifyBeforeUpdate: authSettings.verifyBeforeUpdate,
+      accountId: NAMES.accountId,
+      log,
       identityPool: authSettings.identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
@@ -538,6 +542,10 @@ const authSettingsOf = (assembly: CloudAssembly) => {
     isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
       ? poolProps.Policies.PasswordPolicy
       : {};
+  const appClient = assembly.resources('AWS::Cognito::UserPoolClient')[0];
+  const updateSettings =
+    isRecord(poolProps) && isRecord(poolProps.UserAttributeUpdateSettings) ? poolProps.UserAttributeUpdateSettings : {};
+  const verifyBeforeUpdate = updateSettings.AttributesRequireVerificationBeforeUpdate;
   const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
   const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
   const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
@@ -549,7 +557,12 @@ const authSettingsOf = (assembly: CloudAssembly) => {
       requireUppercase: policy.RequireUppercase === true,
       requireNumbers: policy.RequireNumbers === true,
       requireSymbols: policy.RequireSymbols === true,
+      ...(policy.TemporaryPasswordValidityDays === undefined
+        ? {}
+        : { temporaryPasswordValidityDays: Number(policy.TemporaryPasswordValidityDays) }),
     },
+    preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
+    verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
     postConfirmationId: postConfirmationIdOf(assembly),
     groups: assembly
       .resources('AWS::Cognito::UserPoolGroup')
