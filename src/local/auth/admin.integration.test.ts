@@ -77,7 +77,10 @@ const verifySigned: SignedRequestVerifier = (request, service) => {
     if (error.message.startsWith('Anonymous'))
       throw new SignedRequestError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     if (error.code === 'InvalidAccessKeyId')
-      throw new SignedRequestError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+      throw new SignedRequestError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
     throw new SignedRequestError(
       'InvalidSignatureException',
       'The request signature we calculated does not match the signature you provided.',
@@ -88,24 +91,37 @@ const verifySigned: SignedRequestVerifier = (request, service) => {
 /** The admin may do anything; the reader only ListUsers on this pool. */
 const authorizePrincipal: PrincipalAuthorizer = (principal, { action, resource }) =>
   principal.kind === 'admin' ||
-  (action === 'cognito-idp:ListUsers' && resource === `arn:aws:cognito-idp:${REGION}:000000000000:userpool/${USER_POOL_ID}`)
+  (action === 'cognito-idp:ListUsers' &&
+    resource === `arn:aws:cognito-idp:${REGION}:000000000000:userpool/${USER_POOL_ID}`)
     ? 'Allow'
     : 'ImplicitDeny';
+
+/** What the SigV4 signer hashes: strings and byte buffers. */
+type Data = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: Data): string | Uint8Array =>
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /** node:crypto behind the Checksum interface the SigV4 signer wants. */
 class Sha256 {
   private hash: Hash | Hmac;
-  constructor(private readonly secret?: string | Uint8Array) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+  constructor(private readonly secret?: Data) {
+    this.hash = this.fresh();
   }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: Data): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
   }
   reset(): void {
-    this.hash = this.secret ? createHmac('sha256', this.secret) : createHash('sha256');
+    this.hash = this.fresh();
   }
 }
 
@@ -167,7 +183,12 @@ const raw = async (
     ...options.headers,
   };
   if (options.credentials) {
-    const signer = new SignatureV4({ credentials: options.credentials, region: REGION, service: 'cognito-idp', sha256: Sha256 });
+    const signer = new SignatureV4({
+      credentials: options.credentials,
+      region: REGION,
+      service: 'cognito-idp',
+      sha256: Sha256,
+    });
     const signed = await signer.sign({
       method: 'POST',
       protocol: 'http:',
@@ -207,7 +228,9 @@ describe('admin operations need SigV4 and an IAM allow', () => {
       status: 400,
       body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
     });
-    const user = await admin.send(new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'victim@example.com' }));
+    const user = await admin.send(
+      new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'victim@example.com' }),
+    );
     const members = await admin.send(new ListUsersInGroupCommand({ UserPoolId: USER_POOL_ID, GroupName: 'Admins' }));
     expect(members.Users?.map((u) => u.Username)).not.toContain(user.Username);
     expect(logged).toContain('user pool: refused AdminAddUserToGroup: MissingAuthenticationTokenException');
@@ -246,7 +269,11 @@ describe('admin operations need SigV4 and an IAM allow', () => {
       expect(listed.Users?.length).toBeGreaterThan(0);
       await expect(
         reader.send(
-          new AdminAddUserToGroupCommand({ UserPoolId: USER_POOL_ID, Username: 'victim@example.com', GroupName: 'Admins' }),
+          new AdminAddUserToGroupCommand({
+            UserPoolId: USER_POOL_ID,
+            Username: 'victim@example.com',
+            GroupName: 'Admins',
+          }),
         ),
       ).rejects.toMatchObject({
         name: 'AccessDeniedException',
@@ -265,7 +292,11 @@ describe('admin operations need SigV4 and an IAM allow', () => {
   });
 
   it('refuses every admin operation when started without a verifier', async () => {
-    const closed = await startLocalAuth({ userPoolId: USER_POOL_ID, clientId: CLIENT_ID, passwordPolicy: PASSWORD_POLICY });
+    const closed = await startLocalAuth({
+      userPoolId: USER_POOL_ID,
+      clientId: CLIENT_ID,
+      passwordPolicy: PASSWORD_POLICY,
+    });
     const sdk = new CognitoIdentityProviderClient({ region: REGION, endpoint: closed.url, credentials: ADMIN });
     try {
       await expect(sdk.send(new ListUsersCommand({ UserPoolId: USER_POOL_ID }))).rejects.toMatchObject({
@@ -377,16 +408,27 @@ describe('admin operations with the AWS SDK', () => {
   });
 
   it('confirms a sign-up as an administrator and runs the post-confirmation trigger', async () => {
-    await signUp({ username: 'pending@example.com', password: PASSWORD, options: { userAttributes: { email: 'pending@example.com' } } });
-    const before = await admin.send(new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' }));
+    await signUp({
+      username: 'pending@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'pending@example.com' } },
+    });
+    const before = await admin.send(
+      new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' }),
+    );
     expect(before.UserStatus).toBe('UNCONFIRMED');
     await admin.send(new AdminConfirmSignUpCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' }));
-    const after = await admin.send(new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' }));
+    const after = await admin.send(
+      new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' }),
+    );
     expect(after.UserStatus).toBe('CONFIRMED');
     expect(confirmed.map((e) => e.request.userAttributes.email)).toContain('pending@example.com');
     await expect(
       admin.send(new AdminConfirmSignUpCommand({ UserPoolId: USER_POOL_ID, Username: 'pending@example.com' })),
-    ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'User cannot be confirmed. Current status is CONFIRMED' });
+    ).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'User cannot be confirmed. Current status is CONFIRMED',
+    });
     expect((await signIn({ username: 'pending@example.com', password: PASSWORD })).isSignedIn).toBe(true);
     await signOut();
   });
@@ -395,14 +437,23 @@ describe('admin operations with the AWS SDK', () => {
     // Prepare
     for (let i = 0; i < 7; i++)
       await admin.send(
-        new AdminCreateUserCommand({ UserPoolId: USER_POOL_ID, Username: `list-${i}@example.com`, MessageAction: 'SUPPRESS' }),
+        new AdminCreateUserCommand({
+          UserPoolId: USER_POOL_ID,
+          Username: `list-${i}@example.com`,
+          MessageAction: 'SUPPRESS',
+        }),
       );
     // Act
     const pages: string[][] = [];
     let token: string | undefined;
     do {
       const page = await admin.send(
-        new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'email ^= "list-"', Limit: 3, PaginationToken: token }),
+        new ListUsersCommand({
+          UserPoolId: USER_POOL_ID,
+          Filter: 'email ^= "list-"',
+          Limit: 3,
+          PaginationToken: token,
+        }),
       );
       pages.push((page.Users ?? []).map((u) => u.Attributes?.find((a) => a.Name === 'email')?.Value ?? ''));
       token = page.PaginationToken;
@@ -410,7 +461,9 @@ describe('admin operations with the AWS SDK', () => {
     // Assess
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(Array.from({ length: 7 }, (_, i) => `list-${i}@example.com`));
-    const exact = await admin.send(new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'email = "list-4@example.com"' }));
+    const exact = await admin.send(
+      new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'email = "list-4@example.com"' }),
+    );
     expect(exact.Users).toHaveLength(1);
     const forced = await admin.send(
       new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'cognito:user_status = "FORCE_CHANGE_PASSWORD"' }),
@@ -418,7 +471,11 @@ describe('admin operations with the AWS SDK', () => {
     expect(forced.Users?.every((u) => u.UserStatus === 'FORCE_CHANGE_PASSWORD')).toBe(true);
     expect(forced.Users?.length).toBeGreaterThanOrEqual(7);
     const some = await admin.send(
-      new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'email = "list-1@example.com"', AttributesToGet: ['email'] }),
+      new ListUsersCommand({
+        UserPoolId: USER_POOL_ID,
+        Filter: 'email = "list-1@example.com"',
+        AttributesToGet: ['email'],
+      }),
     );
     expect(some.Users?.[0]?.Attributes).toEqual([{ Name: 'email', Value: 'list-1@example.com' }]);
     for (const bad of [
@@ -443,7 +500,9 @@ describe('admin operations with the AWS SDK', () => {
       name: 'NotAuthorizedException',
       message: 'User is disabled.',
     });
-    const disabled = await admin.send(new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'status = "Disabled"' }));
+    const disabled = await admin.send(
+      new ListUsersCommand({ UserPoolId: USER_POOL_ID, Filter: 'status = "Disabled"' }),
+    );
     expect(disabled.Users?.map((u) => u.Username)).toEqual([got.Username]);
     await admin.send(new AdminEnableUserCommand({ UserPoolId: USER_POOL_ID, Username: 'off@example.com' }));
     expect((await signIn({ username: 'off@example.com', password: PASSWORD })).isSignedIn).toBe(true);
@@ -452,7 +511,9 @@ describe('admin operations with the AWS SDK', () => {
 
   it('adds to, lists and removes from a group; an unknown group or user is refused', async () => {
     await register('member@example.com');
-    const user = await admin.send(new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'member@example.com' }));
+    const user = await admin.send(
+      new AdminGetUserCommand({ UserPoolId: USER_POOL_ID, Username: 'member@example.com' }),
+    );
     const group = { UserPoolId: USER_POOL_ID, Username: 'member@example.com', GroupName: 'Admins' };
     await admin.send(new AdminAddUserToGroupCommand(group));
     const members = await admin.send(new ListUsersInGroupCommand({ UserPoolId: USER_POOL_ID, GroupName: 'Admins' }));
@@ -495,7 +556,11 @@ describe('admin operations with the AWS SDK', () => {
     expect(attempt.nextStep.signInStep).toBe('RESET_PASSWORD');
     const code = auth.outbox.latestCode('reset@example.com', 'password-reset') ?? '';
     expect(logged).toContain(`code ${code} sent to reset@example.com (password reset)`);
-    await confirmResetPassword({ username: 'reset@example.com', confirmationCode: code, newPassword: 'Brand-New-Pass-5' });
+    await confirmResetPassword({
+      username: 'reset@example.com',
+      confirmationCode: code,
+      newPassword: 'Brand-New-Pass-5',
+    });
     expect((await admin.send(new AdminGetUserCommand(target))).UserStatus).toBe('CONFIRMED');
     expect((await signIn({ username: 'reset@example.com', password: 'Brand-New-Pass-5' })).isSignedIn).toBe(true);
     await signOut();
@@ -509,7 +574,9 @@ describe('admin operations with the AWS SDK', () => {
       name: 'UserNotFoundException',
       message: 'User does not exist.',
     });
-    await expect(admin.send(new AdminDeleteUserCommand(target))).rejects.toMatchObject({ name: 'UserNotFoundException' });
+    await expect(admin.send(new AdminDeleteUserCommand(target))).rejects.toMatchObject({
+      name: 'UserNotFoundException',
+    });
     await expect(signIn({ username: 'gone@example.com', password: PASSWORD })).rejects.toMatchObject({
       name: 'NotAuthorizedException',
       message: 'Incorrect username or password.',
@@ -533,7 +600,19 @@ describe('the Cognito JSON wire, fuzzed', () => {
     // Prepare
     await register('canary@example.com');
     const cases: Array<{ name: string; send: () => Promise<Response> }> = [];
-    const badJson = ['{', '[]', 'null', '"x"', '1', 'true', '{"a":', '\u0000', '{"ClientId": }', 'ÿþ', '{"__proto__": {"x": 1}}'];
+    const badJson = [
+      '{',
+      '[]',
+      'null',
+      '"x"',
+      '1',
+      'true',
+      '{"a":',
+      '\u0000',
+      '{"ClientId": }',
+      'ÿþ',
+      '{"__proto__": {"x": 1}}',
+    ];
     for (const body of badJson)
       cases.push({ name: `bad JSON ${JSON.stringify(body)}`, send: () => raw('SignUp', body) });
     for (const [operation, fields] of Object.entries(OPERATION_FIELDS)) {
@@ -558,7 +637,14 @@ describe('the Cognito JSON wire, fuzzed', () => {
         });
       }
     }
-    for (const target of ['', 'AWSCognitoIdentityProviderService', 'AWSCognitoIdentityProviderService.', 'Nope.SignUp', 'a.b.c', 'x'.repeat(5000)])
+    for (const target of [
+      '',
+      'AWSCognitoIdentityProviderService',
+      'AWSCognitoIdentityProviderService.',
+      'Nope.SignUp',
+      'a.b.c',
+      'x'.repeat(5000),
+    ])
       cases.push({
         name: `target ${target.slice(0, 40)}`,
         send: () => fetch(auth.url, { method: 'POST', headers: { 'x-amz-target': target }, body: '{}' }),
@@ -568,18 +654,33 @@ describe('the Cognito JSON wire, fuzzed', () => {
     cases.push({ name: 'GET', send: () => fetch(auth.url) });
     cases.push({ name: 'PUT', send: () => fetch(auth.url, { method: 'PUT', body: '{}' }) });
     cases.push({ name: 'huge body', send: () => raw('SignUp', `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`) });
-    cases.push({ name: 'huge signed body', send: () => raw('ListUsers', `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`, { credentials: ADMIN }) });
+    cases.push({
+      name: 'huge signed body',
+      send: () => raw('ListUsers', `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`, { credentials: ADMIN }),
+    });
     cases.push({
       name: 'SRP_A of 100k hex digits',
       send: () =>
-        raw('InitiateAuth', { ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'canary@example.com', SRP_A: 'f'.repeat(100_000) } }),
+        raw('InitiateAuth', {
+          ClientId: CLIENT_ID,
+          AuthFlow: 'USER_SRP_AUTH',
+          AuthParameters: { USERNAME: 'canary@example.com', SRP_A: 'f'.repeat(100_000) },
+        }),
     });
     cases.push({
       name: 'an MFA setting of the wrong type',
       send: () => raw('SetUserMFAPreference', { AccessToken: 'x', SoftwareTokenMfaSettings: { Enabled: 'yes' } }),
     });
     cases.push({ name: 'forged access token', send: () => raw('GetUser', { AccessToken: 'a.b.c' }) });
-    cases.push({ name: 'unknown session', send: () => raw('RespondToAuthChallenge', { ClientId: CLIENT_ID, ChallengeName: 'PASSWORD_VERIFIER', Session: 'y'.repeat(100) }) });
+    cases.push({
+      name: 'unknown session',
+      send: () =>
+        raw('RespondToAuthChallenge', {
+          ClientId: CLIENT_ID,
+          ChallengeName: 'PASSWORD_VERIFIER',
+          Session: 'y'.repeat(100),
+        }),
+    });
 
     // Act
     const failures: string[] = [];

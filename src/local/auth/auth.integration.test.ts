@@ -278,7 +278,9 @@ describe('account operations an app calls, with the real aws-amplify client', ()
     await register('change@example.com');
     await signIn({ username: 'change@example.com', password: PASSWORD });
     // Act
-    await expect(updatePassword({ oldPassword: 'Wrong-Horse-9-Battery', newPassword: 'Next-Horse-8-Battery' })).rejects.toMatchObject({
+    await expect(
+      updatePassword({ oldPassword: 'Wrong-Horse-9-Battery', newPassword: 'Next-Horse-8-Battery' }),
+    ).rejects.toMatchObject({
       name: 'NotAuthorizedException',
       message: 'Incorrect username or password.',
     });
@@ -363,7 +365,8 @@ describe('lockout and attempt limits, on an injected clock', () => {
     // Stopped: SRP sign-ins take a while on a busy machine, the lock must not pass meanwhile.
     clock.frozenAt = Date.now();
     const wrong = () => signIn({ username: 'locked@example.com', password: 'Wrong-Horse-9-Battery' });
-    for (let i = 0; i < 5; i++) await expect(wrong()).rejects.toMatchObject({ message: 'Incorrect username or password.' });
+    for (let i = 0; i < 5; i++)
+      await expect(wrong()).rejects.toMatchObject({ message: 'Incorrect username or password.' });
     try {
       // Act, Assess: even the right password is refused during the lock
       await expect(signIn({ username: 'locked@example.com', password: PASSWORD })).rejects.toMatchObject({
@@ -390,13 +393,19 @@ describe('lockout and attempt limits, on an injected clock', () => {
   });
 
   it('limits wrong confirmation codes: after 5, even the right code waits, and a resent code does not reset it', async () => {
-    await signUp({ username: 'guess@example.com', password: PASSWORD, options: { userAttributes: { email: 'guess@example.com' } } });
+    await signUp({
+      username: 'guess@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'guess@example.com' } },
+    });
     const right = auth.outbox.latestCode('guess@example.com', 'verification') ?? '';
     const wrongCode = right === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++)
-      await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: wrongCode })).rejects.toMatchObject({
-        name: 'CodeMismatchException',
-      });
+      await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: wrongCode })).rejects.toMatchObject(
+        {
+          name: 'CodeMismatchException',
+        },
+      );
     try {
       await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: right })).rejects.toMatchObject({
         name: 'LimitExceededException',
@@ -416,7 +425,11 @@ describe('lockout and attempt limits, on an injected clock', () => {
   });
 
   it('answers an expired code with ExpiredCodeException', async () => {
-    await signUp({ username: 'slow@example.com', password: PASSWORD, options: { userAttributes: { email: 'slow@example.com' } } });
+    await signUp({
+      username: 'slow@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'slow@example.com' } },
+    });
     const code = auth.outbox.latestCode('slow@example.com', 'verification') ?? '';
     clock.offsetMs = 25 * 3600 * 1000;
     try {
@@ -433,8 +446,12 @@ describe('lockout and attempt limits, on an injected clock', () => {
     const first = await signIn({ username: 'mfa@example.com', password: PASSWORD });
     expect(first.nextStep.signInStep).toBe('CONFIRM_SIGN_IN_WITH_TOTP_CODE');
     for (let i = 0; i < 2; i++)
-      await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({ name: 'CodeMismatchException' });
-    await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({ name: 'CodeMismatchException' });
+      await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
+        name: 'CodeMismatchException',
+      });
+    await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
+      name: 'CodeMismatchException',
+    });
     await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
       name: 'NotAuthorizedException',
     });
@@ -464,7 +481,10 @@ describe('user existence errors', () => {
       status: 200,
       body: { CodeDeliveryDetails: delivery },
     });
-    expect(await call(auth, 'ForgotPassword', nobody)).toEqual({ status: 200, body: { CodeDeliveryDetails: delivery } });
+    expect(await call(auth, 'ForgotPassword', nobody)).toEqual({
+      status: 200,
+      body: { CodeDeliveryDetails: delivery },
+    });
     expect(
       (await call(auth, 'ConfirmForgotPassword', { ...nobody, ConfirmationCode: '123456', Password: PASSWORD })).body
         .__type,
@@ -485,7 +505,11 @@ describe('user existence errors', () => {
   });
 
   it('with LEGACY (the API default), answers UserNotFoundException', async () => {
-    const legacy = await startLocalAuth({ userPoolId: USER_POOL_ID, clientId: CLIENT_ID, passwordPolicy: PASSWORD_POLICY });
+    const legacy = await startLocalAuth({
+      userPoolId: USER_POOL_ID,
+      clientId: CLIENT_ID,
+      passwordPolicy: PASSWORD_POLICY,
+    });
     try {
       const nobody = { Username: 'nobody@example.com' };
       for (const [operation, body] of [
@@ -493,7 +517,10 @@ describe('user existence errors', () => {
         ['ResendConfirmationCode', nobody],
         ['ForgotPassword', nobody],
         ['ConfirmForgotPassword', { ...nobody, ConfirmationCode: '123456', Password: PASSWORD }],
-        ['InitiateAuth', { AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'ab' } }],
+        [
+          'InitiateAuth',
+          { AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'ab' } },
+        ],
       ] as const)
         expect((await call(legacy, operation, body)).body.__type).toBe('UserNotFoundException');
     } finally {

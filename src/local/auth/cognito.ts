@@ -123,7 +123,8 @@ const PURPOSE_TEXT: Record<CodePurpose, { kind: string; why: string }> = {
 const CODE_MISMATCH = () =>
   new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
 const INCORRECT = () => new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
-const ATTEMPT_LIMIT = () => new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+const ATTEMPT_LIMIT = () =>
+  new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 /** A member the wire check let through as a string; a handler still states that it needs it. */
@@ -340,7 +341,11 @@ export class CognitoUserPool {
 
   /** What Cognito answers for an unknown user with existence errors prevented: a delivery that never happens. */
   private simulatedDelivery(login: string): Json {
-    return { Destination: maskEmail(EMAIL.test(login) ? login : 'u@***'), DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+    return {
+      Destination: maskEmail(EMAIL.test(login) ? login : 'u@***'),
+      DeliveryMedium: 'EMAIL',
+      AttributeName: 'email',
+    };
   }
 
   /** Checks a code; wrong ones count towards the attempt limit, which outlasts a resent code. */
@@ -405,7 +410,8 @@ export class CognitoUserPool {
     let email: string | undefined;
     let emailVerified: boolean | undefined;
     for (const { Name, Value } of attributes) {
-      if (Name === 'sub') throw new CognitoError('InvalidParameterException', 'Cannot modify the non-mutable attribute sub');
+      if (Name === 'sub')
+        throw new CognitoError('InvalidParameterException', 'Cannot modify the non-mutable attribute sub');
       if (Name === 'email') {
         const lower = Value.toLowerCase();
         if (!EMAIL.test(lower)) throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
@@ -480,10 +486,7 @@ export class CognitoUserPool {
     this.checkClient(body);
     const login = str(body.Username, 'Username');
     const password = str(body.Password, 'Password');
-    const { standard, email: emailAttribute } = this.attributeChanges(
-      attributeList(body.UserAttributes),
-      'user',
-    );
+    const { standard, email: emailAttribute } = this.attributeChanges(attributeList(body.UserAttributes), 'user');
     const email = emailAttribute ?? login.toLowerCase();
     if (!EMAIL.test(email)) {
       throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
@@ -519,7 +522,8 @@ export class CognitoUserPool {
     const login = str(body.Username, 'Username');
     const user = this.knownUser(login);
     if (!user) return { CodeDeliveryDetails: this.simulatedDelivery(login) };
-    if (user.status !== 'UNCONFIRMED') throw new CognitoError('InvalidParameterException', 'User is already confirmed.');
+    if (user.status !== 'UNCONFIRMED')
+      throw new CognitoError('InvalidParameterException', 'User is already confirmed.');
     return { CodeDeliveryDetails: this.sendCode(user, 'signup') };
   }
 
@@ -989,7 +993,7 @@ export class CognitoUserPool {
     const [, name = '', operator, raw = ''] = match;
     if (!SEARCHABLE.has(name)) throw new CognitoError('InvalidParameterException', `Invalid search attribute: ${name}`);
     const wanted = raw.replace(/\\(.)/g, '$1');
-    const valueOf = (u: LocalUser): string | undefined => {
+    const searched = (u: LocalUser): string | undefined => {
       if (name === 'username') return u.username;
       if (name === 'email') return u.email;
       if (name === 'sub') return u.sub;
@@ -998,7 +1002,7 @@ export class CognitoUserPool {
       return u.attributes?.[name];
     };
     return (u) => {
-      const value = valueOf(u);
+      const value = searched(u);
       if (value === undefined) return false;
       return operator === '=' ? value === wanted : value.startsWith(wanted);
     };
@@ -1011,7 +1015,11 @@ export class CognitoUserPool {
       : undefined;
     const known = new Set(['sub', 'email', 'email_verified', ...STANDARD_ATTRIBUTES]);
     const unknown = only?.find((a) => !known.has(a));
-    if (unknown) throw new CognitoError('InvalidParameterException', `Invalid attributes given, ${unknown} is not a valid attribute.`);
+    if (unknown)
+      throw new CognitoError(
+        'InvalidParameterException',
+        `Invalid attributes given, ${unknown} is not a valid attribute.`,
+      );
     const matches = this.filterOf(text(body.Filter));
     const { page, next } = this.page(this.options.users.list().filter(matches), body.Limit, body.PaginationToken);
     return { Users: page.map((u) => this.userType(u, only)), ...(next ? { PaginationToken: next } : {}) };
@@ -1062,10 +1070,11 @@ export class CognitoUserPool {
         'InvalidParameterException',
         `1 validation error detected: Value '${action}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
       );
-    const { standard, email: emailAttribute, emailVerified } = this.attributeChanges(
-      attributeList(body.UserAttributes),
-      'admin',
-    );
+    const {
+      standard,
+      email: emailAttribute,
+      emailVerified,
+    } = this.attributeChanges(attributeList(body.UserAttributes), 'admin');
     if (!EMAIL.test(login)) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
     const password = text(body.TemporaryPassword) ?? this.temporaryPassword();
     this.checkPassword(password);

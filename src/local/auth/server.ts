@@ -143,14 +143,24 @@ const readCapped = (req: IncomingMessage): Promise<Buffer> =>
     req.on('end', () => {
       if (size > MAX_BODY_BYTES)
         reject(
-          new CognitoError('RequestEntityTooLargeException', `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 413),
+          new CognitoError(
+            'RequestEntityTooLargeException',
+            `Request body is larger than ${MAX_BODY_BYTES} bytes.`,
+            413,
+          ),
         );
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
   });
 
-const send = (res: ServerResponse, status: number, body: unknown, cors: boolean, extra: Record<string, string> = {}) => {
+const send = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  cors: boolean,
+  extra: Record<string, string> = {},
+) => {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
     'content-type': 'application/x-amz-json-1.1',
@@ -222,7 +232,9 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     } catch {
       named = undefined;
     }
-    const resource = poolArn(typeof named === 'string' && /^[\w-]+_[0-9a-zA-Z]+$/.test(named) ? named : options.userPoolId);
+    const resource = poolArn(
+      typeof named === 'string' && /^[\w-]+_[0-9a-zA-Z]+$/.test(named) ? named : options.userPoolId,
+    );
     const action = `cognito-idp:${operation}`;
     const decision = options.authorizePrincipal(principal, { action, resource });
     if (decision !== 'Allow') {

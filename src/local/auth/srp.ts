@@ -59,7 +59,12 @@ export const createVerifier = (
 ): PasswordVerifier => ({ salt, verifier: modPow(g, privateX(poolName, userId, password, salt), N).toString(16) });
 
 /** Whether a password is the one behind a verifier (ChangePassword sends the previous password itself). */
-export const passwordMatches = (poolName: string, userId: string, password: string, kept: PasswordVerifier): boolean => {
+export const passwordMatches = (
+  poolName: string,
+  userId: string,
+  password: string,
+  kept: PasswordVerifier,
+): boolean => {
   const computed = Buffer.from(createVerifier(poolName, userId, password, kept.salt).verifier, 'hex');
   const stored = Buffer.from(kept.verifier, 'hex');
   return computed.length === stored.length && timingSafeEqual(computed, stored);

@@ -27,7 +27,10 @@ const ATTRIBUTES: FieldType = { kind: 'attributes' };
 const BOOL: FieldType = { kind: 'boolean' };
 const MFA: FieldType = { kind: 'object', fields: { Enabled: BOOL, PreferredMfa: BOOL } };
 const ANALYTICS: FieldType = { kind: 'object', fields: { AnalyticsEndpointId: S() } };
-const CONTEXT: FieldType = { kind: 'object', fields: { IpAddress: S(), EncodedData: S(), HttpHeaders: { kind: 'map' } } };
+const CONTEXT: FieldType = {
+  kind: 'object',
+  fields: { IpAddress: S(), EncodedData: S(), HttpHeaders: { kind: 'map' } },
+};
 
 const client = { ClientId: req(S(128)), SecretHash: opt(S(128)) };
 const extras = { AnalyticsMetadata: opt(ANALYTICS), UserContextData: opt(CONTEXT), ClientMetadata: opt(MAP) };
@@ -138,7 +141,8 @@ export const OPERATION_FIELDS: Record<string, Record<string, Field>> = {
 const MAX_LIST = 100;
 
 /** Cognito's member names in messages: `userPoolId`, not `UserPoolId`. */
-const memberName = (path: string): string => path.replace(/(^|\.)([A-Z])/g, (_, dot: string, c: string) => `${dot}${c.toLowerCase()}`);
+const memberName = (path: string): string =>
+  path.replace(/(^|\.)([A-Z])/g, (_, dot: string, c: string) => `${dot}${c.toLowerCase()}`);
 
 const invalid = (message: string): CognitoError =>
   new CognitoError('InvalidParameterException', `1 validation error detected: ${message}`);
@@ -152,16 +156,21 @@ const checkString = (value: unknown, path: string, type: { max?: number; min?: n
   if (typeof value !== 'string') throw wrongType(path, 'a string');
   const max = type.max ?? 2048;
   if (value.length > max)
-    throw invalid(`Value at '${memberName(path)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+    throw invalid(
+      `Value at '${memberName(path)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
   const min = type.min ?? 1;
   if (value.length < min)
-    throw invalid(`Value at '${memberName(path)}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`);
+    throw invalid(
+      `Value at '${memberName(path)}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
+    );
 };
 
 const checkValue = (value: unknown, type: FieldType, path: string): void => {
   switch (type.kind) {
     case 'string':
-      return checkString(value, path, type);
+      checkString(value, path, type);
+      return;
     case 'boolean':
       if (typeof value !== 'boolean') throw wrongType(path, 'a boolean');
       return;
@@ -180,7 +189,7 @@ const checkValue = (value: unknown, type: FieldType, path: string): void => {
     case 'strings':
       if (!Array.isArray(value)) throw wrongType(path, 'a list');
       if (value.length > MAX_LIST) throw invalid(`Value at '${memberName(path)}' has too many entries`);
-      value.forEach((entry, i) => checkString(entry, `${path}.${i + 1}`, { max: 32 }));
+      for (const [i, entry] of value.entries()) checkString(entry, `${path}.${i + 1}`, { max: 32 });
       return;
     case 'attributes':
       if (!Array.isArray(value)) throw wrongType(path, 'a list');
@@ -191,7 +200,8 @@ const checkValue = (value: unknown, type: FieldType, path: string): void => {
         if (entry.Name === undefined || entry.Name === null)
           throw invalid(`Value null at '${memberName(at)}.name' failed to satisfy constraint: Member must not be null`);
         checkString(entry.Name, `${at}.Name`, { max: 32 });
-        if (entry.Value !== undefined && entry.Value !== null) checkString(entry.Value, `${at}.Value`, { max: 2048, min: 0 });
+        if (entry.Value !== undefined && entry.Value !== null)
+          checkString(entry.Value, `${at}.Value`, { max: 2048, min: 0 });
       });
       return;
     case 'object':
