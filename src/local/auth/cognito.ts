@@ -2,7 +2,9 @@ import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
 import type { Outbox } from '../outbox';
 import { afterFailure, CODE_ATTEMPTS, isLocked, SIGN_IN_LOCKOUT } from './attempts';
+import { attributeChanges, attributesOf, EMAIL, REPORTED_ATTRIBUTES, userType } from './attributes';
 import { CognitoError } from './errors';
+import { pageOf, userFilter } from './listing';
 import { createServerEphemeral, createVerifier, passwordMatches, verifyPasswordClaim } from './srp';
 import type { TokenIssuer } from './tokens';
 import { newTotpSecret, verifyTotp } from './totp';
@@ -76,43 +78,7 @@ const CODE_TTL_MS = 24 * 3600 * 1000;
 const CHALLENGE_TTL_MS = 3 * 60 * 1000;
 const MFA_TRIES = 3;
 const DEFAULT_TEMPORARY_PASSWORD_DAYS = 7;
-const MAX_PAGE = 60;
 const SYMBOLS = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-/** The standard attributes a user may set besides email (OpenID Connect's, as Cognito lists them). */
-const STANDARD_ATTRIBUTES = new Set([
-  'name',
-  'given_name',
-  'family_name',
-  'middle_name',
-  'nickname',
-  'preferred_username',
-  'profile',
-  'picture',
-  'website',
-  'gender',
-  'birthdate',
-  'zoneinfo',
-  'locale',
-  'phone_number',
-  'address',
-  'updated_at',
-]);
-
-/** ListUsers filters on these (Cognito's searchable attributes). */
-const SEARCHABLE = new Set([
-  'username',
-  'email',
-  'phone_number',
-  'name',
-  'given_name',
-  'family_name',
-  'preferred_username',
-  'cognito:user_status',
-  'status',
-  'sub',
-]);
 
 const PURPOSE_TEXT: Record<CodePurpose, { kind: string; why: string }> = {
   signup: { kind: 'verification', why: 'sign-up confirmation' },
@@ -146,8 +112,6 @@ const attributeList = (value: unknown): Array<{ Name: string; Value: string }> =
   );
 
 const maskEmail = (email: string): string => `${email[0] ?? ''}***@${email.split('@')[1] ?? '***'}`;
-const seconds = (iso: string | undefined, fallback: number): number =>
-  Math.floor((iso ? Date.parse(iso) : fallback) / 1000);
 
 /**
  * The Cognito user-pool API, as the Amplify clients and the AWS SDK speak it
@@ -375,65 +339,6 @@ export class CognitoUserPool {
     });
   }
 
-  /** The attributes Cognito reports for a user, sub first. */
-  private attributesOf(user: LocalUser): Array<{ Name: string; Value: string }> {
-    return [
-      { Name: 'sub', Value: user.sub },
-      { Name: 'email', Value: user.email },
-      { Name: 'email_verified', Value: String(user.emailVerified) },
-      ...Object.entries(user.attributes ?? {})
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([Name, Value]) => ({ Name, Value })),
-    ];
-  }
-
-  /** Cognito's UserType, as ListUsers and AdminCreateUser answer it. */
-  private userType(user: LocalUser, only?: string[]): Json {
-    const created = seconds(user.createdAt, this.now());
-    const attributes = this.attributesOf(user).filter((a) => !only || only.includes(a.Name));
-    return {
-      Username: user.username,
-      Attributes: attributes,
-      UserCreateDate: created,
-      UserLastModifiedDate: seconds(user.updatedAt ?? user.createdAt, this.now()),
-      Enabled: user.enabled !== false,
-      UserStatus: user.status,
-    };
-  }
-
-  /** Checks the attributes a user or an administrator sets; returns the standard ones and any new email. */
-  private attributeChanges(
-    attributes: Array<{ Name: string; Value: string }>,
-    by: 'user' | 'admin',
-  ): { standard: Record<string, string>; email?: string; emailVerified?: boolean } {
-    const standard: Record<string, string> = {};
-    let email: string | undefined;
-    let emailVerified: boolean | undefined;
-    for (const { Name, Value } of attributes) {
-      if (Name === 'sub')
-        throw new CognitoError('InvalidParameterException', 'Cannot modify the non-mutable attribute sub');
-      if (Name === 'email') {
-        const lower = Value.toLowerCase();
-        if (!EMAIL.test(lower)) throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
-        email = lower;
-      } else if (Name === 'email_verified' && by === 'admin') {
-        if (Value !== 'true' && Value !== 'false')
-          throw new CognitoError('InvalidParameterException', 'Invalid value for email_verified: use true or false.');
-        emailVerified = Value === 'true';
-      } else if (STANDARD_ATTRIBUTES.has(Name)) {
-        standard[Name] = Value;
-      } else {
-        throw new CognitoError(
-          'InvalidParameterException',
-          Name.endsWith('_verified')
-            ? `Cannot modify ${Name}: only an administrator can.`
-            : `Attribute does not exist in the schema: ${Name}`,
-        );
-      }
-    }
-    return { standard, email, emailVerified };
-  }
-
   private async runPostConfirmation(user: LocalUser, clientId: string): Promise<void> {
     if (!this.options.postConfirmation) return;
     try {
@@ -486,7 +391,7 @@ export class CognitoUserPool {
     this.checkClient(body);
     const login = str(body.Username, 'Username');
     const password = str(body.Password, 'Password');
-    const { standard, email: emailAttribute } = this.attributeChanges(attributeList(body.UserAttributes), 'user');
+    const { standard, email: emailAttribute } = attributeChanges(attributeList(body.UserAttributes), 'user');
     const email = emailAttribute ?? login.toLowerCase();
     if (!EMAIL.test(email)) {
       throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
@@ -622,7 +527,7 @@ export class CognitoUserPool {
       const password = str(responses.NEW_PASSWORD, 'NEW_PASSWORD');
       try {
         this.checkPassword(password);
-        const { standard } = this.attributeChanges(
+        const { standard } = attributeChanges(
           Object.entries(responses)
             .filter(([key]) => key.startsWith('userAttributes.'))
             .map(([key, Value]) => ({ Name: key.slice('userAttributes.'.length), Value })),
@@ -704,7 +609,7 @@ export class CognitoUserPool {
         expiresAt: this.now() + CHALLENGE_TTL_MS,
       });
       const userAttributes = Object.fromEntries(
-        this.attributesOf(user)
+        attributesOf(user)
           .filter((a) => a.Name !== 'sub')
           .map((a) => [a.Name, a.Value]),
       );
@@ -764,7 +669,7 @@ export class CognitoUserPool {
     const user = await this.userOf(body.AccessToken);
     return {
       Username: user.username,
-      UserAttributes: this.attributesOf(user),
+      UserAttributes: attributesOf(user),
       MFAOptions: [],
       PreferredMfaSetting: user.totp?.enabled ? 'SOFTWARE_TOKEN_MFA' : undefined,
       UserMFASettingList: user.totp?.enabled ? ['SOFTWARE_TOKEN_MFA'] : [],
@@ -899,7 +804,7 @@ export class CognitoUserPool {
 
   private async updateUserAttributes(body: Json): Promise<Json> {
     const user = await this.userOf(body.AccessToken);
-    const { standard, email } = this.attributeChanges(attributeList(body.UserAttributes), 'user');
+    const { standard, email } = attributeChanges(attributeList(body.UserAttributes), 'user');
     const deliveries: Json[] = [];
     if (email) {
       const delivery = this.changeEmail(user, email);
@@ -951,78 +856,20 @@ export class CognitoUserPool {
     return {};
   }
 
-  /** One page of users, oldest first; the token names the last user of the page before. */
-  private page(users: LocalUser[], limit: unknown, token: unknown): { page: LocalUser[]; next?: string } {
-    const size = typeof limit === 'number' && limit > 0 ? limit : MAX_PAGE;
-    const ordered = [...users].sort((a, b) =>
-      a.createdAt === b.createdAt ? a.username.localeCompare(b.username) : a.createdAt.localeCompare(b.createdAt),
-    );
-    let start = 0;
-    if (typeof token === 'string') {
-      const after = this.decodeToken(token);
-      start = ordered.findIndex((u) =>
-        u.createdAt === after.createdAt ? u.username > after.username : u.createdAt > after.createdAt,
-      );
-      if (start < 0) start = ordered.length;
-    }
-    const page = ordered.slice(start, start + size);
-    const last = page.at(-1);
-    const next =
-      last && start + size < ordered.length
-        ? Buffer.from(JSON.stringify([last.createdAt, last.username])).toString('base64url')
-        : undefined;
-    return { page, next };
-  }
-
-  private decodeToken(token: string): { createdAt: string; username: string } {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-      if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string')
-        return { createdAt: parsed[0], username: parsed[1] };
-    } catch {
-      // falls through to the refusal
-    }
-    throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
-  }
-
-  /** ListUsers' filter: `attribute = "value"` (exact) or `attribute ^= "value"` (prefix); empty means all. */
-  private filterOf(filter: string | undefined): (user: LocalUser) => boolean {
-    if (filter === undefined || filter.trim() === '') return () => true;
-    const match = /^\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(filter);
-    if (!match) throw new CognitoError('InvalidParameterException', 'Error while parsing filter.');
-    const [, name = '', operator, raw = ''] = match;
-    if (!SEARCHABLE.has(name)) throw new CognitoError('InvalidParameterException', `Invalid search attribute: ${name}`);
-    const wanted = raw.replace(/\\(.)/g, '$1');
-    const searched = (u: LocalUser): string | undefined => {
-      if (name === 'username') return u.username;
-      if (name === 'email') return u.email;
-      if (name === 'sub') return u.sub;
-      if (name === 'cognito:user_status') return u.status;
-      if (name === 'status') return u.enabled === false ? 'Disabled' : 'Enabled';
-      return u.attributes?.[name];
-    };
-    return (u) => {
-      const value = searched(u);
-      if (value === undefined) return false;
-      return operator === '=' ? value === wanted : value.startsWith(wanted);
-    };
-  }
-
   private listUsers(body: Json): Json {
     this.checkPool(body);
     const only = Array.isArray(body.AttributesToGet)
       ? body.AttributesToGet.filter((a): a is string => typeof a === 'string')
       : undefined;
-    const known = new Set(['sub', 'email', 'email_verified', ...STANDARD_ATTRIBUTES]);
-    const unknown = only?.find((a) => !known.has(a));
+    const unknown = only?.find((a) => !REPORTED_ATTRIBUTES.has(a));
     if (unknown)
       throw new CognitoError(
         'InvalidParameterException',
         `Invalid attributes given, ${unknown} is not a valid attribute.`,
       );
-    const matches = this.filterOf(text(body.Filter));
-    const { page, next } = this.page(this.options.users.list().filter(matches), body.Limit, body.PaginationToken);
-    return { Users: page.map((u) => this.userType(u, only)), ...(next ? { PaginationToken: next } : {}) };
+    const matches = userFilter(text(body.Filter));
+    const { page, next } = pageOf(this.options.users.list().filter(matches), body.Limit, body.PaginationToken);
+    return { Users: page.map((u) => userType(u, this.now(), only)), ...(next ? { PaginationToken: next } : {}) };
   }
 
   private listUsersInGroup(body: Json): Json {
@@ -1030,8 +877,8 @@ export class CognitoUserPool {
     const group = str(body.GroupName, 'GroupName');
     this.checkGroup(group);
     const members = this.options.users.list().filter((u) => u.groups.includes(group));
-    const { page, next } = this.page(members, body.Limit, body.NextToken);
-    return { Users: page.map((u) => this.userType(u)), ...(next ? { NextToken: next } : {}) };
+    const { page, next } = pageOf(members, body.Limit, body.NextToken);
+    return { Users: page.map((u) => userType(u, this.now())), ...(next ? { NextToken: next } : {}) };
   }
 
   /** A temporary password that meets the pool's policy. */
@@ -1074,7 +921,7 @@ export class CognitoUserPool {
       standard,
       email: emailAttribute,
       emailVerified,
-    } = this.attributeChanges(attributeList(body.UserAttributes), 'admin');
+    } = attributeChanges(attributeList(body.UserAttributes), 'admin');
     if (!EMAIL.test(login)) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
     const password = text(body.TemporaryPassword) ?? this.temporaryPassword();
     this.checkPassword(password);
@@ -1091,7 +938,7 @@ export class CognitoUserPool {
         u.temporaryPasswordExpiresAt = this.temporaryExpiry();
       });
       this.sendTemporaryPassword(existing, password);
-      return { User: this.userType(existing) };
+      return { User: userType(existing, this.now()) };
     }
     if (existing) throw new CognitoError('UsernameExistsException', 'User account already exists');
     if (emailAttribute && emailAttribute !== login)
@@ -1101,7 +948,7 @@ export class CognitoUserPool {
     user.temporaryPasswordExpiresAt = this.temporaryExpiry();
     this.options.users.add(user);
     if (action !== 'SUPPRESS') this.sendTemporaryPassword(user, password);
-    return { User: this.userType(user) };
+    return { User: userType(user, this.now()) };
   }
 
   private async adminConfirmSignUp(body: Json): Promise<Json> {
@@ -1118,7 +965,7 @@ export class CognitoUserPool {
 
   private adminGetUser(body: Json): Json {
     const user = this.adminUser(body);
-    const { Attributes, ...type } = this.userType(user);
+    const { Attributes, ...type } = userType(user, this.now());
     return {
       ...type,
       UserAttributes: Attributes,
