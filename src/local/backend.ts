@@ -390,6 +390,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.pool.setPasswordPolicy(nextAuth.passwordPolicy);
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
+        auth.pool.setClientSettings(nextAuth);
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
             'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',

@@ -143,6 +143,12 @@ export class CognitoUserPool {
     this.options.groups = groups;
   }
 
+  /** The app client's existence-error setting and the pool's verify-before-update attributes (a hot reload sets them). */
+  setClientSettings(settings: Pick<CognitoOptions, 'preventUserExistenceErrors' | 'verifyBeforeUpdate'>): void {
+    this.options.preventUserExistenceErrors = settings.preventUserExistenceErrors;
+    this.options.verifyBeforeUpdate = settings.verifyBeforeUpdate;
+  }
+
   /** Answers one operation; a body of the wrong shape gets Cognito's validation errors first. */
   async handle(operation: string, rawBody: Json): Promise<Json> {
     const body = validateRequest(operation, rawBody);
