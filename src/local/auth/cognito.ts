@@ -77,6 +77,9 @@ type Json = Record<string, unknown>;
 const CODE_TTL_MS = 24 * 3600 * 1000;
 const CHALLENGE_TTL_MS = 3 * 60 * 1000;
 const MFA_TRIES = 3;
+/** Expired challenges are swept once this many are kept; past the cap, new sign-ins wait. */
+const SWEEP_AT = 1000;
+const MAX_CHALLENGES = 100_000;
 const DEFAULT_TEMPORARY_PASSWORD_DAYS = 7;
 const SYMBOLS = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/;
 
@@ -462,7 +465,7 @@ export class CognitoUserPool {
       const secretBlock = randomBytes(64).toString('base64');
       const session = randomBytes(48).toString('base64url');
       const userId = user?.username ?? simulated.userId;
-      this.challenges.set(session, {
+      this.remember(session, {
         username: userId,
         kind: 'PASSWORD_VERIFIER',
         A,
@@ -513,8 +516,19 @@ export class CognitoUserPool {
 
   private newSession(pending: PendingChallenge): string {
     const session = randomBytes(48).toString('base64url');
-    this.challenges.set(session, pending);
+    this.remember(session, pending);
     return session;
+  }
+
+  /** Keeps a challenge; abandoned ones expire, so the map stays bounded however many sign-ins start. */
+  private remember(session: string, pending: PendingChallenge): void {
+    if (this.challenges.size >= SWEEP_AT) {
+      const now = this.now();
+      for (const [id, c] of this.challenges) if (c.expiresAt < now) this.challenges.delete(id);
+      if (this.challenges.size >= MAX_CHALLENGES)
+        throw new CognitoError('TooManyRequestsException', 'Too many sign-ins in progress; try again later.');
+    }
+    this.challenges.set(session, pending);
   }
 
   private async respondToAuthChallenge(body: Json): Promise<Json> {

@@ -65,8 +65,8 @@ export const passwordMatches = (
   password: string,
   kept: PasswordVerifier,
 ): boolean => {
-  const computed = Buffer.from(createVerifier(poolName, userId, password, kept.salt).verifier, 'hex');
-  const stored = Buffer.from(kept.verifier, 'hex');
+  const computed = Buffer.from(createVerifier(poolName, userId, password, kept.salt).verifier);
+  const stored = Buffer.from(kept.verifier);
   return computed.length === stored.length && timingSafeEqual(computed, stored);
 };
 
