@@ -7,16 +7,29 @@ import {
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
   AdminResetUserPasswordCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
+  AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
+  ListGroupsCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Amplify } from 'aws-amplify';
-import { confirmResetPassword, confirmSignIn, confirmSignUp, signIn, signOut, signUp } from 'aws-amplify/auth';
+import {
+  confirmResetPassword,
+  confirmSignIn,
+  confirmSignUp,
+  fetchAuthSession,
+  fetchUserAttributes,
+  signIn,
+  signOut,
+  signUp,
+} from 'aws-amplify/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD_POLICY } from '../../../amplify/custom/auth-hardening';
 import {
@@ -563,6 +576,49 @@ describe('admin operations with the AWS SDK', () => {
     });
     expect((await admin.send(new AdminGetUserCommand(target))).UserStatus).toBe('CONFIRMED');
     expect((await signIn({ username: 'reset@example.com', password: 'Brand-New-Pass-5' })).isSignedIn).toBe(true);
+    await signOut();
+  });
+
+  it('updates attributes as an administrator, lists groups, and signs a user out everywhere', async () => {
+    await register('managed@example.com');
+    const target = { UserPoolId: USER_POOL_ID, Username: 'managed@example.com' };
+    await admin.send(
+      new AdminUpdateUserAttributesCommand({
+        ...target,
+        UserAttributes: [
+          { Name: 'email', Value: 'managed.new@example.com' },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'locale', Value: 'fr' },
+        ],
+      }),
+    );
+    const got = await admin.send(new AdminGetUserCommand({ ...target, Username: 'managed.new@example.com' }));
+    expect(got.UserAttributes).toEqual(
+      expect.arrayContaining([
+        { Name: 'email', Value: 'managed.new@example.com' },
+        { Name: 'email_verified', Value: 'true' },
+        { Name: 'locale', Value: 'fr' },
+      ]),
+    );
+    // The old email no longer names anyone; sub never changes.
+    await expect(admin.send(new AdminGetUserCommand(target))).rejects.toMatchObject({ name: 'UserNotFoundException' });
+    const moved = { UserPoolId: USER_POOL_ID, Username: 'managed.new@example.com' };
+    await expect(
+      admin.send(new AdminUpdateUserAttributesCommand({ ...moved, UserAttributes: [{ Name: 'sub', Value: 'x' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await admin.send(new AdminAddUserToGroupCommand({ ...moved, GroupName: 'Admins' }));
+    const groups = await admin.send(new AdminListGroupsForUserCommand(moved));
+    expect(groups.Groups).toEqual([{ GroupName: 'Admins', UserPoolId: USER_POOL_ID, Precedence: 0 }]);
+    const all = await admin.send(new ListGroupsCommand({ UserPoolId: USER_POOL_ID }));
+    expect(all.Groups?.map((g) => g.GroupName)).toEqual(['Admins']);
+
+    await signIn({ username: 'managed.new@example.com', password: PASSWORD });
+    expect(await fetchUserAttributes()).toMatchObject({ locale: 'fr' });
+    const access = (await fetchAuthSession()).tokens?.accessToken.toString();
+    await admin.send(new AdminUserGlobalSignOutCommand(moved));
+    await expect(auth.pool.handle('GetUser', { AccessToken: access })).rejects.toMatchObject({
+      type: 'NotAuthorizedException',
+    });
     await signOut();
   });
 

@@ -220,6 +220,17 @@ export class CognitoUserPool {
         return this.adminSetUserPassword(body);
       case 'AdminResetUserPassword':
         return this.adminResetUserPassword(body);
+      case 'AdminUpdateUserAttributes':
+        return this.adminUpdateUserAttributes(body);
+      case 'AdminUserGlobalSignOut': {
+        const { username } = this.adminUser(body);
+        this.options.users.revoke((s) => s.username === username);
+        return {};
+      }
+      case 'AdminListGroupsForUser':
+        return this.adminListGroupsForUser(body);
+      case 'ListGroups':
+        return this.listGroups(body);
       default:
         this.options.log?.(`user pool: ${operation} is not implemented locally`);
         throw new CognitoError('UnknownOperationException', `The local user pool does not implement ${operation}.`);
@@ -1042,5 +1053,69 @@ export class CognitoUserPool {
     });
     this.sendCode(user, 'reset');
     return {};
+  }
+
+  private adminUpdateUserAttributes(body: Json): Json {
+    const user = this.adminUser(body);
+    const { standard, email, emailVerified } = attributeChanges(attributeList(body.UserAttributes), 'admin');
+    if (email && emailVerified === true) {
+      // An administrator who vouches for the new email sets it at once, verified.
+      const owner = this.options.users.find(email);
+      if (owner && owner !== user)
+        throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+      this.touch(user, (u) => {
+        u.email = email;
+        delete u.pendingEmail;
+      });
+    } else if (email) {
+      this.changeEmail(user, email);
+    }
+    this.touch(user, (u) => {
+      if (emailVerified !== undefined) u.emailVerified = emailVerified;
+      if (Object.keys(standard).length > 0) u.attributes = { ...u.attributes, ...standard };
+    });
+    return {};
+  }
+
+  /** The pool's groups as Cognito's GroupType, with the role and precedence the template gives them. */
+  private groupType(name: string): Json {
+    const role = this.options.tokens.groupRoles[name];
+    const precedence = role?.precedence ?? this.options.groups?.indexOf(name);
+    return {
+      GroupName: name,
+      UserPoolId: this.options.userPoolId,
+      ...(precedence !== undefined && precedence >= 0 ? { Precedence: precedence } : {}),
+      ...(role ? { RoleArn: role.roleArn } : {}),
+    };
+  }
+
+  /** A page of group names; the token is the last name of the page before. */
+  private groupPage(names: string[], limit: unknown, token: unknown): Json {
+    const size = typeof limit === 'number' && limit > 0 ? limit : 60;
+    let start = 0;
+    if (typeof token === 'string') {
+      const after = Buffer.from(token, 'base64url').toString('utf8');
+      start = names.indexOf(after) + 1;
+      if (start === 0) throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
+    }
+    const page = names.slice(start, start + size);
+    const last = page.at(-1);
+    return {
+      Groups: page.map((g) => this.groupType(g)),
+      ...(last !== undefined && start + size < names.length
+        ? { NextToken: Buffer.from(last).toString('base64url') }
+        : {}),
+    };
+  }
+
+  private adminListGroupsForUser(body: Json): Json {
+    const user = this.adminUser(body);
+    return this.groupPage([...user.groups], body.Limit, body.NextToken);
+  }
+
+  private listGroups(body: Json): Json {
+    this.checkPool(body);
+    const names = this.options.groups ?? [...new Set(this.options.users.list().flatMap((u) => u.groups))].sort();
+    return this.groupPage(names, body.Limit, body.NextToken);
   }
 }

@@ -136,6 +136,14 @@ export const OPERATION_FIELDS: Record<string, Record<string, Field>> = {
   AdminEnableUser: poolUser,
   AdminSetUserPassword: { ...poolUser, Password: req(S(256)), Permanent: opt(BOOL) },
   AdminResetUserPassword: { ...poolUser, ClientMetadata: opt(MAP) },
+  AdminUpdateUserAttributes: { ...poolUser, UserAttributes: req(ATTRIBUTES), ClientMetadata: opt(MAP) },
+  AdminUserGlobalSignOut: poolUser,
+  AdminListGroupsForUser: {
+    ...poolUser,
+    Limit: opt({ kind: 'integer', min: 0, max: 60 }),
+    NextToken: opt(S(4096)),
+  },
+  ListGroups: { ...pool, Limit: opt({ kind: 'integer', min: 0, max: 60 }), NextToken: opt(S(4096)) },
 };
 
 const MAX_LIST = 100;
