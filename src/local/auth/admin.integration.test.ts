@@ -38,6 +38,7 @@ import {
   SignedRequestError,
   type SignedRequestVerifier,
 } from '../iam/principals';
+import { Outbox } from '../outbox';
 import { SignatureError, verifySigV4 } from '../storage/sigv4';
 import type { PostConfirmationEvent } from './cognito';
 import { type LocalAuth, startLocalAuth } from './server';
@@ -761,5 +762,45 @@ describe('the Cognito JSON wire, fuzzed', () => {
     expect((await signIn({ username: 'canary@example.com', password: PASSWORD })).isSignedIn).toBe(true);
     await signOut();
     console.info(`fuzzed the Cognito JSON wire with ${cases.length} malformed requests`);
+  });
+
+  it('answers a failure inside a handler with a 500 in Cognito’s format, logs it and keeps serving', async () => {
+    // Prepare: an outbox that cannot write, as with a full disk
+    const lines: string[] = [];
+    const broken = new Outbox();
+    broken.add = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const failing = await startLocalAuth({
+      userPoolId: USER_POOL_ID,
+      clientId: CLIENT_ID,
+      passwordPolicy: PASSWORD_POLICY,
+      outbox: broken,
+      log: (line) => lines.push(line),
+    });
+    const post = (operation: string, body: unknown) =>
+      fetch(failing.url, {
+        method: 'POST',
+        headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+        body: JSON.stringify(body),
+      });
+    try {
+      // Act
+      const failed = await post('SignUp', { ClientId: CLIENT_ID, Username: 'full@example.com', Password: PASSWORD });
+      const next = await post('InitiateAuth', {
+        ClientId: CLIENT_ID,
+        AuthFlow: 'USER_SRP_AUTH',
+        AuthParameters: { USERNAME: 'full@example.com', SRP_A: 'abc' },
+      });
+      // Assess
+      expect(await errorOf(failed)).toEqual({
+        status: 500,
+        body: { __type: 'InternalErrorException', message: 'Internal error.' },
+      });
+      expect(lines.some((l) => l.includes('ENOSPC'))).toBe(true);
+      expect(next.status).toBe(200);
+    } finally {
+      await failing.close();
+    }
   });
 });
