@@ -374,6 +374,35 @@ describe('authorization', () => {
   });
 });
 
+describe('user pool', () => {
+  const userPool = (operation: string, body: Record<string, unknown>) =>
+    fetch(backend.urls.userPool, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("answers unknown users as the template's PreventUserExistenceErrors asks, and refuses unsigned admin calls", async () => {
+    const resend = await userPool('ResendConfirmationCode', {
+      ClientId: 'localclient0000000000000000',
+      Username: 'nobody@example.com',
+    });
+    expect(resend.status).toBe(200);
+    expect((await resend.json()).CodeDeliveryDetails).toMatchObject({ DeliveryMedium: 'EMAIL' });
+    const admin = await userPool('AdminAddUserToGroup', {
+      UserPoolId: 'us-east-1_LocalPool',
+      Username: 'nobody@example.com',
+      GroupName: 'Admins',
+    });
+    expect(admin.status).toBe(400);
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await admin.json()).__type).toBe('MissingAuthenticationTokenException');
+  });
+});
+
 describe('identity pool', () => {
   it("issues each signed-in user credentials under the template's authenticated role, and none to guests", async () => {
     // Prepare
