@@ -53,17 +53,16 @@ const as = async (user: User) => {
   return generateClient<Schema>();
 };
 
-/** Cognito's AdminAddUserToGroup, the call `npm run local:add-to-group` sends; adding twice is harmless. */
+/**
+ * Cognito's AdminAddUserToGroup, in-process: over HTTP it needs a SigV4
+ * signature and an IAM allow (the auth integration tests cover that path).
+ */
 const makeAdmin = async (user: User): Promise<void> => {
-  const added = await fetch(backend.urls.userPool, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
-    },
-    body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: user.email, GroupName: 'Admins' }),
+  await backend.auth.pool.handle('AdminAddUserToGroup', {
+    UserPoolId: 'us-east-1_LocalPool',
+    Username: user.email,
+    GroupName: 'Admins',
   });
-  expect(added.status).toBe(200);
 };
 
 /** A raw AppSync request with a given token: another user's client, or a forged one. */
@@ -372,6 +371,35 @@ describe('authorization', () => {
       'Token has expired.',
     );
     expect((await gql(users.ada.idToken, '{ __typename }')).status).toBe(200);
+  });
+});
+
+describe('user pool', () => {
+  const userPool = (operation: string, body: Record<string, unknown>) =>
+    fetch(backend.urls.userPool, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("answers unknown users as the template's PreventUserExistenceErrors asks, and refuses unsigned admin calls", async () => {
+    const resend = await userPool('ResendConfirmationCode', {
+      ClientId: 'localclient0000000000000000',
+      Username: 'nobody@example.com',
+    });
+    expect(resend.status).toBe(200);
+    expect((await resend.json()).CodeDeliveryDetails).toMatchObject({ DeliveryMedium: 'EMAIL' });
+    const admin = await userPool('AdminAddUserToGroup', {
+      UserPoolId: 'us-east-1_LocalPool',
+      Username: 'nobody@example.com',
+      GroupName: 'Admins',
+    });
+    expect(admin.status).toBe(400);
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await admin.json()).__type).toBe('MissingAuthenticationTokenException');
   });
 });
 

@@ -273,6 +273,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         : undefined,
       groupRoles: authSettings.groupRoles,
       groups: authSettings.groups,
+      preventUserExistenceErrors: authSettings.preventUserExistenceErrors,
+      verifyBeforeUpdate: authSettings.verifyBeforeUpdate,
+      accountId: NAMES.accountId,
+      log,
+      // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
+      verifySigned: credentials.verify,
+      authorizePrincipal: credentials.authorize,
       identityPool: authSettings.identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
@@ -469,6 +476,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.pool.setPasswordPolicy(nextAuth.passwordPolicy);
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
+        auth.pool.setClientSettings(nextAuth);
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
             'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
@@ -642,6 +650,10 @@ const authSettingsOf = (assembly: CloudAssembly) => {
     isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
       ? poolProps.Policies.PasswordPolicy
       : {};
+  const appClient = assembly.resources('AWS::Cognito::UserPoolClient')[0];
+  const updateSettings =
+    isRecord(poolProps) && isRecord(poolProps.UserAttributeUpdateSettings) ? poolProps.UserAttributeUpdateSettings : {};
+  const verifyBeforeUpdate = updateSettings.AttributesRequireVerificationBeforeUpdate;
   const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
   const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
   const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
@@ -653,7 +665,12 @@ const authSettingsOf = (assembly: CloudAssembly) => {
       requireUppercase: policy.RequireUppercase === true,
       requireNumbers: policy.RequireNumbers === true,
       requireSymbols: policy.RequireSymbols === true,
+      ...(policy.TemporaryPasswordValidityDays === undefined
+        ? {}
+        : { temporaryPasswordValidityDays: Number(policy.TemporaryPasswordValidityDays) }),
     },
+    preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
+    verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
     postConfirmationId: postConfirmationIdOf(assembly),
     groups: assembly
       .resources('AWS::Cognito::UserPoolGroup')
