@@ -23,6 +23,7 @@ import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { ssmParametersOf, startLocalSsm } from './ssm/server';
 import { corsRulesOf } from './storage/cors';
 import { type NotificationSpec, notificationSpecsOf, s3Event, wants } from './storage/notifications';
 import { type LocalStorage, startLocalStorage } from './storage/server';
@@ -332,6 +333,21 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       stops.push(storage.close);
     }
 
+    log('starting SSM Parameter Store ...');
+    // The running generation's parameters; the first generation's until it runs.
+    let liveParameters = ssmParametersOf(assembly);
+    const ssm = await startLocalSsm({
+      port: ports.ssm,
+      parameters: () => liveParameters,
+      region: NAMES.region,
+      accountId: NAMES.accountId,
+      verify: credentials.verify,
+      authorize: credentials.authorize,
+      deniedMessage: (principal, action, resource) =>
+        credentials.deniedMessage(principal, action, resource, 'ImplicitDeny'),
+    });
+    stops.push(ssm.close);
+
     // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -341,6 +357,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         DYNAMODB_STREAMS: dynamodbFront,
         CLOUDSEARCH_DOMAIN: search.url,
         PINPOINT: push.url,
+        SSM: ssm.url,
         COGNITO_IDENTITY_PROVIDER: auth.url,
         COGNITO_IDENTITY: auth.url,
         ...(storage ? { S3: storage.url } : {}),
@@ -408,6 +425,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       }
       current = next;
       livePolicies = next.policies;
+      liveParameters = ssmParametersOf(next.assembly);
       if (!previous) return;
       for (const [id, { mapping }] of previous.mappings)
         if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
@@ -712,7 +730,10 @@ const invokeAsync = async (fn: LocalFunction, event: unknown, source: string, de
       await fn.invoke(event);
       return;
     } catch (error) {
+      // A function stopped by a reload or shutdown is not retried: its event ends with it, as on a redeploy.
+      if (error instanceof Error && error.name === 'Stopped') return;
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      console.warn(`${fn.spec.name}: the ${source} event failed (attempt ${attempt + 1} of 3): ${reason}`);
     }
   }
   deadLetters.add({

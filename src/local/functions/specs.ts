@@ -64,14 +64,6 @@ export const functionSpecsOf = (
   previous: ReadonlyMap<string, LocalFunctionSpec> = new Map(),
 ): Map<string, LocalFunctionSpec> => {
   const wanted = new Set(logicalIds);
-  const ssmParameters = new Map(
-    assembly
-      .resources('AWS::SSM::Parameter')
-      .map(({ stack, properties }) => [
-        String(stack.resolve(properties.Name)),
-        String(stack.resolve(properties.Value)),
-      ]),
-  );
   const specs = new Map<string, LocalFunctionSpec>();
   for (const { logicalId, stack, properties } of assembly.resources('AWS::Lambda::Function')) {
     if (!wanted.has(logicalId)) continue;
@@ -101,11 +93,7 @@ export const functionSpecsOf = (
       isRecord(props.Environment) && isRecord(props.Environment.Variables) ? props.Environment.Variables : {};
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(templateEnv)) env[key] = String(value ?? '');
-    // Only endpoints differ: the same variables, pointed at the local services.
-    for (const [key, value] of Object.entries(env)) {
-      if (key.endsWith('_PARAMETER') && ssmParameters.has(value))
-        env[key.replace(/_PARAMETER$/, '')] = ssmParameters.get(value) ?? '';
-    }
+    // Only endpoints differ: the same variables, pointed at the local services (SSM parameters are served, not inlined).
     if ('CLOUDSEARCH_DOCUMENT_ENDPOINT' in env) env.CLOUDSEARCH_DOCUMENT_ENDPOINT = environment.searchEndpoint;
     if ('CLOUDSEARCH_SEARCH_ENDPOINT' in env) env.CLOUDSEARCH_SEARCH_ENDPOINT = environment.searchEndpoint;
     Object.assign(env, {

@@ -26,6 +26,7 @@ import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
+import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
 import type { SubscriptionPlan } from './filters';
 import { measureOperation, SubscriptionRootRule, subscriptionRootField } from './limits';
@@ -102,6 +103,10 @@ export class AppSyncError extends Error {
   }
 }
 
+/** The authorization mode a caller was authenticated with. */
+export const modeOf = (identity: RequestIdentity): AuthMode =>
+  identity.apiKey ? 'API_KEY' : identity.iam ? 'AWS_IAM' : 'AMAZON_COGNITO_USER_POOLS';
+
 /** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
 const runJs = (run: () => JsResult): JsResult => {
   try {
@@ -164,6 +169,8 @@ export class LocalGraphqlApi {
   /** Mutation field → subscription fields that listen to it. */
   readonly subscriptionsByMutation = new Map<string, string[]>();
   readonly limits: RequestLimits;
+  /** The API's authorization modes and keys, as its template defines them. */
+  readonly auth: ApiAuthSettings;
   private readonly preparedDocuments = new Map<
     string,
     { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] }
@@ -179,6 +186,11 @@ export class LocalGraphqlApi {
     const sdl = assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location));
     this.schema = buildSchema(`${PRELUDE}\n${sdl}`);
     this.installScalars();
+    this.auth = apiAuthSettingsOf(assembly) ?? {
+      defaultMode: 'AMAZON_COGNITO_USER_POOLS',
+      additionalModes: [],
+      apiKeys: [],
+    };
     const apiResource = assembly.resources('AWS::AppSync::GraphQLApi')[0];
     const limit = (value: unknown, max: number): number => {
       const n = Number(apiResource ? apiResource.stack.resolve(value) : 0);
@@ -477,7 +489,8 @@ export class LocalGraphqlApi {
     return after.result;
   }
 
-  private jsIdentity(identity: RequestIdentity): Json {
+  private jsIdentity(identity: RequestIdentity): Json | null {
+    if (identity.apiKey) return null;
     if (identity.iam) return { ...identity.iam, sourceIp: [identity.sourceIp] };
     const claims = identity.claims;
     const username = String(claims.username ?? claims['cognito:username'] ?? '');
@@ -501,17 +514,13 @@ export class LocalGraphqlApi {
     throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
   }
 
-  /** Checks the auth-mode directives AppSync applies before any resolver runs (user pools is the default mode). */
   /**
    * AppSync's first check, before any resolver: a field answers only the
-   * authorization modes its directives name (or the default mode, user
-   * pools, without any). IAM callers need `@aws_iam`.
+   * authorization modes its directives name, or the API's default mode when
+   * it names none; `cognito_groups` narrows user pools to those groups.
    */
-  private checkAuthModes(
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    identity: RequestIdentity,
-  ): GraphQLError | undefined {
+  private checkAuthModes(operation: OperationDefinitionNode, identity: RequestIdentity): GraphQLError | undefined {
+    const mode = modeOf(identity);
     const groups = Array.isArray(identity.claims['cognito:groups'])
       ? identity.claims['cognito:groups'].map(String)
       : [];
@@ -524,21 +533,22 @@ export class LocalGraphqlApi {
     for (const selection of operation.selectionSet.selections) {
       if (selection.kind !== Kind.FIELD || !root) continue;
       const field = root.getFields()[selection.name.value];
-      const directives = field?.astNode?.directives ?? [];
-      const authDirectives = directives.filter(
+      const authDirectives = (field?.astNode?.directives ?? []).filter(
         (d) => d.name.value.startsWith('aws_') && d.name.value !== 'aws_subscribe',
       );
-      const iamAllowed = authDirectives.some((d) => d.name.value === 'aws_iam');
-      if (identity.iam) {
-        if (iamAllowed) continue;
-      } else if (authDirectives.length === 0) continue;
       const userPools = authDirectives.find(
         (d) => d.name.value === 'aws_cognito_user_pools' || d.name.value === 'aws_auth',
       );
       const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
       const allowedGroups =
         groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
-      if (identity.iam || !userPools || (allowedGroups.length > 0 && !allowedGroups.some((g) => groups.includes(g)))) {
+      const allowed =
+        authDirectives.length === 0
+          ? mode === this.auth.defaultMode
+          : mode === 'AMAZON_COGNITO_USER_POOLS'
+            ? userPools !== undefined && (allowedGroups.length === 0 || allowedGroups.some((g) => groups.includes(g)))
+            : authDirectives.some((d) => d.name.value === MODE_DIRECTIVES[mode]);
+      if (!allowed)
         return new GraphQLError(
           `Not Authorized to access ${selection.name.value} on type ${root.name}`,
           [selection],
@@ -548,9 +558,7 @@ export class LocalGraphqlApi {
           undefined,
           { errorType: 'Unauthorized' },
         );
-      }
     }
-    void document;
     return undefined;
   }
 
@@ -762,7 +770,7 @@ export class LocalGraphqlApi {
   ): Promise<{ result: ExecutionResult; variables?: Json }> {
     if (variables !== undefined && variables !== null && !isRecord(variables))
       return { result: { errors: [new GraphQLError('Variables must be provided as a JSON object.')] } };
-    const denied = this.checkAuthModes(document, operation, context.identity);
+    const denied = this.checkAuthModes(operation, context.identity);
     if (denied) return { result: { data: null, errors: [denied] } };
     context.authModesAllowed = true;
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});

@@ -114,6 +114,26 @@ export const startGraphqlServer = async (options: {
   });
 
   /**
+   * A caller that sends `x-api-key`: one of the API's keys, before it expires,
+   * on an API with API_KEY among its modes. AppSync gives it no identity.
+   */
+  const apiKeyIdentity = (key: string, req: IncomingMessage): RequestIdentity => {
+    const auth = options.api().auth;
+    const enabled = auth.defaultMode === 'API_KEY' || auth.additionalModes.includes('API_KEY');
+    const known = auth.apiKeys.find((k) => k.id === key);
+    if (!enabled || !known || known.expires * 1000 <= Date.now())
+      throw new UnauthorizedError('You are not authorized to make this call.');
+    return {
+      claims: {},
+      apiKey: true,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      ),
+    };
+  };
+
+  /**
    * The `$ctx.identity` of a request signed (SigV4, service appsync) with
    * identity-pool credentials: an HTTP request, or the headers a realtime
    * client signs for `POST /graphql/connect` (the connection) or
@@ -198,11 +218,15 @@ export const startGraphqlServer = async (options: {
       return;
     }
     const signed = (req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256');
+    const apiKey = req.headers['x-api-key'];
     let identity: RequestIdentity | undefined;
-    // A JWT is checked before the body is read; a SigV4 signature covers the body, so it is read first.
+    // A JWT or an API key is checked before the body is read; a SigV4 signature covers the body, so it is read first.
     if (!signed) {
       try {
-        identity = await identityOf(req.headers.authorization, req);
+        identity =
+          req.headers.authorization === undefined && typeof apiKey === 'string'
+            ? apiKeyIdentity(apiKey, req)
+            : await identityOf(req.headers.authorization, req);
       } catch (error) {
         sendUnauthorized(res, error);
         return;
@@ -282,6 +306,8 @@ export const startGraphqlServer = async (options: {
     // The connection's headers (signed for /graphql/connect) or a start's (signed with its data, for /graphql).
     authenticate: async (headers, signed, req) => {
       const token = headers.Authorization ?? headers.authorization;
+      const apiKey = headers['x-api-key'] ?? headers['X-Api-Key'];
+      if (token === undefined && typeof apiKey === 'string') return apiKeyIdentity(apiKey, req);
       if (typeof token === 'string' && token.startsWith('AWS4-HMAC-SHA256'))
         return iamIdentity({ method: 'POST', url: signed.url, headers: lowerCased(headers), body: signed.body }, req);
       return identityOf(typeof token === 'string' ? token : undefined, req);

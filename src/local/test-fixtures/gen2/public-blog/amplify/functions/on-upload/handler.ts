@@ -7,6 +7,8 @@ const s3 = new S3Client();
 export const handler: S3Handler = async (event) => {
   for (const record of event.Records) {
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    // The receipts land in the same bucket: they must not trigger receipts of their own.
+    if (key.startsWith('processed/')) continue;
     await s3.send(
       new PutObjectCommand({
         Bucket: record.s3.bucket.name,
