@@ -13,8 +13,10 @@ import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { BackendConfig } from './config';
 
 /** Alarm thresholds, in one place so that the tests and the docs can name them. */
 export const THRESHOLDS = {
@@ -31,6 +33,8 @@ export interface MonitoringProps {
   graphqlApiId: string;
   functions: Record<string, IFunction>;
   streamConsumers: Record<string, { fn: IFunction; deadLetterQueue: IQueue }>;
+  /** Who hears about alarms: an e-mail subscription and/or an existing topic. */
+  notify: BackendConfig['alarms'];
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -50,7 +54,11 @@ export class Monitoring extends Construct {
     // CloudWatch must be able to publish to the encrypted topic.
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Backend alarms' });
-    const action = new SnsAction(this.topic);
+    if (props.notify.email) this.topic.addSubscription(new EmailSubscription(props.notify.email));
+    const actions = [new SnsAction(this.topic)];
+    if (props.notify.topicArn) {
+      actions.push(new SnsAction(Topic.fromTopicArn(this, 'ExistingAlarmTopic', props.notify.topicArn)));
+    }
 
     const appsync = (metricName: string, statistic: string): Metric =>
       new Metric({
@@ -69,7 +77,7 @@ export class Monitoring extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      created.addAlarmAction(action);
+      created.addAlarmAction(...actions);
       this.alarms.push(created);
       return created;
     };
