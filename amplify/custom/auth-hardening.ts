@@ -36,7 +36,8 @@ export const hardenAuth = (resources: AuthResources, email: BackendConfig['authE
     cfnUserPool.emailConfiguration = {
       emailSendingAccount: 'DEVELOPER',
       from: email.from,
-      sourceArn: email.sesIdentityArn ?? `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${email.from}`,
+      sourceArn:
+        email.sesIdentityArn ?? `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${email.from}`,
     };
   }
 };

@@ -64,12 +64,14 @@ const CERT_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
-const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
+const CLOUDFRONT_WEB_ACL_ARN =
+  /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
 const SES_IDENTITY_ARN = /^arn:aws[a-z-]*:ses:[a-z]{2}(-[a-z]+)+-\d:\d{12}:identity\/[^\s]+$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9]*\.[a-z0-9]+\.search$/;
 const POSITIVE_INT = /^[1-9]\d{0,8}$/;
 // doc-<domain>-<id>.<region>.cloudsearch.amazonaws.com[.cn]
-const CLOUDSEARCH_HOST = /^(?:doc|search)-([a-z][a-z0-9-]{2,27})-[a-z0-9]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.cloudsearch\.amazonaws\.com(?:\.cn)?$/;
+const CLOUDSEARCH_HOST =
+  /^(?:doc|search)-([a-z][a-z0-9-]{2,27})-[a-z0-9]+\.([a-z]{2}(?:-[a-z]+)+-\d)\.cloudsearch\.amazonaws\.com(?:\.cn)?$/;
 const SEARCH_ENGINES = ['cloudsearch', 'opensearch', 'none'] as const;
 
 const optional = (env: Record<string, string | undefined>, name: string): string | undefined => {
@@ -108,7 +110,9 @@ const parseSearch = (env: Record<string, string | undefined>): SearchConfig => {
   );
   const engine = optional(env, 'SEARCH_ENGINE');
   if (engine !== undefined && !SEARCH_ENGINES.some((known) => known === engine)) {
-    throw new Error(`SEARCH_ENGINE=${JSON.stringify(engine)} is not valid: expected one of ${SEARCH_ENGINES.join(', ')}.`);
+    throw new Error(
+      `SEARCH_ENGINE=${JSON.stringify(engine)} is not valid: expected one of ${SEARCH_ENGINES.join(', ')}.`,
+    );
   }
   if ((documentEndpoint === undefined) !== (searchEndpoint === undefined)) {
     throw new Error('CLOUDSEARCH_DOCUMENT_ENDPOINT and CLOUDSEARCH_SEARCH_ENDPOINT go together: set both or neither.');
@@ -126,7 +130,7 @@ const parseSearch = (env: Record<string, string | undefined>): SearchConfig => {
   }
   if (!documentEndpoint || !searchEndpoint) {
     throw new Error(
-      'SEARCH_ENGINE=cloudsearch needs CLOUDSEARCH_DOCUMENT_ENDPOINT and CLOUDSEARCH_SEARCH_ENDPOINT (the domain\'s endpoints); unset SEARCH_ENGINE to use OpenSearch.',
+      "SEARCH_ENGINE=cloudsearch needs CLOUDSEARCH_DOCUMENT_ENDPOINT and CLOUDSEARCH_SEARCH_ENDPOINT (the domain's endpoints); unset SEARCH_ENGINE to use OpenSearch.",
     );
   }
   const parsed = CLOUDSEARCH_HOST.exec(documentEndpoint);
@@ -167,7 +171,9 @@ export const parseBackendConfig = (env: Record<string, string | undefined>): Bac
   const sendMessageLimit = positiveInt(env, 'SEND_MESSAGE_RATE_LIMIT');
   if (sendMessageLimit !== undefined && sendMessageLimit < 10) {
     // WAF's smallest rate-based limit.
-    throw new Error(`SEND_MESSAGE_RATE_LIMIT=${sendMessageLimit} is not valid: WAF's smallest limit is 10 requests per 5 minutes.`);
+    throw new Error(
+      `SEND_MESSAGE_RATE_LIMIT=${sendMessageLimit} is not valid: WAF's smallest limit is 10 requests per 5 minutes.`,
+    );
   }
   const emailFrom = check(optional(env, 'AUTH_EMAIL_FROM'), EMAIL, 'AUTH_EMAIL_FROM', 'an e-mail address');
   const sesIdentityArn = check(

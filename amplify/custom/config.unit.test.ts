@@ -86,9 +86,7 @@ describe('parseBackendConfig', () => {
     ).toThrow(/^CLOUDSEARCH_DOCUMENT_ENDPOINT=".*" is not valid: expected a host name/);
     expect(() =>
       parseBackendConfig({ CLOUDSEARCH_SEARCH_ENDPOINT: value, CLOUDSEARCH_DOCUMENT_ENDPOINT: DOCUMENT_HOST }),
-    ).toThrow(
-      /^CLOUDSEARCH_SEARCH_ENDPOINT=".*" is not valid/,
-    );
+    ).toThrow(/^CLOUDSEARCH_SEARCH_ENDPOINT=".*" is not valid/);
   });
 
   it.each([
@@ -352,8 +350,8 @@ describe('parseBackendConfig: alarms and optional protections', () => {
     expect(() => parseBackendConfig({ AUTH_SES_IDENTITY_ARN: identity })).toThrow(
       'AUTH_SES_IDENTITY_ARN needs AUTH_EMAIL_FROM: the address Cognito sends from.',
     );
-    expect(() => parseBackendConfig({ AUTH_EMAIL_FROM: 'a@example.com', AUTH_SES_IDENTITY_ARN: 'example.com' })).toThrow(
-      /^AUTH_SES_IDENTITY_ARN=/,
-    );
+    expect(() =>
+      parseBackendConfig({ AUTH_EMAIL_FROM: 'a@example.com', AUTH_SES_IDENTITY_ARN: 'example.com' }),
+    ).toThrow(/^AUTH_SES_IDENTITY_ARN=/);
   });
 });

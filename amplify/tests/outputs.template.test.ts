@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { unifiedBackendOutputSchema } from '@aws-amplify/backend-output-schemas';
-import { isAmplifyOutputs, parseAmplifyConfig } from '@aws-amplify/core/internals/utils';
 import type { ClientConfig } from '@aws-amplify/client-config';
+import { isAmplifyOutputs, parseAmplifyConfig } from '@aws-amplify/core/internals/utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_FILE, sampleText } from '../../scripts/sample-outputs';
 import { backendOutputOf, OUTPUTS_VERSION, simulateOutputs } from '../../scripts/simulated-outputs';
@@ -24,23 +24,29 @@ const parsed = (name: 'sandbox' | 'configured') => {
 };
 
 describe('amplify_outputs.json as ampx writes it (simulated offline from the root stack)', () => {
-  it.each(['sandbox', 'configured'] as const)('rebuilds a %s BackendOutput that the published schema accepts', (name) => {
-    const backendOutput = backendOutputOf(name === 'sandbox' ? sandbox.dir : configured.dir);
-    expect(() => unifiedBackendOutputSchema.parse(backendOutput)).not.toThrow();
-    expect(Object.keys(backendOutput).sort()).toEqual([
-      'AWS::Amplify::Auth',
-      'AWS::Amplify::Custom',
-      'AWS::Amplify::Function',
-      'AWS::Amplify::GraphQL',
-      'AWS::Amplify::Platform',
-      'AWS::Amplify::Storage',
-    ]);
-  });
+  it.each(['sandbox', 'configured'] as const)(
+    'rebuilds a %s BackendOutput that the published schema accepts',
+    (name) => {
+      const backendOutput = backendOutputOf(name === 'sandbox' ? sandbox.dir : configured.dir);
+      expect(() => unifiedBackendOutputSchema.parse(backendOutput)).not.toThrow();
+      expect(Object.keys(backendOutput).sort()).toEqual([
+        'AWS::Amplify::Auth',
+        'AWS::Amplify::Custom',
+        'AWS::Amplify::Function',
+        'AWS::Amplify::GraphQL',
+        'AWS::Amplify::Platform',
+        'AWS::Amplify::Storage',
+      ]);
+    },
+  );
 
   it.each(['sandbox', 'configured'] as const)('is version 1.5 and parses with aws-amplify (%s)', (name) => {
     expect(outputs[name]).toMatchObject({ version: OUTPUTS_VERSION });
     const config = parsed(name);
-    expect(config.Auth?.Cognito).toMatchObject({ userPoolId: 'eu-west-1_EXAMPLE00', userPoolClientId: expect.any(String) });
+    expect(config.Auth?.Cognito).toMatchObject({
+      userPoolId: 'eu-west-1_EXAMPLE00',
+      userPoolClientId: expect.any(String),
+    });
     expect(config.API?.GraphQL).toMatchObject({ defaultAuthMode: 'userPool', region: 'eu-west-1' });
     expect(config.Storage?.S3).toMatchObject({ bucket: 'amplify-example-usermedia-bucket-0000000000' });
   });

@@ -103,7 +103,11 @@ describe('alarm notifications', () => {
   it('subscribe the configured address to the alarm topic', () => {
     const subscriptions = configured.resources('AWS::SNS::Subscription').map((s) => props(s));
     expect(subscriptions).toEqual([
-      { Protocol: 'email', Endpoint: VARIANTS.configured.env.ALARM_EMAIL, TopicArn: { Ref: expect.stringMatching(/AlarmTopic/) } },
+      {
+        Protocol: 'email',
+        Endpoint: VARIANTS.configured.env.ALARM_EMAIL,
+        TopicArn: { Ref: expect.stringMatching(/AlarmTopic/) },
+      },
     ]);
     expect(sandbox.resources('AWS::SNS::Subscription')).toHaveLength(0);
   });
@@ -158,7 +162,11 @@ describe('optional protections', () => {
           AggregateKeyType: 'CUSTOM_KEYS',
           CustomKeys: [{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }],
           ScopeDownStatement: {
-            ByteMatchStatement: { SearchString: 'sendMessage', PositionalConstraint: 'CONTAINS', FieldToMatch: { Body: {} } },
+            ByteMatchStatement: {
+              SearchString: 'sendMessage',
+              PositionalConstraint: 'CONTAINS',
+              FieldToMatch: { Body: {} },
+            },
           },
         },
       },

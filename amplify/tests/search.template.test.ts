@@ -115,7 +115,9 @@ describe('search on a new account (no CloudSearch domain): OpenSearch Service', 
     for (const name of ['indexer', 'search']) {
       expect(environment(sandbox, name), name).toMatchObject({
         SEARCH_ENGINE: 'opensearch',
-        OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [domains[0]?.logicalId, 'DomainEndpoint'] }]] },
+        OPENSEARCH_ENDPOINT: {
+          'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [domains[0]?.logicalId, 'DomainEndpoint'] }]],
+        },
         OPENSEARCH_INDEX,
         SEARCH_REGION: { Ref: 'AWS::Region' },
       });
@@ -142,7 +144,10 @@ describe('search on an account with a CloudSearch domain', () => {
       ['cloudsearch:search', expect.stringContaining('":cloudsearch:eu-west-1:"')],
     ]);
     for (const name of ['indexer', 'search']) {
-      expect(environment(configured, name), name).toMatchObject({ SEARCH_ENGINE: 'cloudsearch', SEARCH_REGION: 'eu-west-1' });
+      expect(environment(configured, name), name).toMatchObject({
+        SEARCH_ENGINE: 'cloudsearch',
+        SEARCH_REGION: 'eu-west-1',
+      });
       expect(grants(configured, name, 'es'), name).toEqual([]);
     }
   });

@@ -68,7 +68,4 @@ export const bulkFailures = (response: unknown, batch: Batch): BatchOutcome => {
 
 /** True when `PUT /<index>` failed only because the index is already there. */
 export const isIndexAlreadyThere = (status: number, body: unknown): boolean =>
-  status === 400 &&
-  isRecord(body) &&
-  isRecord(body.error) &&
-  body.error.type === 'resource_already_exists_exception';
+  status === 400 && isRecord(body) && isRecord(body.error) && body.error.type === 'resource_already_exists_exception';

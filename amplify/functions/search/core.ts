@@ -144,10 +144,8 @@ export const toCloudSearchRequest = (search: SearchQuery): SearchRequest => ({
 });
 
 /** Validates searchNotes arguments and builds the CloudSearch request for this caller. */
-export const buildSearchRequest = (
-  args: SearchArguments,
-  identity: CallerIdentity | null | undefined,
-): SearchRequest => toCloudSearchRequest(parseSearchArguments(args, identity));
+export const buildSearchRequest = (args: SearchArguments, identity: CallerIdentity | null | undefined): SearchRequest =>
+  toCloudSearchRequest(parseSearchArguments(args, identity));
 
 /** Encodes a next-page token (the same shape for both engines: the engine's cursor and the hits seen so far). */
 export const nextPageToken = (cursor: string, seen: number): string => encodeToken({ cursor, seen });

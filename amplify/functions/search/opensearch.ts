@@ -12,9 +12,7 @@ export const toOpenSearchQuery = (search: SearchQuery): Record<string, unknown> 
   track_total_hits: true,
   query: {
     bool: {
-      must: [
-        { simple_query_string: { query: search.query, fields: ['headline^2', 'text'], default_operator: 'and' } },
-      ],
+      must: [{ simple_query_string: { query: search.query, fields: ['headline^2', 'text'], default_operator: 'and' } }],
       filter: [{ term: { owner: search.owner } }],
     },
   },

@@ -10,6 +10,7 @@ export type SearchEngine = 'cloudsearch' | 'opensearch' | 'none';
 export const searchEngineOf = (env: Record<string, string | undefined>): SearchEngine => {
   const value = env.SEARCH_ENGINE;
   if (value === 'cloudsearch' || value === 'opensearch' || value === 'none') return value;
-  if (value) throw new ConfigError(`SEARCH_ENGINE=${JSON.stringify(value)} is not one of cloudsearch, opensearch, none.`);
+  if (value)
+    throw new ConfigError(`SEARCH_ENGINE=${JSON.stringify(value)} is not one of cloudsearch, opensearch, none.`);
   return env.CLOUDSEARCH_DOCUMENT_ENDPOINT || env.CLOUDSEARCH_SEARCH_ENDPOINT ? 'cloudsearch' : 'none';
 };
