@@ -1,6 +1,7 @@
 import { defineBackend } from '@aws-amplify/backend';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource';
+import { hardenAmplifyManaged } from './custom/amplify-managed-hardening';
 import { ApiWaf } from './custom/api-waf';
 import { hardenAuth } from './custom/auth-hardening';
 import { parseBackendConfig } from './custom/config';
@@ -44,6 +45,9 @@ protectData(deploymentType, {
   otherTables: backend.data.resources.cfnResources.cfnTables,
   mediaBucket: storageCfn.cfnBucket,
 });
+
+// Amplify Data's own codegen bucket and API logging role, hardened where an escape hatch can.
+hardenAmplifyManaged(backend.data.resources.graphqlApi);
 
 // Search: the Note stream feeds the indexer; CloudSearch's guidance is one batch per ~10 s.
 const dataStack = Stack.of(backend.indexer.resources.lambda);
