@@ -43,9 +43,9 @@ export const hardenAmplifyManaged = (graphqlApi: IGraphqlApi): void => {
     }),
   );
 
-  const logsRole = graphqlApi.node.tryFindChild('ApiLogsRole');
+  const logsRole = dataConstruct?.node.tryFindChild('GraphQLAPI')?.node.tryFindChild('ApiLogsRole');
   if (!(logsRole instanceof Role) || !(logsRole.node.defaultChild instanceof CfnRole)) {
-    throw new Error('The GraphQL API has no ApiLogsRole any more: update amplify-managed-hardening.ts');
+    throw new Error('Amplify Data has no GraphQLAPI/ApiLogsRole any more: update amplify-managed-hardening.ts');
   }
   logsRole.node.defaultChild.managedPolicyArns = undefined;
   const logGroup = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Stack.of(logsRole).account}:log-group:/aws/appsync/apis/${graphqlApi.apiId}`;
