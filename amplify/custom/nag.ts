@@ -163,7 +163,7 @@ export const suppressionFor = (finding: string, constructPath: string): NagSuppr
  * The AwsSolutions pack, less the findings on Amplify-managed constructs
  * listed above. (cdk-nag matches acknowledgements by exact finding id, which
  * for IAM5 embeds the wildcard resource and its cross-stack references, so
- * these are matched by rule and construct path instead.) The suppressed
+ * these are matched by rule and exact construct path instead.) The suppressed
  * findings and their reasons go into the report's metadata.
  */
 export class AwsSolutionsWithManagedSuppressions implements IPolicyValidationPlugin {
