@@ -51,7 +51,7 @@ hardenAmplifyManaged(backend.data.resources.graphqlApi);
 
 // Search: the Note stream feeds the indexer; CloudSearch's guidance is one batch per ~10 s.
 const dataStack = Stack.of(backend.indexer.resources.lambda);
-connectSearch(
+const searchDomain = connectSearch(
   dataStack,
   config.search,
   { indexer: fnOf(backend.indexer), search: fnOf(backend.search) },
@@ -89,6 +89,7 @@ new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
     messagePush: { fn: backend.push.resources.lambda, deadLetterQueue: messagePush.deadLetterQueue },
   },
   notify: config.alarms,
+  openSearchDomainName: searchDomain?.domain.domainName,
 });
 
 // Optional: a web ACL on the API, with the sendMessage limit.

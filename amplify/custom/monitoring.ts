@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -27,6 +27,8 @@ export const THRESHOLDS = {
   lambdaThrottlesPer5Min: 1,
   iteratorAgeMs: 60_000,
   deadLetterMessages: 1,
+  searchFreeStorageMiB: 2048,
+  searchJvmMemoryPressurePercent: 85,
 } as const;
 
 export interface MonitoringProps {
@@ -35,11 +37,13 @@ export interface MonitoringProps {
   streamConsumers: Record<string, { fn: IFunction; deadLetterQueue: IQueue }>;
   /** Who hears about alarms: an e-mail subscription and/or an existing topic. */
   notify: BackendConfig['alarms'];
+  /** The OpenSearch domain's name, when the template creates one. */
+  openSearchDomainName?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-/** A dashboard and alarms for the API, every function, both stream mappings and their dead-letter queues. */
+/** A dashboard and alarms for the API, every function, both stream mappings, their dead-letter queues and the search domain. */
 export class Monitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
@@ -68,12 +72,19 @@ export class Monitoring extends Construct {
         statistic,
         period: FIVE_MINUTES,
       });
-    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+    const alarm = (
+      alarmId: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 1,
+      comparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => {
       const created = new Alarm(this, alarmId, {
         metric,
         threshold,
         evaluationPeriods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
@@ -110,6 +121,47 @@ export class Monitoring extends Construct {
           width: 12,
         }),
         new GraphWidget({ title: `${name}: duration p99`, left: [fn.metricDuration({ statistic: 'p99' })], width: 12 }),
+      );
+    }
+
+    if (props.openSearchDomainName) {
+      const search = (metricName: string, statistic: string): Metric =>
+        new Metric({
+          namespace: 'AWS/ES',
+          metricName,
+          dimensionsMap: { DomainName: props.openSearchDomainName ?? '', ClientId: Stack.of(this).account },
+          statistic,
+          period: FIVE_MINUTES,
+        });
+      const red = search('ClusterStatus.red', 'Maximum');
+      const writesBlocked = search('ClusterIndexWritesBlocked', 'Maximum');
+      const freeStorage = search('FreeStorageSpace', 'Minimum');
+      const jvm = search('JVMMemoryPressure', 'Maximum');
+      alarm('SearchClusterRed', red, 1, 'The OpenSearch domain has unassigned primary shards (status red)');
+      alarm('SearchWritesBlocked', writesBlocked, 1, 'The OpenSearch domain is blocking index writes');
+      alarm(
+        'SearchFreeStorage',
+        freeStorage,
+        THRESHOLDS.searchFreeStorageMiB,
+        'The OpenSearch domain is low on disk',
+        1,
+        ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+      );
+      alarm(
+        'SearchJvmPressure',
+        jvm,
+        THRESHOLDS.searchJvmMemoryPressurePercent,
+        'OpenSearch JVM memory pressure is high',
+        3,
+      );
+      dashboard.addWidgets(
+        new GraphWidget({ title: 'search: cluster red, writes blocked', left: [red, writesBlocked], width: 12 }),
+        new GraphWidget({
+          title: 'search: free storage (MiB), JVM pressure (%)',
+          left: [freeStorage],
+          right: [jvm],
+          width: 12,
+        }),
       );
     }
 
