@@ -22,6 +22,7 @@ import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
+import { type LocalOpenSearch, startLocalOpenSearch } from './search/opensearch';
 import { type LocalSearch, startLocalSearch } from './search/server';
 import { ssmParametersOf, startLocalSsm } from './ssm/server';
 import { corsRulesOf } from './storage/cors';
@@ -333,6 +334,25 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       stops.push(storage.close);
     }
 
+    // The OpenSearch domain the template creates (the default search engine), served from the same local engine.
+    const openSearchDomain = assembly.resources('AWS::OpenSearchService::Domain')[0];
+    let openSearch: LocalOpenSearch | undefined;
+    if (openSearchDomain) {
+      log('starting OpenSearch ...');
+      const name = String(openSearchDomain.stack.resolve(openSearchDomain.properties.DomainName));
+      openSearch = await startLocalOpenSearch({
+        port: ports.opensearch,
+        file: join(dataDir, 'search', 'opensearch.json'),
+        access: {
+          domainArn: `arn:aws:es:${NAMES.region}:${NAMES.accountId}:domain/${name}`,
+          verify: credentials.verify,
+          authorize: credentials.authorize,
+          arnOf: (principal) => credentials.arnOf(principal),
+        },
+      });
+      stops.push(openSearch.close);
+    }
+
     log('starting SSM Parameter Store ...');
     // The running generation's parameters; the first generation's until it runs.
     let liveParameters = ssmParametersOf(assembly);
@@ -363,6 +383,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         ...(storage ? { S3: storage.url } : {}),
       },
       searchEndpoint: search.url,
+      ...(openSearch ? { openSearchEndpoint: openSearch.url } : {}),
       caFile: tls.caFile,
       credentialsFor: (name, roleArn) => credentials.forFunction(name, roleArn),
     };

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
  * default is 0 (a free port each), which lets tests run side by side.
  */
 
-export const SERVICES = ['graphql', 'auth', 'storage', 'dynamodb', 'search', 'push', 'ssm'] as const;
+export const SERVICES = ['graphql', 'auth', 'storage', 'dynamodb', 'search', 'push', 'ssm', 'opensearch'] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
 
@@ -20,9 +20,19 @@ export const DEFAULT_PORTS: LocalPorts = {
   search: 20007,
   push: 20008,
   ssm: 20009,
+  opensearch: 20010,
 };
 
-export const FREE_PORTS: LocalPorts = { graphql: 0, auth: 0, storage: 0, dynamodb: 0, search: 0, push: 0, ssm: 0 };
+export const FREE_PORTS: LocalPorts = {
+  graphql: 0,
+  auth: 0,
+  storage: 0,
+  dynamodb: 0,
+  search: 0,
+  push: 0,
+  ssm: 0,
+  opensearch: 0,
+};
 
 /** What each port serves, for `--help` and the errors below. */
 export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
@@ -33,6 +43,7 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   search: 'CloudSearch document and search endpoint',
   push: "SendMessages (Pinpoint's API)",
   ssm: 'SSM Parameter Store (what functions resolve at init)',
+  opensearch: 'OpenSearch (when the template creates a domain)',
 };
 
 /** The command-line flag that sets a service's port. */

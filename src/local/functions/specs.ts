@@ -37,6 +37,8 @@ export interface FunctionEnvironment {
   endpoints: Record<string, string>;
   /** The CloudSearch domain endpoint, for the template's `CLOUDSEARCH_*_ENDPOINT` variables. */
   searchEndpoint: string;
+  /** The local OpenSearch endpoint, for `OPENSEARCH_ENDPOINT`, when the template creates a domain. */
+  openSearchEndpoint?: string;
   /** The local CA's certificate file, trusted by the functions' TLS clients (the local S3 is HTTPS). */
   caFile?: string;
   /** The credential a function signs with, from its name and role. */
@@ -96,6 +98,8 @@ export const functionSpecsOf = (
     // Only endpoints differ: the same variables, pointed at the local services (SSM parameters are served, not inlined).
     if ('CLOUDSEARCH_DOCUMENT_ENDPOINT' in env) env.CLOUDSEARCH_DOCUMENT_ENDPOINT = environment.searchEndpoint;
     if ('CLOUDSEARCH_SEARCH_ENDPOINT' in env) env.CLOUDSEARCH_SEARCH_ENDPOINT = environment.searchEndpoint;
+    if ('OPENSEARCH_ENDPOINT' in env && environment.openSearchEndpoint)
+      env.OPENSEARCH_ENDPOINT = environment.openSearchEndpoint;
     Object.assign(env, {
       AWS_REGION: environment.region,
       AWS_DEFAULT_REGION: environment.region,
