@@ -13,7 +13,16 @@ import {
   ValidationError,
   validateCondition,
 } from './expressions';
-import { checkItem, checkValue, freezeItem, itemSize, MAX_ITEM_BYTES } from './items';
+import {
+  checkItem,
+  checkName,
+  checkValue,
+  freezeItem,
+  itemSize,
+  MAX_ITEM_BYTES,
+  MAX_NESTING,
+  NESTING_MESSAGE,
+} from './items';
 import type { Journal, JournalEntry } from './journal';
 import { type IndexSpec, type KeyAttribute, type KeySchema, type KeyType, keyText, SortedItems } from './table';
 import { compareScalars, equals, type Item, type Value } from './values';
@@ -556,10 +565,20 @@ export class Database {
     const checked: Record<string, Value> = {};
     for (const [placeholder, value] of Object.entries(values ?? {})) {
       try {
-        checked[placeholder] = checkValue(value);
+        // A value is checked as an attribute of its own, one level shallower than an item's.
+        checked[placeholder] = checkValue(value, false, MAX_NESTING + 1);
       } catch (error) {
         if (error instanceof ValidationError)
           throw invalid(`ExpressionAttributeValues contains invalid value: ${error.message} for key ${placeholder}`);
+        throw error;
+      }
+    }
+    for (const [placeholder, name] of Object.entries(names ?? {})) {
+      try {
+        checkName(String(name));
+      } catch (error) {
+        if (error instanceof ValidationError)
+          throw invalid(`ExpressionAttributeNames contains invalid value: ${error.message} for key ${placeholder}`);
         throw error;
       }
     }
@@ -663,7 +682,7 @@ export class Database {
     const current = table.items.get(id);
     this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
     const updated = actions ? applyUpdate(actions, current ?? key, placeholders) : { ...(current ?? key) };
-    const item = freezeItem(checkItem(updated));
+    const item = freezeItem(checkUpdated(updated));
     this.checkKeys(table, item);
     this.write(table, id, item);
     switch (returnValues) {
@@ -1187,6 +1206,17 @@ export class Database {
     return projected;
   }
 }
+
+/** An update's result: DynamoDB words the nesting limit shorter here. */
+const checkUpdated = (updated: Item): Item => {
+  try {
+    return checkItem(updated);
+  } catch (error) {
+    if (error instanceof ValidationError && error.message === NESTING_MESSAGE)
+      throw invalid('Nesting Levels have exceeded supported limits');
+    throw error;
+  }
+};
 
 /** Two stored items with the same attributes and values. */
 const sameItem = (a: Item, b: Item): boolean => {

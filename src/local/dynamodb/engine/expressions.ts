@@ -132,11 +132,62 @@ const tokenize = (source: string, kind: string): Token[] => {
 };
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+
+/** DynamoDB's expression limits: 4 KB of text, 300 operators and functions, 100 IN operands, 32 path levels. */
+const MAX_EXPRESSION_CHARS = 4096;
+const MAX_OPERATORS = 300;
+const MAX_IN_OPERANDS = 100;
+const MAX_PATH_LEVELS = 32;
+/**
+ * Every level of parentheses that is not redundant holds at least one
+ * operator, so nesting deeper than this is over the operator limit; the
+ * parser, which recurses on parentheses, never sees it.
+ */
+const MAX_PARENTHESES = MAX_OPERATORS + 2;
+
+/** Kinds whose size error names the size. */
+const SIZED_KINDS = new Set(['ConditionExpression', 'FilterExpression', 'KeyConditionExpression']);
+
+/**
+ * DynamoDB refuses parentheses that only wrap another pair, `((a = :v))`,
+ * before it parses the rest. Checked over the tokens, without recursion; a
+ * function's or IN's parentheses are not a grouping.
+ */
+const checkParentheses = (tokens: Token[], kind: string): void => {
+  const open: number[] = [];
+  const closing = new Map<number, number>();
+  let deepest = 0;
+  for (const [at, token] of tokens.entries()) {
+    if (token.text === '(') {
+      open.push(at);
+      deepest = Math.max(deepest, open.length);
+    } else if (token.text === ')') {
+      const start = open.pop();
+      if (start !== undefined) closing.set(start, at);
+    }
+  }
+  const grouping = (at: number): boolean => {
+    const before = tokens[at - 1];
+    return !before || before.type !== 'name' || ['AND', 'OR', 'NOT'].includes(before.text.toUpperCase());
+  };
+  for (const [start, end] of closing) {
+    if (grouping(start) && tokens[start + 1]?.text === '(' && closing.get(start + 1) === end - 1)
+      throw new ValidationError(`Invalid ${kind}: The expression has redundant parentheses;`);
+  }
+  if (deepest > MAX_PARENTHESES) throw tooManyOperators(kind);
+};
+
+const tooManyOperators = (kind: string) =>
+  new ValidationError(
+    `Invalid ${kind}: The expression contains too many operators; operator count: ${MAX_OPERATORS + 1}`,
+  );
 const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class Parser {
   private at = 0;
   private readonly tokens: Token[];
+  /** Operators and functions of a condition, which DynamoDB limits. */
+  operators = 0;
 
   constructor(
     private readonly source: string,
@@ -144,7 +195,12 @@ class Parser {
     private readonly placeholders: Placeholders,
   ) {
     if (source.trim() === '') throw new ValidationError(`Invalid ${kind}: The expression can not be empty;`);
+    if (source.length > MAX_EXPRESSION_CHARS)
+      throw new ValidationError(
+        `Invalid ${kind}: Expression size has exceeded the maximum allowed size;${SIZED_KINDS.has(kind) ? ` expression size: ${source.length}` : ''}`,
+      );
     this.tokens = tokenize(source, kind);
+    checkParentheses(this.tokens, kind);
   }
 
   private peek(offset = 0): Token {
@@ -192,8 +248,13 @@ class Parser {
         if (index.type !== 'number') this.fail(index);
         this.expect(']');
         path.push({ index: Number(index.text) });
-      } else return path;
+      } else break;
     }
+    if (path.length > MAX_PATH_LEVELS)
+      throw new ValidationError(
+        `Invalid ${this.kind}: The document path has too many nesting levels; nesting levels: ${path.length}`,
+      );
+    return path;
   }
 
   private element(): PathElement {
@@ -219,6 +280,7 @@ class Parser {
     if (token.type === 'name' && this.peek(1).text === '(') {
       const name = token.text;
       if (name === 'size') {
+        this.operators += 1;
         this.next();
         this.expect('(');
         const path = this.path();
@@ -274,17 +336,23 @@ class Parser {
     let left = operand();
     while (this.isWord(this.peek(), word)) {
       this.next();
+      this.operators += 1;
       left = { kind: word === 'OR' ? 'or' : 'and', left, right: operand() };
     }
     return left;
   }
 
+  /** NOT … NOT c, counted in a loop: a long chain of NOTs does not recurse. */
   private negation(): Condition {
-    if (this.isWord(this.peek(), 'NOT')) {
+    let nots = 0;
+    while (this.isWord(this.peek(), 'NOT')) {
       this.next();
-      return { kind: 'not', condition: this.negation() };
+      nots += 1;
     }
-    return this.primary();
+    this.operators += nots;
+    let condition = this.primary();
+    for (; nots > 0; nots -= 1) condition = { kind: 'not', condition };
+    return condition;
   }
 
   private primary(): Condition {
@@ -299,16 +367,19 @@ class Parser {
     const operand = this.operand();
     const op = this.peek();
     if (COMPARATORS.has(op.text)) {
+      this.operators += 1;
       this.next();
       return { kind: 'compare', op: op.text as '=', left: operand, right: this.operand() };
     }
     if (this.isWord(op, 'BETWEEN')) {
+      this.operators += 1;
       this.next();
       const low = this.operand();
       if (!this.isWord(this.next(), 'AND')) this.fail(this.peek(-1));
       return { kind: 'between', operand, low, high: this.operand() };
     }
     if (this.isWord(op, 'IN')) {
+      this.operators += 1;
       this.next();
       this.expect('(');
       const list = [this.operand()];
@@ -317,12 +388,17 @@ class Parser {
         list.push(this.operand());
       }
       this.expect(')');
+      if (list.length > MAX_IN_OPERANDS)
+        throw new ValidationError(
+          `Invalid ${this.kind}: The IN operator is provided with too many operands; number of operands: ${list.length}`,
+        );
       return { kind: 'in', operand, list };
     }
     return this.fail(op);
   }
 
   private func(): Condition {
+    this.operators += 1;
     const name = this.next().text;
     this.expect('(');
     let result: Condition;
@@ -398,6 +474,7 @@ export const parseCondition = (source: string, kind: string, placeholders: Place
   const parser = new Parser(source, kind, placeholders);
   const condition = parser.condition();
   parser.end();
+  if (parser.operators > MAX_OPERATORS) throw tooManyOperators(kind);
   return condition;
 };
 

@@ -1,0 +1,114 @@
+import { expect } from 'vitest';
+import { startEmbeddedDynamoDb } from '../embedded';
+import { type LocalDynamoDb, startDynamoDbLocal } from '../local';
+
+/**
+ * The harness of the differential tests: the same requests, in the same
+ * order, to DynamoDB Local and to the embedded store, over DynamoDB's HTTP
+ * protocol, must give the same answer or the same error type and message.
+ * Each test file counts its cases and how many matched, for the report.
+ */
+
+export type Json = Record<string, unknown>;
+export interface Answer {
+  status: number;
+  body: Json;
+}
+
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x';
+
+export const send = async (
+  endpoint: string,
+  operation: string,
+  input: unknown,
+  service = 'DynamoDB',
+): Promise<Answer> => {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `${service}_20120810.${operation}`,
+      authorization: AUTH,
+    },
+    body: JSON.stringify(input),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
+};
+
+/** An answer, or an error as type and message (DynamoDB Local writes `Message` for some), plus what it carries. */
+export const shape = (answer: Answer): unknown => {
+  if (answer.status < 300) {
+    // DynamoDB Local reports consumed capacity for some writes unasked; DynamoDB does not.
+    const { ConsumedCapacity, ...body } = answer.body;
+    return body;
+  }
+  const { __type, message, Message, ...rest } = answer.body;
+  const type = String(__type);
+  return { error: type.slice(type.lastIndexOf('#') + 1), message: message ?? Message, ...rest };
+};
+
+const sortKeys = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.fromEntries(
+        Object.entries(value)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, sortKeys(v)]),
+      )
+    : Array.isArray(value)
+      ? value.map(sortKeys)
+      : value;
+
+export const sortItems = (items: unknown): unknown =>
+  Array.isArray(items)
+    ? [...items].sort((a, b) => JSON.stringify(sortKeys(a)).localeCompare(JSON.stringify(sortKeys(b))))
+    : items;
+
+export interface Differential {
+  local: LocalDynamoDb;
+  embedded: LocalDynamoDb;
+  /** Sends a request to both stores and requires the same answer; `normalize` maps both answers first. */
+  both(operation: string, input: Json, normalize?: (shaped: unknown) => unknown): Promise<Json>;
+  /** Sends a request to both stores, for setting up, and requires only that both succeed. */
+  setup(operation: string, input: Json): Promise<void>;
+  /** Cases sent and cases that matched. */
+  readonly counts: { cases: number; matched: number };
+  stop(): Promise<void>;
+}
+
+export const startDifferential = async (
+  options: { embedded?: Parameters<typeof startEmbeddedDynamoDb>[0] } = {},
+): Promise<Differential> => {
+  const [local, embedded] = await Promise.all([startDynamoDbLocal(), startEmbeddedDynamoDb(options.embedded)]);
+  const counts = { cases: 0, matched: 0 };
+  return {
+    local,
+    embedded,
+    counts,
+    async both(operation, input, normalize = (x) => x) {
+      const [expected, actual] = await Promise.all([
+        send(local.endpoint, operation, input),
+        send(embedded.endpoint, operation, input),
+      ]);
+      const label = `${operation} ${JSON.stringify(input).slice(0, 300)}`;
+      const want = normalize(shape(expected));
+      const got = normalize(shape(actual));
+      counts.cases += 1;
+      if (JSON.stringify(sortKeys(want)) === JSON.stringify(sortKeys(got))) counts.matched += 1;
+      expect.soft({ label, answer: got }).toEqual({ label, answer: want });
+      return actual.body;
+    },
+    async setup(operation, input) {
+      const answers = await Promise.all([
+        send(local.endpoint, operation, input),
+        send(embedded.endpoint, operation, input),
+      ]);
+      for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    },
+    async stop() {
+      if (counts.cases > 0) console.log(`differential cases: ${counts.matched}/${counts.cases} match`);
+      await Promise.all([local.stop(), embedded.stop()]);
+    },
+  };
+};
