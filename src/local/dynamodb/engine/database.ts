@@ -10,6 +10,7 @@ import {
   parseProjection,
   parseUpdate,
   project,
+  type UpdateActions,
   ValidationError,
   validateCondition,
 } from './expressions';
@@ -64,6 +65,9 @@ const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** A shard iterator is valid this long, as in DynamoDB Streams. */
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
 const PAGE_BYTES = 1024 * 1024;
+const MAX_TRANSACTION_ITEMS = 100;
+/** DynamoDB remembers a transaction's ClientRequestToken this long. */
+const TOKEN_TTL_MS = 10 * 60 * 1000;
 
 export interface StreamRecord {
   eventID: string;
@@ -125,8 +129,16 @@ export class Database {
   private readonly tables = new Map<string, Table>();
   private sequence = 0n;
   private replaying = false;
+  /** ClientRequestTokens of the transactions written in the last ten minutes, with their requests. */
+  private readonly tokens = new Map<string, { request: string; at: number }>();
+  /** The store's time, in milliseconds: injectable so that tests can move it. */
+  private readonly clock: () => number;
 
-  constructor(private readonly journal?: Journal) {
+  constructor(
+    private readonly journal?: Journal,
+    options: { clock?: () => number } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
     if (!journal) return;
     this.replaying = true;
     try {
@@ -181,6 +193,10 @@ export class Database {
         return this.batchGet(input);
       case 'BatchWriteItem':
         return this.batchWrite(input);
+      case 'TransactWriteItems':
+        return this.transactWrite(input);
+      case 'TransactGetItems':
+        return this.transactGet(input);
       case 'ListStreams':
         return this.listStreams(input);
       case 'DescribeStream':
@@ -653,6 +669,18 @@ export class Database {
     const returnValues = input.ReturnValues ?? 'NONE';
     if (!['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(String(returnValues)))
       throw invalid('Return values set to invalid value');
+    const { placeholders, actions, condition } = this.updateRequest(table, input);
+    const key = this.key(table, input.Key);
+    const id = this.idOf(table, key);
+    const current = table.items.get(id);
+    this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
+    const item = this.updated(table, actions, current, key, placeholders);
+    this.write(table, id, item);
+    return updateResult(returnValues, actions, current, item);
+  }
+
+  /** An UpdateItem's expressions, parsed and checked, with what DynamoDB checks before reading the item. */
+  private updateRequest(table: Table, input: Json) {
     const placeholders = this.placeholders(input, [input.UpdateExpression, input.ConditionExpression]);
     let actions: ReturnType<typeof parseUpdate> | undefined;
     if (input.UpdateExpression !== undefined) {
@@ -662,7 +690,6 @@ export class Database {
     }
     const condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
     placeholders.checkAllUsed();
-    const key = this.key(table, input.Key);
     if (actions) {
       const keyNames = new Set([table.key.hash.name, table.key.range?.name]);
       for (const path of [
@@ -678,37 +705,21 @@ export class Database {
           );
       }
     }
-    const id = this.idOf(table, key);
-    const current = table.items.get(id);
-    this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
+    return { placeholders, actions, condition };
+  }
+
+  /** The item an update leaves, checked as a put's item is. */
+  private updated(
+    table: Table,
+    actions: UpdateActions | undefined,
+    current: Item | undefined,
+    key: Item,
+    placeholders: Placeholders,
+  ): Item {
     const updated = actions ? applyUpdate(actions, current ?? key, placeholders) : { ...(current ?? key) };
     const item = freezeItem(checkUpdated(updated));
     this.checkKeys(table, item);
-    this.write(table, id, item);
-    switch (returnValues) {
-      case 'ALL_OLD':
-        return current ? { Attributes: current } : {};
-      case 'ALL_NEW':
-        return { Attributes: item };
-      case 'UPDATED_OLD':
-      case 'UPDATED_NEW': {
-        const source = returnValues === 'UPDATED_OLD' ? current : item;
-        if (!source || !actions) return {};
-        const paths = [
-          ...actions.set.map((a) => a.path),
-          ...actions.add.map((a) => a.path),
-          ...actions.delete.map((a) => a.path),
-          ...actions.remove,
-        ];
-        const attributes = project(
-          source,
-          paths.map((p) => p.slice(0, 1)),
-        );
-        return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
-      }
-      default:
-        return {};
-    }
+    return item;
   }
 
   private deleteItem(input: Json): Json {
@@ -719,6 +730,183 @@ export class Database {
     this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
     if (current) this.write(table, id, undefined);
     return returnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
+  }
+
+  // --- transactions ---
+
+  /**
+   * TransactWriteItems: every request is checked first (those errors are the
+   * whole call's), then every key and condition against the items as they
+   * are; any failure cancels all of it, with a reason per item. The writes
+   * go to the journal as one line, so a crash keeps all of them or none.
+   * The store runs one call at a time, so no other write comes between.
+   */
+  private transactWrite(input: Json): Json {
+    const token = input.ClientRequestToken;
+    if (token !== undefined && (typeof token !== 'string' || token.length > 36))
+      throw invalid(
+        `Value ${String(token)} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36`,
+      );
+    const list = arr(input.TransactItems);
+    if (!list) throw invalid("Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+    if (list.length === 0)
+      throw invalid(
+        "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
+    if (list.length > MAX_TRANSACTION_ITEMS) throw invalid('Member must have length less than or equal to 100');
+    const request = JSON.stringify(list);
+    const now = this.clock();
+    for (const [seen, { at }] of this.tokens) if (at < now - TOKEN_TTL_MS) this.tokens.delete(seen);
+    if (token) {
+      const seen = this.tokens.get(token);
+      if (seen && seen.request !== request) throw new DatabaseError('IdempotentParameterMismatchException', '');
+      // The same request again: it was done, and is not done twice.
+      if (seen) return {};
+    }
+    const plans = list.map((element, at) => this.transactPlan(rec(element) ?? {}, at));
+    const items = new Set<string>();
+    for (const plan of plans) {
+      if (plan.id === undefined) continue;
+      const id = `${plan.table.name}\u0001${plan.id}`;
+      if (items.has(id)) throw invalid('Transaction request cannot include multiple operations on one item');
+      items.add(id);
+    }
+    const outcomes = plans.map((plan) => plan.run());
+    if (outcomes.some((o) => o.reason.Code !== 'None')) {
+      const codes = outcomes.map((o) => String(o.reason.Code));
+      throw new DatabaseError(
+        'TransactionCanceledException',
+        `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+        400,
+        { CancellationReasons: outcomes.map((o) => o.reason) },
+      );
+    }
+    const writes = outcomes.flatMap((o) => (o.write ? [o.write] : []));
+    if (writes.length > 0) {
+      this.record({
+        kind: 'transaction',
+        writes: writes.map(({ table, id, item }) => {
+          this.sequence += 1n;
+          return {
+            table: table.name,
+            ...(item ? { item } : { key: this.keyOf(table, table.items.get(id) as Item) }),
+            sequence: this.sequence.toString(),
+          };
+        }),
+        at: now,
+      });
+    }
+    if (token) this.tokens.set(token, { request, at: now });
+    return {};
+  }
+
+  /**
+   * One element of TransactWriteItems, checked as its own operation would be
+   * checked; `run` then reads the item and gives the element's reason, and
+   * the write it would make. A key DynamoDB refuses is that item's reason.
+   */
+  private transactPlan(
+    element: Json,
+    at: number,
+  ): {
+    table: Table;
+    id: string | undefined;
+    run: () => { reason: Json; write?: { table: Table; id: string; item: Item | undefined } };
+  } {
+    const kinds = ['ConditionCheck', 'Put', 'Delete', 'Update'].filter((k) => element[k] !== undefined);
+    if (kinds.length > 1) throw invalid('TransactItems can only contain one of Check, Put, Update or Delete');
+    const kind = kinds[0];
+    if (kind === undefined)
+      throw invalid('Invalid Request: TransactWriteRequest should contain Delete or Put or Update request');
+    const request = rec(element[kind]) ?? {};
+    const table = this.table(request.TableName);
+    if (kind === 'ConditionCheck' && request.ConditionExpression === undefined)
+      throw invalid(
+        `Value null at 'transactItems.${at + 1}.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`,
+      );
+    // DynamoDB Local gives these as the item's reason; every other error is the whole call's.
+    let itemError: ValidationError | undefined;
+    const asReason = (error: unknown, pattern: RegExp): void => {
+      if (!(error instanceof ValidationError) || !pattern.test(error.message)) throw error;
+      itemError ??= error;
+    };
+    let update: ReturnType<Database['updateRequest']> | undefined;
+    if (kind === 'Update') {
+      try {
+        update = this.updateRequest(table, request);
+      } catch (error) {
+        asReason(error, /This attribute is part of the key$/);
+      }
+    }
+    const failed = itemError;
+    if (failed)
+      return { table, id: undefined, run: () => ({ reason: { Code: 'ValidationError', Message: failed.message } }) };
+    const placeholders = update?.placeholders ?? this.placeholders(request, [request.ConditionExpression]);
+    const condition =
+      update?.condition ?? this.condition(request.ConditionExpression, 'ConditionExpression', placeholders);
+    if (!update) placeholders.checkAllUsed();
+    const item = kind === 'Put' ? checkItem(request.Item) : undefined;
+    let key: Item | undefined;
+    try {
+      if (item) this.checkKeys(table, item);
+      key = item ? this.keyOf(table, item) : this.key(table, request.Key);
+    } catch (error) {
+      asReason(error, /Type mismatch for key$/);
+    }
+    const id = key && !itemError ? this.idOf(table, key) : undefined;
+    const run = () => {
+      if (itemError || !key || id === undefined)
+        return { reason: { Code: 'ValidationError', Message: itemError?.message ?? 'The provided key is invalid' } };
+      const current = table.items.get(id);
+      if (condition && !evaluate(condition, current ?? {}, placeholders))
+        return {
+          reason: {
+            Code: 'ConditionalCheckFailed',
+            // DynamoDB Local ends this one with a full stop for a ConditionCheck only.
+            Message: kind === 'ConditionCheck' ? 'The conditional request failed.' : 'The conditional request failed',
+            ...(request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current ? { Item: current } : {}),
+          },
+        };
+      if (kind === 'ConditionCheck' || (kind === 'Delete' && !current)) return { reason: { Code: 'None' } };
+      if (kind === 'Delete') return { reason: { Code: 'None' }, write: { table, id, item: undefined } };
+      // An update that cannot be applied to the item fails the whole call.
+      const written = item ?? this.updated(table, update?.actions, current, key, placeholders);
+      return { reason: { Code: 'None' }, write: { table, id, item: written } };
+    };
+    return { table, id, run };
+  }
+
+  /** TransactGetItems: up to 100 items, read together (the store runs one call at a time). */
+  private transactGet(input: Json): Json {
+    const list = arr(input.TransactItems);
+    const gets = (list ?? []).map((element) => rec(rec(element)?.Get));
+    if (!list || list.length === 0 || gets.some((g) => g === undefined))
+      throw invalid("Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+    if (list.length > MAX_TRANSACTION_ITEMS) throw invalid('Member must have length less than or equal to 100');
+    const reads = gets.map((get = {}) => {
+      const table = this.table(get.TableName);
+      const placeholders = this.placeholders(get, [get.ProjectionExpression]);
+      const projection = this.projection(get.ProjectionExpression, placeholders);
+      placeholders.checkAllUsed();
+      let key: Item;
+      try {
+        key = this.key(table, get.Key);
+      } catch (error) {
+        // DynamoDB Local cancels the whole read, with the key's message and no reasons.
+        if (error instanceof ValidationError) throw new DatabaseError('TransactionCanceledException', error.message);
+        throw error;
+      }
+      return { table, id: this.idOf(table, key), projection };
+    });
+    const items = new Set(reads.map((r) => `${r.table.name}\u0001${r.id}`));
+    if (items.size !== reads.length)
+      throw invalid('Transaction request cannot include multiple operations on one item');
+    return {
+      Responses: reads.map(({ table, id, projection }) => {
+        const item = table.items.get(id);
+        return item ? { Item: projection ? project(item, projection) : item } : {};
+      }),
+    };
   }
 
   /** A write (undefined deletes), journaled before it is applied and acknowledged. */
@@ -754,29 +942,12 @@ export class Database {
       case 'drop':
         this.tables.delete(entry.table);
         return;
-      case 'write': {
-        const table = this.tables.get(entry.table);
-        if (!table) return;
-        const sequence = BigInt(entry.sequence);
-        if (sequence > this.sequence) this.sequence = sequence;
-        const item = entry.item ? (this.replaying ? checkItem(entry.item) : entry.item) : undefined;
-        const id = this.idOf(table, item ?? checkItem(entry.key));
-        const old = table.items.get(id);
-        if (old) {
-          table.primary.remove(old, id);
-          for (const index of table.secondary.values()) index.remove(old, id);
-          table.bytes -= itemSize(old);
-          table.items.delete(id);
-        }
-        if (item) {
-          table.items.set(id, item);
-          table.primary.add(item, id);
-          for (const index of table.secondary.values()) index.add(item, id);
-          table.bytes += itemSize(item);
-        }
-        if (table.stream && (old || item)) this.streamRecord(table, old, item, sequence, entry.at);
+      case 'write':
+        this.applyWrite(entry.table, entry, entry.at);
         return;
-      }
+      case 'transaction':
+        for (const write of entry.writes) this.applyWrite(write.table, write, entry.at);
+        return;
       case 'records': {
         const table = this.tables.get(entry.table);
         if (!table?.stream) return;
@@ -804,6 +975,29 @@ export class Database {
         return;
       }
     }
+  }
+
+  private applyWrite(name: string, write: { item?: Item; key?: Item; sequence: string }, at: number): void {
+    const table = this.tables.get(name);
+    if (!table) return;
+    const sequence = BigInt(write.sequence);
+    if (sequence > this.sequence) this.sequence = sequence;
+    const item = write.item ? (this.replaying ? checkItem(write.item) : write.item) : undefined;
+    const id = this.idOf(table, item ?? checkItem(write.key));
+    const old = table.items.get(id);
+    if (old) {
+      table.primary.remove(old, id);
+      for (const index of table.secondary.values()) index.remove(old, id);
+      table.bytes -= itemSize(old);
+      table.items.delete(id);
+    }
+    if (item) {
+      table.items.set(id, item);
+      table.primary.add(item, id);
+      for (const index of table.secondary.values()) index.add(item, id);
+      table.bytes += itemSize(item);
+    }
+    if (table.stream && (old || item)) this.streamRecord(table, old, item, sequence, at);
   }
 
   /** What a compacted journal holds: the tables, their items, the retained stream records, the sequence. */
@@ -1206,6 +1400,39 @@ export class Database {
     return projected;
   }
 }
+
+/** What UpdateItem answers for its ReturnValues. */
+const updateResult = (
+  returnValues: unknown,
+  actions: UpdateActions | undefined,
+  current: Item | undefined,
+  item: Item,
+): Json => {
+  switch (returnValues) {
+    case 'ALL_OLD':
+      return current ? { Attributes: current } : {};
+    case 'ALL_NEW':
+      return { Attributes: item };
+    case 'UPDATED_OLD':
+    case 'UPDATED_NEW': {
+      const source = returnValues === 'UPDATED_OLD' ? current : item;
+      if (!source || !actions) return {};
+      const paths = [
+        ...actions.set.map((a) => a.path),
+        ...actions.add.map((a) => a.path),
+        ...actions.delete.map((a) => a.path),
+        ...actions.remove,
+      ];
+      const attributes = project(
+        source,
+        paths.map((p) => p.slice(0, 1)),
+      );
+      return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
+    }
+    default:
+      return {};
+  }
+};
 
 /** An update's result: DynamoDB words the nesting limit shorter here. */
 const checkUpdated = (updated: Item): Item => {

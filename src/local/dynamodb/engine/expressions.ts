@@ -168,7 +168,7 @@ const checkParentheses = (tokens: Token[], kind: string): void => {
   }
   const grouping = (at: number): boolean => {
     const before = tokens[at - 1];
-    return !before || before.type !== 'name' || ['AND', 'OR', 'NOT'].includes(before.text.toUpperCase());
+    return before?.type !== 'name' || ['AND', 'OR', 'NOT'].includes(before.text.toUpperCase());
   };
   for (const [start, end] of closing) {
     if (grouping(start) && tokens[start + 1]?.text === '(' && closing.get(start + 1) === end - 1)

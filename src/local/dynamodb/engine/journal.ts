@@ -29,6 +29,8 @@ export type JournalEntry =
   | { kind: 'table'; definition: TableDefinition }
   | { kind: 'drop'; table: string }
   | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number }
+  /** A transaction's writes, as one line: a crash keeps all of them or none. */
+  | { kind: 'transaction'; writes: Array<{ table: string; item?: Item; key?: Item; sequence: string }>; at: number }
   | { kind: 'seed'; table: string; items: Item[] }
   | { kind: 'records'; table: string; records: StreamRecord[] }
   | { kind: 'sequence'; sequence: string };
