@@ -25,6 +25,7 @@ import {
   NESTING_MESSAGE,
 } from './items';
 import type { Journal, JournalEntry } from './journal';
+import { checkMixing, LegacyValues, legacyCondition, legacyProjection, legacyUpdate } from './legacy';
 import { type IndexSpec, type KeyAttribute, type KeySchema, type KeyType, keyText, SortedItems } from './table';
 import { compareScalars, equals, type Item, type Value } from './values';
 
@@ -617,12 +618,6 @@ export class Database {
     return parseProjection(source, placeholders);
   }
 
-  private static noLegacy(input: Json, ...parameters: string[]): void {
-    for (const parameter of parameters)
-      if (input[parameter] !== undefined)
-        throw invalid(`The embedded DynamoDB does not implement the legacy parameter ${parameter}; use expressions`);
-  }
-
   private checkCondition(
     condition: Condition | undefined,
     current: Item | undefined,
@@ -642,13 +637,18 @@ export class Database {
 
   /** What PutItem and DeleteItem check first: the table, ReturnValues (NONE or ALL_OLD) and the condition. */
   private singleWrite(input: Json) {
-    Database.noLegacy(input, 'Expected', 'ConditionalOperator');
+    checkMixing(input, ['Expected', 'ConditionalOperator'], ['ConditionExpression']);
     const table = this.table(input.TableName);
     const returnValues = input.ReturnValues ?? 'NONE';
     if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD') throw invalid('Return values set to invalid value');
     const placeholders = this.placeholders(input, [input.ConditionExpression]);
     const condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
     placeholders.checkAllUsed();
+    if (input.Expected !== undefined || input.ConditionalOperator !== undefined) {
+      const legacy = new LegacyValues();
+      const expected = legacyCondition(input.Expected, input.ConditionalOperator, 'Expected', legacy);
+      return { table, returnValues, placeholders: legacy, condition: expected };
+    }
     return { table, returnValues, placeholders, condition };
   }
 
@@ -664,7 +664,6 @@ export class Database {
   }
 
   private updateItem(input: Json): Json {
-    Database.noLegacy(input, 'AttributeUpdates', 'Expected', 'ConditionalOperator');
     const table = this.table(input.TableName);
     const returnValues = input.ReturnValues ?? 'NONE';
     if (!['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(String(returnValues)))
@@ -681,15 +680,28 @@ export class Database {
 
   /** An UpdateItem's expressions, parsed and checked, with what DynamoDB checks before reading the item. */
   private updateRequest(table: Table, input: Json) {
-    const placeholders = this.placeholders(input, [input.UpdateExpression, input.ConditionExpression]);
-    let actions: ReturnType<typeof parseUpdate> | undefined;
-    if (input.UpdateExpression !== undefined) {
-      if (typeof input.UpdateExpression !== 'string' || input.UpdateExpression.trim() === '')
-        throw invalid('Invalid UpdateExpression: The expression can not be empty;');
-      actions = parseUpdate(input.UpdateExpression, placeholders);
+    checkMixing(
+      input,
+      ['AttributeUpdates', 'Expected', 'ConditionalOperator'],
+      ['UpdateExpression', 'ConditionExpression'],
+    );
+    let placeholders = this.placeholders(input, [input.UpdateExpression, input.ConditionExpression]);
+    let actions: UpdateActions | undefined;
+    let condition: Condition | undefined;
+    if (['AttributeUpdates', 'Expected', 'ConditionalOperator'].some((p) => input[p] !== undefined)) {
+      const legacy = new LegacyValues();
+      actions = input.AttributeUpdates === undefined ? undefined : legacyUpdate(input.AttributeUpdates, legacy);
+      condition = legacyCondition(input.Expected, input.ConditionalOperator, 'Expected', legacy);
+      placeholders = legacy;
+    } else {
+      if (input.UpdateExpression !== undefined) {
+        if (typeof input.UpdateExpression !== 'string' || input.UpdateExpression.trim() === '')
+          throw invalid('Invalid UpdateExpression: The expression can not be empty;');
+        actions = parseUpdate(input.UpdateExpression, placeholders);
+      }
+      condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
+      placeholders.checkAllUsed();
     }
-    const condition = this.condition(input.ConditionExpression, 'ConditionExpression', placeholders);
-    placeholders.checkAllUsed();
     if (actions) {
       const keyNames = new Set([table.key.hash.name, table.key.range?.name]);
       for (const path of [
@@ -1166,10 +1178,11 @@ export class Database {
   // --- reads ---
 
   private getItem(input: Json): Json {
-    Database.noLegacy(input, 'AttributesToGet');
+    checkMixing(input, ['AttributesToGet'], ['ProjectionExpression']);
     const table = this.table(input.TableName);
     const placeholders = this.placeholders(input, [input.ProjectionExpression]);
-    const projection = this.projection(input.ProjectionExpression, placeholders);
+    const projection =
+      this.projection(input.ProjectionExpression, placeholders) ?? legacyProjection(input.AttributesToGet);
     placeholders.checkAllUsed();
     const key = this.key(table, input.Key);
     const item = table.items.get(this.idOf(table, key));
@@ -1184,9 +1197,11 @@ export class Database {
     const responses: Record<string, Item[]> = {};
     for (const [name, request] of Object.entries(requests)) {
       const spec = rec(request) ?? {};
+      checkMixing(spec, ['AttributesToGet'], ['ProjectionExpression']);
       const table = this.table(name);
       const placeholders = this.placeholders(spec, [spec.ProjectionExpression]);
-      const projection = this.projection(spec.ProjectionExpression, placeholders);
+      const projection =
+        this.projection(spec.ProjectionExpression, placeholders) ?? legacyProjection(spec.AttributesToGet);
       placeholders.checkAllUsed();
       const keys = (arr(spec.Keys) ?? []).map((k) => this.key(table, k));
       const ids = keys.map((k) => this.idOf(table, k));
@@ -1230,24 +1245,37 @@ export class Database {
   }
 
   private query(input: Json): Json {
-    Database.noLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator');
+    const legacyParameters = ['AttributesToGet', 'KeyConditions', 'QueryFilter', 'ConditionalOperator'];
+    checkMixing(input, legacyParameters, ['ProjectionExpression', 'KeyConditionExpression', 'FilterExpression']);
     const table = this.table(input.TableName);
     const { index, sorted, key } = this.ordering(table, input);
-    const placeholders = this.placeholders(input, [
+    let placeholders = this.placeholders(input, [
       input.KeyConditionExpression,
       input.FilterExpression,
       input.ProjectionExpression,
     ]);
-    if (input.KeyConditionExpression === undefined)
+    if (input.KeyConditionExpression === undefined && input.KeyConditions === undefined)
       throw invalid('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
-    const keyCondition = this.condition(
-      input.KeyConditionExpression,
-      'KeyConditionExpression',
-      placeholders,
-    ) as Condition;
-    const filter = this.condition(input.FilterExpression, 'FilterExpression', placeholders);
-    const projection = this.projection(input.ProjectionExpression, placeholders);
-    placeholders.checkAllUsed();
+    let keyCondition: Condition;
+    let filter: Condition | undefined;
+    let projection: Path[] | undefined;
+    if (legacyParameters.some((p) => input[p] !== undefined)) {
+      placeholders.checkAllUsed();
+      const legacy = new LegacyValues();
+      keyCondition = legacyKeyConditions(input.KeyConditions, key, legacy);
+      const keyNames = [key.hash.name, key.range?.name, table.key.hash.name, table.key.range?.name];
+      const onKey = Object.keys(rec(input.QueryFilter) ?? {}).find((name) => keyNames.includes(name));
+      if (onKey)
+        throw invalid(`QueryFilter can only contain non-primary key attributes: Primary key attribute: ${onKey}`);
+      filter = legacyCondition(input.QueryFilter, input.ConditionalOperator, 'QueryFilter', legacy);
+      projection = legacyProjection(input.AttributesToGet);
+      placeholders = legacy;
+    } else {
+      keyCondition = this.condition(input.KeyConditionExpression, 'KeyConditionExpression', placeholders) as Condition;
+      filter = this.condition(input.FilterExpression, 'FilterExpression', placeholders);
+      projection = this.projection(input.ProjectionExpression, placeholders);
+      placeholders.checkAllUsed();
+    }
     const { hash, range } = keyConditions(keyCondition, key, placeholders);
     const forward = input.ScanIndexForward !== false;
     const start = this.startKey(table, index, input.ExclusiveStartKey);
@@ -1268,13 +1296,24 @@ export class Database {
   }
 
   private scan(input: Json): Json {
-    Database.noLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator');
+    const legacyParameters = ['AttributesToGet', 'ScanFilter', 'ConditionalOperator'];
+    checkMixing(input, legacyParameters, ['ProjectionExpression', 'FilterExpression']);
     const table = this.table(input.TableName);
     const { index, sorted } = this.ordering(table, input);
-    const placeholders = this.placeholders(input, [input.FilterExpression, input.ProjectionExpression]);
-    const filter = this.condition(input.FilterExpression, 'FilterExpression', placeholders);
-    const projection = this.projection(input.ProjectionExpression, placeholders);
-    placeholders.checkAllUsed();
+    let placeholders = this.placeholders(input, [input.FilterExpression, input.ProjectionExpression]);
+    let filter: Condition | undefined;
+    let projection: Path[] | undefined;
+    if (legacyParameters.some((p) => input[p] !== undefined)) {
+      placeholders.checkAllUsed();
+      const legacy = new LegacyValues();
+      filter = legacyCondition(input.ScanFilter, input.ConditionalOperator, 'ScanFilter', legacy);
+      projection = legacyProjection(input.AttributesToGet);
+      placeholders = legacy;
+    } else {
+      filter = this.condition(input.FilterExpression, 'FilterExpression', placeholders);
+      projection = this.projection(input.ProjectionExpression, placeholders);
+      placeholders.checkAllUsed();
+    }
     const start = this.startKey(table, index, input.ExclusiveStartKey);
     let items: Iterable<Item> = sorted.all(start);
     const segments = input.TotalSegments;
@@ -1342,12 +1381,18 @@ export class Database {
     if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
       throw invalid('Limit must be greater than or equal to 1');
     const select = input.Select ?? (projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES');
+    if (select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.type !== 'ALL')
+      throw invalid(
+        `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`,
+      );
     if (select === 'SPECIFIC_ATTRIBUTES' && !projection)
       throw invalid(
         'Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES',
       );
     if (select !== 'SPECIFIC_ATTRIBUTES' && projection)
-      throw invalid('Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES');
+      throw invalid(
+        `Cannot specify the ${input.AttributesToGet === undefined ? 'ProjectionExpression' : 'AttributesToGet'} when choosing to get ${select === 'COUNT' ? 'only the Count' : String(select)}`,
+      );
     const items: Item[] = [];
     let scanned = 0;
     let bytes = 0;
@@ -1366,7 +1411,9 @@ export class Database {
       bytes += itemSize(item);
       last = item;
       if (filter && !evaluate(filter, item, placeholders)) continue;
-      const visible = index ? this.projected(table, index, item) : item;
+      // An LSI fetches what it does not project from the table when asked for all attributes.
+      const visible =
+        index && !(index.kind === 'LSI' && select === 'ALL_ATTRIBUTES') ? this.projected(table, index, item) : item;
       items.push(projection ? project(visible, projection) : visible);
     }
     // DynamoDB stops at the Limit without looking further: a page that fills its Limit has a next page.
@@ -1560,6 +1607,25 @@ const keyConditions = (
   }
   if (hash === undefined) throw invalid('Query condition missed key schema element');
   return range ? { hash, range } : { hash };
+};
+
+/** KeyConditions as a key condition, with DynamoDB's checks of the legacy form. */
+const legacyKeyConditions = (input: unknown, key: KeySchema, values: LegacyValues): Condition => {
+  const entries = Object.entries(rec(input) ?? {});
+  const names = entries.map(([name]) => name);
+  if (!names.includes(key.hash.name) || names.some((n) => n !== key.hash.name && n !== key.range?.name))
+    throw invalid('Query condition missed key schema element');
+  for (const [name, spec] of entries) {
+    const operator = rec(spec)?.ComparisonOperator;
+    if (name === key.hash.name && operator !== 'EQ') throw invalid('Query key condition not supported');
+    if (name !== key.hash.name && !['EQ', 'LE', 'LT', 'GE', 'GT', 'BEGINS_WITH', 'BETWEEN'].includes(String(operator)))
+      throw invalid('Attempted conditional constraint is not an indexable operation');
+    const attribute = name === key.hash.name ? key.hash : key.range;
+    const list = rec(spec)?.AttributeValueList;
+    if (attribute && Array.isArray(list) && list.some((v) => rec(v)?.[attribute.type] === undefined))
+      throw invalid('One or more parameter values were invalid: Condition parameter type does not match schema type');
+  }
+  return legacyCondition(input, undefined, 'KeyConditions', values) as Condition;
 };
 
 /**

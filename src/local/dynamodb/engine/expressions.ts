@@ -652,6 +652,11 @@ export const evaluate = (condition: Condition, item: Item, placeholders: Placeho
       const wanted = operandValue(condition.operand, item, placeholders);
       if (value === undefined || wanted === undefined) return false;
       if (value.S !== undefined) return wanted.S !== undefined && value.S.includes(wanted.S);
+      if (value.B !== undefined)
+        return (
+          wanted.B !== undefined &&
+          Buffer.from(String(value.B), 'base64').includes(Buffer.from(String(wanted.B), 'base64'))
+        );
       if (value.L !== undefined) return value.L.some((element) => equals(element, wanted));
       return setHas(value, wanted);
     }
@@ -823,7 +828,19 @@ export const applyUpdate = (actions: UpdateActions, current: Item, placeholders:
     path,
     value: clone(updateValue(value, current, placeholders)),
   }));
-  for (const { path, value } of sets) writePath(item, path, value);
+  // Writes past the end of a list append in the order of their indexes, not in the order written.
+  const pastEnd = (path: Path): number => {
+    const last = path.at(-1);
+    if (!last || !('index' in last) || path.length < 2) return -1;
+    const list = resolvePath(current, path.slice(0, -1))?.L;
+    return list && last.index >= list.length ? last.index : -1;
+  };
+  const placed = sets.map((set) => ({ ...set, after: pastEnd(set.path) }));
+  const ordered = [
+    ...placed.filter((s) => s.after < 0),
+    ...placed.filter((s) => s.after >= 0).sort((a, b) => a.after - b.after),
+  ];
+  for (const { path, value } of ordered) writePath(item, path, value);
   // List elements go from the highest index down, so that earlier removals do not shift later ones.
   const removals = [...actions.remove].sort((a, b) => {
     const ai = a.at(-1);

@@ -78,9 +78,9 @@ export class SortedItems {
   /** The entry for an item, or undefined when the item lacks this ordering's key (a sparse index). */
   private entry(item: Item, id: string): { partition: string; entry: Entry } | undefined {
     const hash = item[this.key.hash.name];
-    if (hash === undefined) return undefined;
+    if (!indexable(hash, this.key.hash)) return undefined;
     const sort = this.key.range ? item[this.key.range.name] : undefined;
-    if (this.key.range && sort === undefined) return undefined;
+    if (this.key.range && !indexable(sort, this.key.range)) return undefined;
     return { partition: keyText(hash), entry: { item, sort, id } };
   }
 
@@ -153,3 +153,13 @@ export class SortedItems {
     }
   }
 }
+
+/**
+ * Whether an item's attribute can be an index key: present, of the key's
+ * type and not empty. An index added to a table with items (a backfill)
+ * leaves out the items that fail this, as DynamoDB does; writes refuse them.
+ */
+const indexable = (value: Value | undefined, attribute: KeyAttribute): value is Value => {
+  const member = value?.[attribute.type];
+  return member !== undefined && member !== '' && !(member instanceof Uint8Array && member.length === 0);
+};
