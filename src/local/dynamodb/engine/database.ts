@@ -26,7 +26,7 @@ import {
 } from './items';
 import type { Journal, JournalEntry } from './journal';
 import { checkMixing, LegacyValues, legacyCondition, legacyProjection, legacyUpdate } from './legacy';
-import { type IndexSpec, type KeyAttribute, type KeySchema, type KeyType, keyText, SortedItems } from './table';
+import { type IndexSpec, inKey, type KeyAttribute, type KeySchema, type KeyType, keyText, SortedItems } from './table';
 import { compareScalars, equals, type Item, type Value } from './values';
 
 /**
@@ -660,7 +660,10 @@ export class Database {
     const current = table.items.get(id);
     this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
     this.write(table, id, item);
-    return returnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
+    return {
+      ...(returnValues === 'ALL_OLD' && current ? { Attributes: current } : {}),
+      ...this.capacity(input, table, this.writeUnits(table, current, item)),
+    };
   }
 
   private updateItem(input: Json): Json {
@@ -675,7 +678,10 @@ export class Database {
     this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
     const item = this.updated(table, actions, current, key, placeholders);
     this.write(table, id, item);
-    return updateResult(returnValues, actions, current, item);
+    return {
+      ...updateResult(returnValues, actions, current, item),
+      ...this.capacity(input, table, this.writeUnits(table, current, item)),
+    };
   }
 
   /** An UpdateItem's expressions, parsed and checked, with what DynamoDB checks before reading the item. */
@@ -741,7 +747,51 @@ export class Database {
     const current = table.items.get(id);
     this.checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
     if (current) this.write(table, id, undefined);
-    return returnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
+    return {
+      ...(returnValues === 'ALL_OLD' && current ? { Attributes: current } : {}),
+      ...this.capacity(input, table, this.writeUnits(table, current, undefined)),
+    };
+  }
+
+  // --- consumed capacity ---
+
+  /** ConsumedCapacity for one table, as ReturnConsumedCapacity asks: TOTAL, or INDEXES with the parts. */
+  private capacity(input: Json, table: Table, units: Units, extra?: string): Json {
+    const mode = input.ReturnConsumedCapacity;
+    if (mode !== 'TOTAL' && mode !== 'INDEXES') return {};
+    return { ConsumedCapacity: capacityOf(mode, table.name, units, extra) };
+  }
+
+  /** The same for operations on several tables: a list, one per table. */
+  private capacities(input: Json, perTable: Array<{ table: Table; units: Units }>, extra?: string): Json {
+    const mode = input.ReturnConsumedCapacity;
+    if (mode !== 'TOTAL' && mode !== 'INDEXES') return {};
+    return { ConsumedCapacity: perTable.map(({ table, units }) => capacityOf(mode, table.name, units, extra)) };
+  }
+
+  /**
+   * A write's units: one per KB of the larger of the old and new item, and
+   * for each index the item is in, one per KB of what it projects (twice
+   * when the index key changes); an index whose view is unchanged costs none.
+   */
+  private writeUnits(table: Table, old: Item | undefined, item: Item | undefined): Units {
+    const size = Math.max(old ? itemSize(old) : 0, item ? itemSize(item) : 0);
+    const indexes: Array<[IndexSpec, number]> = [];
+    for (const index of table.indexes) {
+      const view = (value: Item | undefined) =>
+        value && inKey(value, index.key) ? this.projected(table, index, value) : undefined;
+      const before = view(old);
+      const after = view(item);
+      if (!before && !after) continue;
+      if (before && after && sameItem(before, after)) continue;
+      const keyChanged =
+        before &&
+        after &&
+        [index.key.hash, index.key.range].some((k) => k && !equals(before[k.name] as Value, after[k.name] as Value));
+      const units = (view: Item | undefined) => (view ? writeUnitsOf(itemSize(view)) : 0);
+      indexes.push([index, keyChanged ? units(before) + units(after) : Math.max(units(before), units(after))]);
+    }
+    return { table: writeUnitsOf(size), indexes };
   }
 
   // --- transactions ---
@@ -794,6 +844,13 @@ export class Database {
       );
     }
     const writes = outcomes.flatMap((o) => (o.write ? [o.write] : []));
+    // DynamoDB Local counts a transactional write as four writes, and a condition check as two reads.
+    const units = new Map<Table, Units>();
+    for (const plan of plans) units.set(plan.table, addUnits(units.get(plan.table), { table: 0 }));
+    for (const { table, id, item } of writes) {
+      const { table: tableUnits } = this.writeUnits(table, table.items.get(id), item);
+      units.set(table, addUnits(units.get(table), { table: 4 * tableUnits }));
+    }
     if (writes.length > 0) {
       this.record({
         kind: 'transaction',
@@ -809,7 +866,11 @@ export class Database {
       });
     }
     if (token) this.tokens.set(token, { request, at: now });
-    return {};
+    return this.capacities(
+      input,
+      [...units].map(([table, u]) => ({ table, units: u })),
+      'WriteCapacityUnits',
+    );
   }
 
   /**
@@ -913,11 +974,19 @@ export class Database {
     const items = new Set(reads.map((r) => `${r.table.name}\u0001${r.id}`));
     if (items.size !== reads.length)
       throw invalid('Transaction request cannot include multiple operations on one item');
+    const units = new Map<Table, Units>();
+    const responses = reads.map(({ table, id, projection }) => {
+      const item = table.items.get(id);
+      units.set(table, addUnits(units.get(table), { table: 2 * readUnits(item ? itemSize(item) : 0, true) }));
+      return item ? { Item: projection ? project(item, projection) : item } : {};
+    });
     return {
-      Responses: reads.map(({ table, id, projection }) => {
-        const item = table.items.get(id);
-        return item ? { Item: projection ? project(item, projection) : item } : {};
-      }),
+      Responses: responses,
+      ...this.capacities(
+        input,
+        [...units].map(([table, u]) => ({ table, units: u })),
+        'ReadCapacityUnits',
+      ),
     };
   }
 
@@ -1186,8 +1255,9 @@ export class Database {
     placeholders.checkAllUsed();
     const key = this.key(table, input.Key);
     const item = table.items.get(this.idOf(table, key));
-    if (!item) return {};
-    return { Item: projection ? project(item, projection) : item };
+    const capacity = this.capacity(input, table, { table: readUnits(item ? itemSize(item) : 0, input.ConsistentRead) });
+    if (!item) return capacity;
+    return { Item: projection ? project(item, projection) : item, ...capacity };
   }
 
   private batchGet(input: Json): Json {
@@ -1195,6 +1265,7 @@ export class Database {
     const total = Object.values(requests).reduce<number>((sum, r) => sum + (arr(rec(r)?.Keys)?.length ?? 0), 0);
     if (total > 100) throw invalid('Too many items requested for the BatchGetItem call');
     const responses: Record<string, Item[]> = {};
+    const batchUnits: Array<{ table: Table; units: Units }> = [];
     for (const [name, request] of Object.entries(requests)) {
       const spec = rec(request) ?? {};
       checkMixing(spec, ['AttributesToGet'], ['ProjectionExpression']);
@@ -1206,12 +1277,15 @@ export class Database {
       const keys = (arr(spec.Keys) ?? []).map((k) => this.key(table, k));
       const ids = keys.map((k) => this.idOf(table, k));
       if (new Set(ids).size !== ids.length) throw invalid('Provided list of item keys contains duplicates');
+      let units = 0;
       responses[name] = ids.flatMap((id) => {
         const item = table.items.get(id);
+        units += readUnits(item ? itemSize(item) : 0, spec.ConsistentRead);
         return item ? [projection ? project(item, projection) : item] : [];
       });
+      batchUnits.push({ table, units: { table: units } });
     }
-    return { Responses: responses, UnprocessedKeys: {} };
+    return { Responses: responses, UnprocessedKeys: {}, ...this.capacities(input, batchUnits) };
   }
 
   private batchWrite(input: Json): Json {
@@ -1240,8 +1314,19 @@ export class Database {
     });
     const seen = new Set(writes.map((w) => `${w.table.name}\u0001${w.id}`));
     if (seen.size !== writes.length) throw invalid('Provided list of item keys contains duplicates');
-    for (const { table, id, item } of writes) if (item || table.items.has(id)) this.write(table, id, item);
-    return { UnprocessedItems: {} };
+    const units = new Map<Table, Units>();
+    for (const { table, id, item } of writes) {
+      const current = table.items.get(id);
+      units.set(table, addUnits(units.get(table), this.writeUnits(table, current, item)));
+      if (item || current) this.write(table, id, item);
+    }
+    return {
+      UnprocessedItems: {},
+      ...this.capacities(
+        input,
+        [...units].map(([table, u]) => ({ table, units: u })),
+      ),
+    };
   }
 
   private query(input: Json): Json {
@@ -1381,7 +1466,7 @@ export class Database {
     if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
       throw invalid('Limit must be greater than or equal to 1');
     const select = input.Select ?? (projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES');
-    if (select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.type !== 'ALL')
+    if (input.Select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.type !== 'ALL')
       throw invalid(
         `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`,
       );
@@ -1396,6 +1481,7 @@ export class Database {
     const items: Item[] = [];
     let scanned = 0;
     let bytes = 0;
+    let readBytes = 0;
     let last: Item | undefined;
     let more = false;
     for (const item of source) {
@@ -1409,16 +1495,34 @@ export class Database {
       }
       scanned += 1;
       bytes += itemSize(item);
+      // An index read is charged for what the index holds.
+      readBytes += index ? itemSize(this.projected(table, index, item)) : itemSize(item);
       last = item;
       if (filter && !evaluate(filter, item, placeholders)) continue;
       // An LSI fetches what it does not project from the table when asked for all attributes.
       const visible =
-        index && !(index.kind === 'LSI' && select === 'ALL_ATTRIBUTES') ? this.projected(table, index, item) : item;
+        index && !(index.kind === 'LSI' && input.Select === 'ALL_ATTRIBUTES')
+          ? this.projected(table, index, item)
+          : item;
       items.push(projection ? project(visible, projection) : visible);
     }
     // DynamoDB stops at the Limit without looking further: a page that fills its Limit has a next page.
     if (!more && limit !== undefined && scanned === limit && last) more = true;
     const result: Json = select === 'COUNT' ? {} : { Items: items };
+    // DynamoDB Local charges a scan of a GSI as a consistent read.
+    const units = readUnits(
+      readBytes,
+      input.ConsistentRead === true ||
+        (!inRange &&
+          !pastRange &&
+          index?.kind === 'GSI' &&
+          input.KeyConditionExpression === undefined &&
+          input.KeyConditions === undefined),
+    );
+    Object.assign(
+      result,
+      this.capacity(input, table, index ? { table: 0, indexes: [[index, units]] } : { table: units }),
+    );
     result.Count = items.length;
     result.ScannedCount = scanned;
     if (more && last) {
@@ -1447,6 +1551,46 @@ export class Database {
     return projected;
   }
 }
+
+/** Capacity units: the table's, and each index's. */
+interface Units {
+  table: number;
+  indexes?: Array<[IndexSpec, number]>;
+}
+
+const addUnits = (a: Units | undefined, b: Units): Units => ({
+  table: (a?.table ?? 0) + b.table,
+  indexes: [...(a?.indexes ?? []), ...(b.indexes ?? [])],
+});
+
+const writeUnitsOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
+
+/** One read unit per 4 KB (at least one), half of it for an eventually consistent read. */
+const readUnits = (bytes: number, consistent: unknown): number =>
+  Math.max(1, Math.ceil(bytes / 4096)) * (consistent === true ? 1 : 0.5);
+
+const capacityOf = (mode: 'TOTAL' | 'INDEXES', name: string, units: Units, extra?: string): Json => {
+  const indexes = new Map<IndexSpec, number>();
+  for (const [index, u] of units.indexes ?? []) indexes.set(index, (indexes.get(index) ?? 0) + u);
+  const total = units.table + [...indexes.values()].reduce((sum, u) => sum + u, 0);
+  const capacity: Json = { TableName: name, CapacityUnits: total, ...(extra ? { [extra]: total } : {}) };
+  if (mode === 'INDEXES') {
+    // DynamoDB Local repeats the write units in the table's part, not the read units.
+    capacity.Table = {
+      CapacityUnits: units.table,
+      ...(extra === 'WriteCapacityUnits' ? { [extra]: units.table } : {}),
+    };
+    for (const [kind, member] of [
+      ['LSI', 'LocalSecondaryIndexes'],
+      ['GSI', 'GlobalSecondaryIndexes'],
+    ] as const) {
+      const of = [...indexes].filter(([index]) => index.kind === kind);
+      if (of.length > 0)
+        capacity[member] = Object.fromEntries(of.map(([index, u]) => [index.name, { CapacityUnits: u }]));
+    }
+  }
+  return capacity;
+};
 
 /** What UpdateItem answers for its ReturnValues. */
 const updateResult = (

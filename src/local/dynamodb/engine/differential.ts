@@ -38,9 +38,10 @@ export const send = async (
 };
 
 /** An answer, or an error as type and message (DynamoDB Local writes `Message` for some), plus what it carries. */
-export const shape = (answer: Answer): unknown => {
+export const shape = (answer: Answer, input: Json = {}): unknown => {
   if (answer.status < 300) {
     // DynamoDB Local reports consumed capacity for some writes unasked; DynamoDB does not.
+    if (input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES') return answer.body;
     const { ConsumedCapacity, ...body } = answer.body;
     return body;
   }
@@ -92,10 +93,14 @@ export const startDifferential = async (
         send(embedded.endpoint, operation, input),
       ]);
       const label = `${operation} ${JSON.stringify(input).slice(0, 300)}`;
-      const want = normalize(shape(expected));
-      const got = normalize(shape(actual));
+      const want = normalize(shape(expected, input));
+      const got = normalize(shape(actual, input));
       counts.cases += 1;
       if (JSON.stringify(sortKeys(want)) === JSON.stringify(sortKeys(got))) counts.matched += 1;
+      else if (process.env.DIFFERENTIAL_VERBOSE)
+        console.log(
+          `MISMATCH ${label.slice(0, 200)}\n  want ${JSON.stringify(sortKeys(want)).slice(0, 400)}\n  got  ${JSON.stringify(sortKeys(got)).slice(0, 400)}`,
+        );
       expect.soft({ label, answer: got }).toEqual({ label, answer: want });
       return actual.body;
     },

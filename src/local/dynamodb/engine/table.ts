@@ -154,12 +154,14 @@ export class SortedItems {
   }
 }
 
+/** Whether an item belongs in an ordering by this key: every key attribute indexable. */
+export const inKey = (item: Item, key: KeySchema): boolean =>
+  indexable(item[key.hash.name], key.hash) && (!key.range || indexable(item[key.range.name], key.range));
+
 /**
- * Whether an item's attribute can be an index key: present, of the key's
- * type and not empty. An index added to a table with items (a backfill)
- * leaves out the items that fail this, as DynamoDB does; writes refuse them.
+ * Whether an item's attribute can be an index key: present and not empty.
+ * An index added to a table with items (a backfill) leaves out the items
+ * that fail this, as DynamoDB Local does; writes refuse them.
  */
-const indexable = (value: Value | undefined, attribute: KeyAttribute): value is Value => {
-  const member = value?.[attribute.type];
-  return member !== undefined && member !== '' && !(member instanceof Uint8Array && member.length === 0);
-};
+export const indexable = (value: Value | undefined, _attribute: KeyAttribute): value is Value =>
+  value !== undefined && value.S !== '' && value.B !== '';
