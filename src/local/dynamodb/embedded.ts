@@ -91,10 +91,10 @@ const handle = (database: Database, request: IncomingMessage, response: ServerRe
  * without one. Same shape as DynamoDB Local's handle.
  */
 export const startEmbeddedDynamoDb = async (
-  options: { dbPath?: string; port?: number } = {},
+  options: { dbPath?: string; port?: number; clock?: () => number } = {},
 ): Promise<LocalDynamoDb> => {
   const journal = options.dbPath ? new Journal(join(options.dbPath, 'embedded')) : undefined;
-  const database = new Database(journal);
+  const database = new Database(journal, { clock: options.clock });
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;

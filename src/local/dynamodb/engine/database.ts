@@ -67,6 +67,9 @@ const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
 const PAGE_BYTES = 1024 * 1024;
 const MAX_TRANSACTION_ITEMS = 100;
+const EXPIRY_INTERVAL_MS = 1000;
+/** DynamoDB does not delete items whose TTL lies more than five years in the past. */
+const TTL_IGNORED_AFTER_S = 5 * 365 * 24 * 60 * 60;
 /** DynamoDB remembers a transaction's ClientRequestToken this long. */
 const TOKEN_TTL_MS = 10 * 60 * 1000;
 
@@ -76,6 +79,8 @@ export interface StreamRecord {
   eventVersion: '1.1';
   eventSource: 'aws:dynamodb';
   awsRegion: 'ddblocal';
+  /** Set on the REMOVE records of items that TTL deleted, as DynamoDB sets it. */
+  userIdentity?: { type: 'Service'; principalId: 'dynamodb.amazonaws.com' };
   dynamodb: {
     ApproximateCreationDateTime: number;
     Keys: Item;
@@ -134,6 +139,8 @@ export class Database {
   private readonly tokens = new Map<string, { request: string; at: number }>();
   /** The store's time, in milliseconds: injectable so that tests can move it. */
   private readonly clock: () => number;
+  /** When TTL last deleted what had expired. */
+  private expiredAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly journal?: Journal,
@@ -161,6 +168,7 @@ export class Database {
 
   /** The same, synchronously. */
   execute(operation: string, input: Json): Json {
+    if (this.clock() - this.expiredAt >= EXPIRY_INTERVAL_MS) this.expire();
     switch (operation) {
       case 'CreateTable':
         return this.createTable(input);
@@ -289,7 +297,7 @@ export class Database {
       ...(arr(input.LocalSecondaryIndexes) ?? []).map((l) => this.indexSpec(l, 'LSI', definitions)),
     ];
     const stream = rec(input.StreamSpecification);
-    const now = Date.now();
+    const now = this.clock();
     const definition: TableDefinition = {
       name: String(name),
       createdAt: now,
@@ -470,7 +478,7 @@ export class Database {
     }));
     const stream = rec(input.StreamSpecification);
     if (stream?.StreamEnabled === true && !table.stream) {
-      const now = Date.now();
+      const now = this.clock();
       definition.stream = {
         viewType: str(stream.StreamViewType) ?? 'NEW_AND_OLD_IMAGES',
         label: labelOf(now),
@@ -753,6 +761,45 @@ export class Database {
     };
   }
 
+  // --- time to live ---
+
+  /**
+   * Deletes the items of tables with TTL enabled whose TTL attribute, a
+   * number of epoch seconds, lies in the past (but not more than five years,
+   * which DynamoDB ignores), as the service does: a REMOVE stream record
+   * whose userIdentity is the DynamoDB service. Runs before an operation at
+   * most once a second, and when called; returns how many it deleted.
+   */
+  expire(): number {
+    const now = this.clock();
+    this.expiredAt = now;
+    const seconds = now / 1000;
+    let deleted = 0;
+    for (const table of this.tables.values()) {
+      const attribute = table.ttl?.TimeToLiveStatus === 'ENABLED' ? table.ttl.AttributeName : undefined;
+      if (attribute === undefined) continue;
+      const expired: Item[] = [];
+      for (const item of table.items.values()) {
+        const value = item[attribute]?.N;
+        const at = value === undefined ? Number.NaN : Number(value);
+        if (at < seconds && at > seconds - TTL_IGNORED_AFTER_S) expired.push(item);
+      }
+      for (const item of expired) {
+        this.sequence += 1n;
+        this.record({
+          kind: 'write',
+          table: table.name,
+          key: this.keyOf(table, item),
+          sequence: this.sequence.toString(),
+          at: now,
+          expired: true,
+        });
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
   // --- consumed capacity ---
 
   /** ConsumedCapacity for one table, as ReturnConsumedCapacity asks: TOTAL, or INDEXES with the parts. */
@@ -998,7 +1045,7 @@ export class Database {
       table: table.name,
       ...(item ? { item } : { key: this.keyOf(table, table.items.get(id) as Item) }),
       sequence: this.sequence.toString(),
-      at: Date.now(),
+      at: this.clock(),
     });
   }
 
@@ -1024,7 +1071,7 @@ export class Database {
         this.tables.delete(entry.table);
         return;
       case 'write':
-        this.applyWrite(entry.table, entry, entry.at);
+        this.applyWrite(entry.table, entry, entry.at, entry.expired);
         return;
       case 'transaction':
         for (const write of entry.writes) this.applyWrite(write.table, write, entry.at);
@@ -1058,7 +1105,12 @@ export class Database {
     }
   }
 
-  private applyWrite(name: string, write: { item?: Item; key?: Item; sequence: string }, at: number): void {
+  private applyWrite(
+    name: string,
+    write: { item?: Item; key?: Item; sequence: string },
+    at: number,
+    expired?: true,
+  ): void {
     const table = this.tables.get(name);
     if (!table) return;
     const sequence = BigInt(write.sequence);
@@ -1078,7 +1130,7 @@ export class Database {
       for (const index of table.secondary.values()) index.add(item, id);
       table.bytes += itemSize(item);
     }
-    if (table.stream && (old || item)) this.streamRecord(table, old, item, sequence, at);
+    if (table.stream && (old || item)) this.streamRecord(table, old, item, sequence, at, expired);
   }
 
   /** What a compacted journal holds: the tables, their items, the retained stream records, the sequence. */
@@ -1106,6 +1158,7 @@ export class Database {
     item: Item | undefined,
     sequence: bigint,
     at: number,
+    expired?: true,
   ): void {
     const stream = table.stream as Stream;
     // A write that leaves the item as it was adds no record.
@@ -1117,6 +1170,7 @@ export class Database {
       eventVersion: '1.1',
       eventSource: 'aws:dynamodb',
       awsRegion: 'ddblocal',
+      ...(expired ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const } : {}),
       dynamodb: {
         ApproximateCreationDateTime: Math.floor(at / 1000),
         Keys: this.keyOf(table, (item ?? old) as Item),
@@ -1133,7 +1187,7 @@ export class Database {
   }
 
   private trim(stream: Stream): void {
-    const horizon = Date.now() - STREAM_RETENTION_MS;
+    const horizon = this.clock() - STREAM_RETENTION_MS;
     const first = stream.records.findIndex((r) => r.at >= horizon);
     if (first > 0) stream.records.splice(0, first);
     else if (first === -1) stream.records.length = 0;
@@ -1209,12 +1263,12 @@ export class Database {
         'TrimmedDataAccessException',
         'The operation attempted to read past the oldest stream record in a shard.',
       );
-    return { ShardIterator: iterator(stream.arn, after) };
+    return { ShardIterator: iterator(stream.arn, after, this.clock()) };
   }
 
   private getRecords(input: Json): Json {
     const parsed = parseIterator(input.ShardIterator);
-    if (Date.now() - parsed.issued > ITERATOR_TTL_MS)
+    if (this.clock() - parsed.issued > ITERATOR_TTL_MS)
       throw new DatabaseError(
         'ExpiredIteratorException',
         `Iterator expired. The iterator was created at time ${new Date(parsed.issued).toISOString()}`,
@@ -1241,7 +1295,7 @@ export class Database {
     }
     const page = stream.records.slice(low, low + limit);
     const last = page.at(-1)?.sequence ?? parsed.after;
-    return { Records: page.map((r) => r.record), NextShardIterator: iterator(stream.arn, last) };
+    return { Records: page.map((r) => r.record), NextShardIterator: iterator(stream.arn, last, this.clock()) };
   }
 
   // --- reads ---
@@ -1645,8 +1699,8 @@ const sameItem = (a: Item, b: Item): boolean => {
   );
 };
 
-const iterator = (arn: string, after: bigint): string =>
-  Buffer.from(JSON.stringify({ arn, after: after.toString(), issued: Date.now() })).toString('base64url');
+const iterator = (arn: string, after: bigint, issued: number): string =>
+  Buffer.from(JSON.stringify({ arn, after: after.toString(), issued })).toString('base64url');
 
 const parseIterator = (text: unknown): { arn: string; after: bigint; issued: number } => {
   try {

@@ -28,7 +28,7 @@ import type { Item } from './values';
 export type JournalEntry =
   | { kind: 'table'; definition: TableDefinition }
   | { kind: 'drop'; table: string }
-  | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number }
+  | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number; expired?: true }
   /** A transaction's writes, as one line: a crash keeps all of them or none. */
   | { kind: 'transaction'; writes: Array<{ table: string; item?: Item; key?: Item; sequence: string }>; at: number }
   | { kind: 'seed'; table: string; items: Item[] }
