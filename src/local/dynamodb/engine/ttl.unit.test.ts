@@ -62,10 +62,9 @@ describe('TTL', () => {
     const removes = records().filter((r) => r.eventName === 'REMOVE');
     expect(removes).toHaveLength(1);
     expect(removes[0]?.userIdentity).toEqual({ type: 'Service', principalId: 'dynamodb.amazonaws.com' });
-    expect((removes[0]?.dynamodb as { Keys: unknown }).Keys).toEqual({ id: { S: 'soon' } });
-    expect((removes[0]?.dynamodb as { OldImage: unknown }).OldImage).toEqual({
-      id: { S: 'soon' },
-      expiresAt: seconds(NOW + 60_000),
+    expect(removes[0]?.dynamodb).toMatchObject({
+      Keys: { id: { S: 'soon' } },
+      OldImage: { id: { S: 'soon' }, expiresAt: seconds(NOW + 60_000) },
     });
     advance(3_600_000);
     expect(ids()).toEqual(['ancient', 'forever', 'text']);
