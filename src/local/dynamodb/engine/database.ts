@@ -297,6 +297,7 @@ export class Database {
       ...(arr(input.LocalSecondaryIndexes) ?? []).map((l) => this.indexSpec(l, 'LSI', definitions)),
     ];
     const stream = rec(input.StreamSpecification);
+    checkStreamSpecification(stream);
     const now = this.clock();
     const definition: TableDefinition = {
       name: String(name),
@@ -477,6 +478,23 @@ export class Database {
       AttributeType,
     }));
     const stream = rec(input.StreamSpecification);
+    checkStreamSpecification(stream);
+    if (stream?.StreamEnabled === true && table.stream) throw invalid('Table already has an enabled stream');
+    if (stream?.StreamEnabled === false && !table.stream) throw invalid('Table has no stream to disable');
+    if (
+      [
+        'AttributeDefinitions',
+        'GlobalSecondaryIndexUpdates',
+        'StreamSpecification',
+        'BillingMode',
+        'ProvisionedThroughput',
+        'TableClass',
+        'DeletionProtectionEnabled',
+        'SSESpecification',
+        'OnDemandThroughput',
+      ].every((p) => input[p] === undefined)
+    )
+      throw invalid('Nothing to update');
     if (stream?.StreamEnabled === true && !table.stream) {
       const now = this.clock();
       definition.stream = {
@@ -1199,15 +1217,36 @@ export class Database {
     throw notFound(`Requested resource not found: Stream: ${String(arn)} not found`);
   }
 
+  /**
+   * ListStreams as DynamoDB Local pages it: oldest first, Limit at a time,
+   * after ExclusiveStartStreamArn; each page is listed newest first.
+   */
   private listStreams(input: Json): Json {
+    const limit = streamLimit(input.Limit, ' allowed size: 100');
     const streams = [...this.tables.values()]
       .filter((t) => t.stream && (input.TableName === undefined || t.name === input.TableName))
-      .map((t) => ({ StreamArn: t.stream?.arn, TableName: t.name, StreamLabel: t.stream?.label }));
-    return { Streams: streams };
+      .flatMap((t) => (t.stream ? [{ table: t.name, stream: t.stream }] : []))
+      .sort((a, b) => a.stream.createdAt - b.stream.createdAt || a.stream.arn.localeCompare(b.stream.arn));
+    let from = 0;
+    if (input.ExclusiveStartStreamArn !== undefined) {
+      const at = streams.findIndex((s) => s.stream.arn === input.ExclusiveStartStreamArn);
+      from = at === -1 ? streams.length : at + 1;
+    }
+    const page = streams.slice(from, from + limit);
+    const more = from + limit < streams.length;
+    return {
+      Streams: page
+        .map(({ table, stream }) => ({ StreamArn: stream.arn, TableName: table, StreamLabel: stream.label }))
+        .reverse(),
+      ...(more && page.length > 0 ? { LastEvaluatedStreamArn: page.at(-1)?.stream.arn } : {}),
+    };
   }
 
   private describeStream(input: Json): Json {
+    streamLimit(input.Limit, ': 100');
     const { table, stream } = this.stream(input.StreamArn);
+    // One shard per stream: a page that starts after it is empty.
+    const after = input.ExclusiveStartShardId === stream.shardId;
     return {
       StreamDescription: {
         StreamArn: stream.arn,
@@ -1217,14 +1256,18 @@ export class Database {
         CreationRequestDateTime: stream.createdAt / 1000,
         TableName: table.name,
         KeySchema: this.keySchemaJson(table.key),
-        Shards: [
-          {
-            ShardId: stream.shardId,
-            SequenceNumberRange: {
-              StartingSequenceNumber: (stream.records[0]?.sequence ?? this.sequence + 1n).toString().padStart(21, '0'),
-            },
-          },
-        ],
+        Shards: after
+          ? []
+          : [
+              {
+                ShardId: stream.shardId,
+                SequenceNumberRange: {
+                  StartingSequenceNumber: (stream.records[0]?.sequence ?? this.sequence + 1n)
+                    .toString()
+                    .padStart(21, '0'),
+                },
+              },
+            ],
       },
     };
   }
@@ -1232,9 +1275,19 @@ export class Database {
   private getShardIterator(input: Json): Json {
     const { stream } = this.stream(input.StreamArn);
     if (input.ShardId !== stream.shardId) throw notFound(`Requested resource not found: Shard does not exist`);
+    const given = input.SequenceNumber;
+    if (given !== undefined && (typeof given !== 'string' || given.length < 21))
+      throw invalid(
+        `1 validation error detected: Value '${String(given)}' at 'sequenceNumber' failed to satisfy constraint: Member must have length greater than or equal to 21`,
+      );
+    if (given !== undefined && (input.ShardIteratorType === 'LATEST' || input.ShardIteratorType === 'TRIM_HORIZON'))
+      throw invalid(
+        'One or more parameter values were invalid: SequenceNumber should not be passed for this iterator type',
+      );
     const sequenceOf = (): bigint => {
-      const text = str(input.SequenceNumber);
-      if (!text || !/^\d+$/.test(text)) throw invalid('Invalid SequenceNumber');
+      const text = str(given);
+      if (!text || !/^\d+$/.test(text))
+        throw invalid('One or more parameter values were invalid: Invalid SequenceNumber');
       return BigInt(text);
     };
     let after: bigint;
@@ -1605,6 +1658,33 @@ export class Database {
     return projected;
   }
 }
+
+const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'];
+
+/** What CreateTable and UpdateTable check of a StreamSpecification, with DynamoDB Local's messages. */
+const checkStreamSpecification = (stream: Json | undefined): void => {
+  if (!stream) return;
+  const viewType = stream.StreamViewType;
+  if (stream.StreamEnabled === true) {
+    if (viewType === undefined || viewType === '')
+      throw invalid('Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams.');
+    if (!STREAM_VIEW_TYPES.includes(String(viewType))) throw invalid(`Invalid StreamViewType: ${String(viewType)}`);
+  } else if (viewType !== undefined)
+    throw invalid('Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.');
+};
+
+/** A Limit of ListStreams or DescribeStream: 1 to 100, 100 when not given. */
+const streamLimit = (limit: unknown, maximum: string): number => {
+  if (limit === undefined) return 100;
+  const value = Number(limit);
+  if (!Number.isInteger(value) || value < 1)
+    throw invalid(
+      `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+    );
+  if (value > 100)
+    throw invalid(`One or more parameter values were invalid: Limit cannot be greater than the maximum${maximum}`);
+  return value;
+};
 
 /** Capacity units: the table's, and each index's. */
 interface Units {
