@@ -109,6 +109,8 @@ export interface TableDefinition {
   attributeDefinitions: Array<{ AttributeName: string; AttributeType: KeyType }>;
   indexes: IndexSpec[];
   billingMode: string;
+  /** A PROVISIONED table's capacity, as DescribeTable echoes it. */
+  throughput?: { read: number; write: number };
   stream?: { viewType: string; label: string; createdAt: number };
   ttl?: { AttributeName: string; TimeToLiveStatus: string };
 }
@@ -289,6 +291,8 @@ export class Database {
         throw invalid(
           `1 validation error detected: Value '${String(type)}' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]`,
         );
+      if (definitions.has(String(definition?.AttributeName)))
+        throw invalid('Cannot have two attributes with the same name');
       definitions.set(String(definition?.AttributeName), type);
     }
     const key = this.keySchema(input.KeySchema, definitions, 'table');
@@ -296,6 +300,24 @@ export class Database {
       ...(arr(input.GlobalSecondaryIndexes) ?? []).map((g) => this.indexSpec(g, 'GSI', definitions)),
       ...(arr(input.LocalSecondaryIndexes) ?? []).map((l) => this.indexSpec(l, 'LSI', definitions)),
     ];
+    for (const index of indexes) {
+      if (index.kind !== 'LSI') continue;
+      if (!key.range)
+        throw invalid('Local Secondary indices are not allowed on hash tables, only hash and range tables');
+      if (index.key.hash.name !== key.hash.name)
+        throw invalid('Local Secondary indices must have the same hash key as the main table');
+    }
+    const keyNames = new Set(
+      [key, ...indexes.map((i) => i.key)].flatMap((k) => [k.hash.name, ...(k.range ? [k.range.name] : [])]),
+    );
+    if (keyNames.size !== definitions.size)
+      throw invalid(
+        'The number of attributes in key schema must match the number of attributes defined in attribute definitions.',
+      );
+    const billingMode = input.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED';
+    const provisioned = rec(input.ProvisionedThroughput);
+    if (billingMode === 'PROVISIONED' && !provisioned)
+      throw invalid('No provisioned throughput specified for the table');
     const stream = rec(input.StreamSpecification);
     checkStreamSpecification(stream);
     const now = this.clock();
@@ -308,7 +330,15 @@ export class Database {
         AttributeType,
       })),
       indexes,
-      billingMode: input.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
+      billingMode,
+      ...(billingMode === 'PROVISIONED' && provisioned
+        ? {
+            throughput: {
+              read: Number(provisioned.ReadCapacityUnits ?? 0),
+              write: Number(provisioned.WriteCapacityUnits ?? 0),
+            },
+          }
+        : {}),
       ...(stream?.StreamEnabled === true
         ? {
             stream: {
@@ -332,6 +362,7 @@ export class Database {
       attributeDefinitions: definition.attributeDefinitions,
       indexes: definition.indexes,
       billingMode: definition.billingMode,
+      throughput: definition.throughput,
       items: existing?.items ?? new Map(),
       primary: existing?.primary ?? new SortedItems(definition.key),
       secondary: new Map(),
@@ -368,6 +399,7 @@ export class Database {
       attributeDefinitions: table.attributeDefinitions,
       indexes: table.indexes,
       billingMode: table.billingMode,
+      ...(table.throughput ? { throughput: table.throughput } : {}),
       ...(table.stream
         ? { stream: { viewType: table.stream.viewType, label: table.stream.label, createdAt: table.stream.createdAt } }
         : {}),
@@ -410,13 +442,16 @@ export class Database {
         LastIncreaseDateTime: 0,
         LastDecreaseDateTime: 0,
         NumberOfDecreasesToday: 0,
-        ReadCapacityUnits: 0,
-        WriteCapacityUnits: 0,
+        ReadCapacityUnits: table.throughput?.read ?? 0,
+        WriteCapacityUnits: table.throughput?.write ?? 0,
       },
       TableSizeBytes: table.bytes,
       ItemCount: table.items.size,
       TableArn: `${ARN_PREFIX}:table/${table.name}`,
-      BillingModeSummary: { BillingMode: table.billingMode, LastUpdateToPayPerRequestDateTime: seconds },
+      // DynamoDB Local gives a summary only for on-demand tables.
+      ...(table.billingMode === 'PAY_PER_REQUEST'
+        ? { BillingModeSummary: { BillingMode: table.billingMode, LastUpdateToPayPerRequestDateTime: seconds } }
+        : {}),
       ...(lsis.length > 0 ? { LocalSecondaryIndexes: lsis.map(index) } : {}),
       ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis.map(index) } : {}),
       ...(table.stream
@@ -434,7 +469,9 @@ export class Database {
     const names = [...this.tables.keys()].sort();
     const start = str(input.ExclusiveStartTableName);
     const after = start === undefined ? names : names.filter((n) => n > start);
-    const limit = typeof input.Limit === 'number' ? input.Limit : 100;
+    const limit = input.Limit === undefined ? 100 : Number(input.Limit);
+    if (!Number.isInteger(limit) || limit < 1) throw invalid('Limit must be greater than or equal to 1');
+    if (limit > 100) throw invalid('Limit in ListTables must be <= 100');
     const page = after.slice(0, limit);
     return {
       TableNames: page,
@@ -483,7 +520,6 @@ export class Database {
     if (stream?.StreamEnabled === false && !table.stream) throw invalid('Table has no stream to disable');
     if (
       [
-        'AttributeDefinitions',
         'GlobalSecondaryIndexUpdates',
         'StreamSpecification',
         'BillingMode',
@@ -505,6 +541,16 @@ export class Database {
     } else if (stream?.StreamEnabled === false) delete definition.stream;
     if (input.BillingMode === 'PAY_PER_REQUEST' || input.BillingMode === 'PROVISIONED')
       definition.billingMode = input.BillingMode;
+    const provisioned = rec(input.ProvisionedThroughput);
+    if (provisioned && definition.billingMode === 'PROVISIONED') {
+      const throughput = {
+        read: Number(provisioned.ReadCapacityUnits ?? 0),
+        write: Number(provisioned.WriteCapacityUnits ?? 0),
+      };
+      if (throughput.read === table.throughput?.read && throughput.write === table.throughput.write)
+        throw invalid('The requested throughput value equals the current value');
+      definition.throughput = throughput;
+    }
     this.record({ kind: 'table', definition });
     return { TableDescription: this.describe(this.table(table.name)) };
   }
