@@ -1513,6 +1513,10 @@ export class Database {
       filter = this.condition(input.FilterExpression, 'FilterExpression', placeholders);
       projection = this.projection(input.ProjectionExpression, placeholders);
       placeholders.checkAllUsed();
+      const keyNames = [key.hash.name, key.range?.name];
+      const onKey = filter ? attributesOf(filter).find((name) => keyNames.includes(name)) : undefined;
+      if (onKey)
+        throw invalid(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${onKey}`);
     }
     const { hash, range } = keyConditions(keyCondition, key, placeholders);
     const forward = input.ScanIndexForward !== false;
@@ -1871,13 +1875,17 @@ const keyConditions = (
   placeholders: Placeholders,
 ): { hash: Value; range?: Condition } => {
   const parts: Condition[] = [];
+  const MIRRORED = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
   const flatten = (c: Condition): void => {
     if (c.kind === 'or' || c.kind === 'not')
       throw invalid(`Invalid operator used in KeyConditionExpression: ${c.kind.toUpperCase()}`);
     if (c.kind === 'and') {
       flatten(c.left);
       flatten(c.right);
-    } else parts.push(c);
+    } else if (c.kind === 'compare' && c.left.kind === 'value' && c.right.kind === 'path')
+      // `:v = key` reads as `key = :v`.
+      parts.push({ kind: 'compare', op: MIRRORED[c.op], left: c.right, right: c.left });
+    else parts.push(c);
   };
   flatten(condition);
   const unsupported = () => invalid('Query key condition not supported');
@@ -1931,6 +1939,44 @@ const keyConditions = (
   }
   if (hash === undefined) throw invalid('Query condition missed key schema element');
   return range ? { hash, range } : { hash };
+};
+
+/** The top-level attributes a condition reads, in the order written. */
+const attributesOf = (condition: Condition): string[] => {
+  const names: string[] = [];
+  const path = (p: Path) => {
+    const first = p[0];
+    if (first && 'name' in first) names.push(first.name);
+  };
+  const operand = (o: Operand): void => {
+    if (o.kind === 'path' || o.kind === 'size') path(o.path);
+  };
+  const walk = (c: Condition): void => {
+    switch (c.kind) {
+      case 'and':
+      case 'or':
+        walk(c.left);
+        walk(c.right);
+        return;
+      case 'not':
+        walk(c.condition);
+        return;
+      case 'compare':
+        operand(c.left);
+        operand(c.right);
+        return;
+      case 'between':
+        for (const o of [c.operand, c.low, c.high]) operand(o);
+        return;
+      case 'in':
+        for (const o of [c.operand, ...c.list]) operand(o);
+        return;
+      default:
+        path(c.path);
+    }
+  };
+  walk(condition);
+  return names;
 };
 
 /** KeyConditions as a key condition, with DynamoDB's checks of the legacy form. */

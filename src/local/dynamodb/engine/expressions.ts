@@ -109,11 +109,17 @@ interface Token {
 
 const tokenize = (source: string, kind: string): Token[] => {
   const tokens: Token[] = [];
-  const pattern = /\s+|(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|([A-Za-z_][A-Za-z0-9_]*)|(\d+)|(<>|<=|>=|[=<>(),.[\]+-])/y;
+  const pattern =
+    /\s+|(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|([A-Za-z][A-Za-z0-9_]*)|(\d+(?![A-Za-z_]))|(<>|<=|>=|[=<>(),.[\]+-])/y;
   let at = 0;
   while (at < source.length) {
     pattern.lastIndex = at;
     const match = pattern.exec(source);
+    // A name cannot start with `_` or a digit; DynamoDB quotes from the token before.
+    if (!match && /[_\d]/.test(source[at] ?? '')) {
+      const near = source.slice(tokens.at(-1)?.start ?? at, at + 2);
+      throw new ValidationError(`Invalid ${kind}: Syntax error; token: "${source[at]}", near: "${near}"`);
+    }
     if (!match) {
       throw new ValidationError(
         `Invalid ${kind}: Syntax error; token: "${source.slice(at, at + 1)}", near: "${source.slice(Math.max(0, at - 1), at + 2)}"`,
@@ -488,26 +494,56 @@ export const parseUpdate = (source: string, placeholders: Placeholders): UpdateA
     ...actions.add.map((a) => a.path),
     ...actions.delete.map((a) => a.path),
   ];
+  checkPaths(paths, 'UpdateExpression');
+  for (const { value } of actions.set) checkArithmetic(value, placeholders);
+  return actions;
+};
+
+/** `a + :v` with a value that is not a number is refused before the item is read. */
+const checkArithmetic = (operand: Operand, placeholders: Placeholders): void => {
+  if (operand.kind !== 'arithmetic') return;
+  for (const side of [operand.left, operand.right]) {
+    if (side.kind !== 'value') continue;
+    const type = typeOf(placeholders.value(side.placeholder));
+    if (type !== 'N')
+      throw new ValidationError(
+        `Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operand.op}, operand type: ${type}`,
+      );
+  }
+};
+
+/**
+ * DynamoDB refuses two paths of one expression where one contains the other
+ * (they overlap) or where they part as a name against an index (they conflict).
+ */
+const checkPaths = (paths: Path[], kind: string): void => {
   for (let i = 0; i < paths.length; i += 1) {
     for (let j = i + 1; j < paths.length; j += 1) {
       const a = paths[i] as Path;
       const b = paths[j] as Path;
       const shorter = Math.min(a.length, b.length);
-      const same = a.slice(0, shorter).every((e, k) => JSON.stringify(e) === JSON.stringify(b[k]));
-      if (same) {
+      let parting = -1;
+      for (let k = 0; k < shorter && parting < 0; k += 1)
+        if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) parting = k;
+      const how =
+        parting < 0
+          ? 'overlap'
+          : 'name' in (a[parting] as PathElement) !== 'name' in (b[parting] as PathElement)
+            ? 'conflict'
+            : undefined;
+      if (how)
         throw new ValidationError(
-          `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${formatPath(a)}, path two: ${formatPath(b)}`,
+          `Invalid ${kind}: Two document paths ${how} with each other; must remove or rewrite one of these paths; path one: ${formatPath(a)}, path two: ${formatPath(b)}`,
         );
-      }
     }
   }
-  return actions;
 };
 
 export const parseProjection = (source: string, placeholders: Placeholders): Path[] => {
   const parser = new Parser(source, 'ProjectionExpression', placeholders);
   const paths = parser.projection();
   parser.end();
+  checkPaths(paths, 'ProjectionExpression');
   return paths;
 };
 
@@ -585,6 +621,20 @@ export const validateCondition = (condition: Condition, kind: string, placeholde
       checkDistinct(condition.operand, [condition.low, condition.high], 'BETWEEN', kind);
       for (const o of [condition.operand, condition.low, condition.high])
         checkOrderable(o, 'BETWEEN', kind, placeholders);
+      if (condition.low.kind === 'value' && condition.high.kind === 'value') {
+        const low = placeholders.value(condition.low.placeholder);
+        const high = placeholders.value(condition.high.placeholder);
+        const shown = (v: Value) => `AttributeValue: {${typeOf(v)}:${String(v.S ?? v.N ?? v.B)}}`;
+        const operands = `lower bound operand: ${shown(low)}, upper bound operand: ${shown(high)}`;
+        if (typeOf(low) !== typeOf(high))
+          throw new ValidationError(
+            `Invalid ${kind}: The BETWEEN operator requires same data type for lower and upper bounds; ${operands}`,
+          );
+        if ((compareScalars(low, high) ?? 0) > 0)
+          throw new ValidationError(
+            `Invalid ${kind}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${operands}`,
+          );
+      }
       return;
     case 'and':
     case 'or':
