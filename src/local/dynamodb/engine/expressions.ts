@@ -411,6 +411,10 @@ class Parser {
     switch (name) {
       case 'attribute_exists':
       case 'attribute_not_exists':
+        if (this.peek().type === 'valueRef')
+          throw new ValidationError(
+            `Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${name}`,
+          );
         result = { kind: name === 'attribute_exists' ? 'exists' : 'not_exists', path: this.path() };
         break;
       case 'attribute_type':

@@ -54,6 +54,11 @@ describe('expression checks answer as DynamoDB Local answers', () => {
     await db.both('GetItem', { TableName: TABLE, Key: KEY, ProjectionExpression: 'a, 9b' });
   });
 
+  it('refuses a value where attribute_exists needs a path', async () => {
+    await condition('attribute_exists(:v)');
+    await condition('attribute_not_exists(:v)');
+  });
+
   it('checks BETWEEN bounds in conditions and key conditions', async () => {
     await condition('n BETWEEN :hi AND :lo', { ':hi': N('5'), ':lo': N('1') });
     await condition('n BETWEEN :lo AND :hi', { ':hi': S('5'), ':lo': N('1') });
