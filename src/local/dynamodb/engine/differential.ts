@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { startEmbeddedDynamoDb } from '../embedded';
 import { type LocalDynamoDb, startDynamoDbLocal } from '../local';
@@ -66,6 +67,9 @@ export const sortItems = (items: unknown): unknown =>
     ? [...items].sort((a, b) => JSON.stringify(sortKeys(a)).localeCompare(JSON.stringify(sortKeys(b))))
     : items;
 
+const identity = (shaped: unknown): unknown => shaped;
+const GOLDEN_MAX_INPUT = 20_000;
+
 export interface Differential {
   local: LocalDynamoDb;
   embedded: LocalDynamoDb;
@@ -78,16 +82,33 @@ export interface Differential {
   stop(): Promise<void>;
 }
 
+/**
+ * One recorded request and DynamoDB Local's answer, for the unit tests that
+ * replay them without Java (`golden.unit.test.ts`): `compare` is false for
+ * set-up requests and for answers compared loosely (timestamps, orders).
+ */
+export interface GoldenCase {
+  operation: string;
+  input: Json;
+  compare: boolean;
+  answer: unknown;
+}
+
+/**
+ * Starts both stores. With GOLDEN_RECORD=<file.json>, every request and
+ * DynamoDB Local's answer are written there when the harness stops.
+ */
 export const startDifferential = async (
   options: { embedded?: Parameters<typeof startEmbeddedDynamoDb>[0] } = {},
 ): Promise<Differential> => {
   const [local, embedded] = await Promise.all([startDynamoDbLocal(), startEmbeddedDynamoDb(options.embedded)]);
   const counts = { cases: 0, matched: 0 };
+  const golden: GoldenCase[] = [];
   return {
     local,
     embedded,
     counts,
-    async both(operation, input, normalize = (x) => x) {
+    async both(operation, input, normalize = identity) {
       const [expected, actual] = await Promise.all([
         send(local.endpoint, operation, input),
         send(embedded.endpoint, operation, input),
@@ -95,6 +116,9 @@ export const startDifferential = async (
       const label = `${operation} ${JSON.stringify(input).slice(0, 300)}`;
       const want = normalize(shape(expected, input));
       const got = normalize(shape(actual, input));
+      // Requests of more than 20 KB (the attribute-name limits) stay out of the recordings, which are kept small.
+      if (JSON.stringify(input).length <= GOLDEN_MAX_INPUT)
+        golden.push({ operation, input, compare: normalize === identity, answer: want });
       counts.cases += 1;
       if (JSON.stringify(sortKeys(want)) === JSON.stringify(sortKeys(got))) counts.matched += 1;
       else if (process.env.DIFFERENTIAL_VERBOSE)
@@ -110,9 +134,12 @@ export const startDifferential = async (
         send(embedded.endpoint, operation, input),
       ]);
       for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      golden.push({ operation, input, compare: false, answer: undefined });
     },
     async stop() {
       if (counts.cases > 0) console.log(`differential cases: ${counts.matched}/${counts.cases} match`);
+      const file = process.env.GOLDEN_RECORD;
+      if (file) writeFileSync(file, `${JSON.stringify(golden)}\n`);
       await Promise.all([local.stop(), embedded.stop()]);
     },
   };
