@@ -119,10 +119,12 @@ export const startEmbeddedDynamoDb = async (
     port?: number;
     guard?: DynamoDbGuard;
     credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** Milliseconds since the epoch, for TTL expiry and stream iterators; tests pass their own. */
+    clock?: () => number;
   } = {},
 ): Promise<LocalDynamoDb> => {
   const journal = options.dbPath ? new Journal(join(options.dbPath, 'embedded')) : undefined;
-  const database = new Database(journal);
+  const database = new Database(journal, { clock: options.clock });
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;
