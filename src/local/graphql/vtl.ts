@@ -299,18 +299,18 @@ const requestOf = (identity: RequestIdentity) =>
   identity.apiKey
     ? { sourceIp: identity.sourceIp, headers: identity.headers, requestAuthorizationMode: 'API_KEY' }
     : identity.iam
-    ? {
-        iamToken: identity.iam,
-        sourceIp: identity.sourceIp,
-        headers: identity.headers,
-        requestAuthorizationMode: 'AWS_IAM',
-      }
-    : {
-        jwt: identity.claims,
-        sourceIp: identity.sourceIp,
-        headers: identity.headers,
-        requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-      };
+      ? {
+          iamToken: identity.iam,
+          sourceIp: identity.sourceIp,
+          headers: identity.headers,
+          requestAuthorizationMode: 'AWS_IAM',
+        }
+      : {
+          jwt: identity.claims,
+          sourceIp: identity.sourceIp,
+          headers: identity.headers,
+          requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+        };
 
 /** `$ctx.identity` as the simulator maps it, for a user-pool or an IAM caller. */
 const identityOf = (identity: RequestIdentity): unknown => {
