@@ -242,6 +242,8 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
     });
     // sort: [{ _score: 'desc' }, { <keyword>: 'asc' }] — the only order the functions ask for.
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // track_total_hits counts every match, not what is left after search_after.
+    const total = scored.length;
     const after = Array.isArray(request.search_after) ? request.search_after : undefined;
     if (after) {
       const [score, id] = after;
@@ -249,7 +251,6 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
     }
     const size = typeof request.size === 'number' ? Math.max(0, Math.min(request.size, 10_000)) : 10;
     const fields = Array.isArray(request._source) ? request._source.map(String) : undefined;
-    const total = scored.length;
     return {
       took: 1,
       timed_out: false,
