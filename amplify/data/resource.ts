@@ -9,6 +9,9 @@ export const schema = a.schema({
 
   Note: a
     .model({
+      // Declared so that the create auth step's field allow-list (written because of the owner
+      // field's rule) names it: DataStore always sends the id it generated.
+      id: a.id().required(),
       headline: a
         .string()
         .required()
@@ -51,6 +54,8 @@ export const schema = a.schema({
 
   Device: a
     .model({
+      // See Note.id.
+      id: a.id().required(),
       token: a
         .string()
         .required()

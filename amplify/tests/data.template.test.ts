@@ -125,6 +125,28 @@ describe('owner-based authorization', () => {
     expect(updateNoteAuth).not.toMatch(/"Admins"/);
   });
 
+  it('lets the owner create Notes and Devices with a client-chosen id (DataStore), never with an owner of their choosing', () => {
+    for (const [stack, field, update] of [
+      ['data/Note', 'createNote', 'updateNote'],
+      ['data/Device', 'createDevice', 'updateDevice'],
+    ] as const) {
+      const create = pipeline(stack, field).find((s) => s.name.includes('auth0'))?.request ?? '';
+      const allowed = /#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)/.exec(create)?.[1];
+      const fields: unknown = JSON.parse(allowed ?? 'null');
+      expect(fields, field).toEqual(expect.arrayContaining(['id', '_version']));
+      expect(fields, field).not.toContain('owner');
+      // The owner field is filled in from the caller's claims only when the input does not name it.
+      expect(create, field).toMatch(/\$ctx\.args\.input\.put\("owner", \$ownerClaim0\)/);
+      expect(create, field).not.toMatch(/#set\( \$isAuthorizedOnAllFields0 = true \)/);
+      const updateAuth = pipeline(stack, update).find((s) => s.name.includes('auth0'))?.response ?? '';
+      const updatable: unknown = JSON.parse(
+        /#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)/.exec(updateAuth)?.[1] ?? 'null',
+      );
+      expect(updatable, update).toEqual(expect.arrayContaining(['id']));
+      expect(updatable, update).not.toContain('owner');
+    }
+  });
+
   it('grants no create or update on Message: messages are written by sendMessage only', () => {
     const create = pipeline('data/Message', 'createMessage').find((s) => s.name.includes('auth0'))?.request ?? '';
     expect(create).toMatch(/\$util\.unauthorized\(\)/);
