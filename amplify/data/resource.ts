@@ -1,4 +1,5 @@
 import { a, type ClientSchema } from '@aws-amplify/backend';
+import { conflictHandler } from '../functions/conflict-handler/resource';
 import { postConfirmation } from '../functions/post-confirmation/resource';
 import { search } from '../functions/search/resource';
 import { LIMITS } from '../shared/limits';
@@ -131,6 +132,8 @@ export type Schema = ClientSchema<typeof schema>;
 
 export const data = defineSyncedData({
   schema,
-  conflictResolution: { detectionType: 'VERSION', handlerType: 'AUTOMERGE' },
+  // Versionless writes (client.models) win; versioned ones (DataStore) merge as AUTOMERGE does.
+  conflictResolution: { detectionType: 'VERSION', handlerType: 'LAMBDA', conflictHandler },
+  hideDeletedRecords: true,
   tableAccess: [{ function: postConfirmation, model: 'UserProfile', actions: ['dynamodb:PutItem'] }],
 });
