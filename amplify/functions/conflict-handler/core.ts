@@ -83,7 +83,9 @@ export const resolveConflict = (event: ConflictEvent): ConflictResolution => {
     return { action: 'RESOLVE', item: { ...item, _version: existing._version } };
   }
   // AUTOMERGE over the fields the mutation names, with the values it would have written.
-  const incoming: Item = Object.fromEntries(Object.keys(input).map((key) => [key, key in next ? next[key] : input[key]]));
+  const incoming: Item = Object.fromEntries(
+    Object.keys(input).map((key) => [key, key in next ? next[key] : input[key]]),
+  );
   const merged = automerge(withoutSyncFields(existing), incoming);
   return { action: 'RESOLVE', item: { ...(isRecord(merged) ? merged : {}), _version: existing._version } };
 };
