@@ -1,6 +1,7 @@
 import { a, type ClientSchema } from '@aws-amplify/backend';
 import { conflictHandler } from '../functions/conflict-handler/resource';
 import { postConfirmation } from '../functions/post-confirmation/resource';
+import { push } from '../functions/push/resource';
 import { search } from '../functions/search/resource';
 import { LIMITS } from '../shared/limits';
 import { defineSyncedData } from './synced-data';
@@ -135,5 +136,9 @@ export const data = defineSyncedData({
   // Versionless writes (client.models) win; versioned ones (DataStore) merge as AUTOMERGE does.
   conflictResolution: { detectionType: 'VERSION', handlerType: 'LAMBDA', conflictHandler },
   hideDeletedRecords: true,
-  tableAccess: [{ function: postConfirmation, model: 'UserProfile', actions: ['dynamodb:PutItem'] }],
+  // Both write as the versioned data source does, so DataStore sees their changes by delta sync.
+  tableAccess: [
+    { function: postConfirmation, model: 'UserProfile', actions: ['dynamodb:PutItem'], versioned: true },
+    { function: push, model: 'Device', actions: ['dynamodb:UpdateItem'], versioned: true },
+  ],
 });

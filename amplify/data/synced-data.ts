@@ -23,11 +23,13 @@ import type {
   ResourceProvider,
 } from '@aws-amplify/plugin-types';
 import { Aspects, type IAspect, Stack, Tags } from 'aws-cdk-lib';
-import { CfnFunctionConfiguration, CfnResolver, MappingTemplate } from 'aws-cdk-lib/aws-appsync';
+import { CfnDataSource, CfnFunctionConfiguration, CfnResolver, MappingTemplate } from 'aws-cdk-lib/aws-appsync';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
+import { SYNC_ENV } from '../functions/shared/versioned-writes';
 
 /**
  * The parts of an `a.schema(...)` value this factory uses. Declared structurally
@@ -59,6 +61,13 @@ export interface TableAccess {
   actions: Array<
     'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query'
   >;
+  /**
+   * The function writes as the versioned data source does (see
+   * functions/shared/versioned-writes.ts): it also gets PutItem on the
+   * DeltaSync table, whose name comes through `DELTASYNC_TABLE_NAME_PARAMETER`,
+   * and the model data source's TTLs.
+   */
+  versioned?: boolean;
 }
 
 /** Conflict resolution by one of the project's own functions (AppSync's `ConflictHandler: LAMBDA`). */
@@ -146,6 +155,7 @@ class SyncedDataFactory implements ConstructFactory<AmplifyData> {
 
 class SyncedDataGenerator implements ConstructContainerEntryGenerator {
   readonly resourceGroupName = 'data';
+  private deltaSyncParameter: { name: string; path: string } | undefined;
 
   constructor(
     private readonly props: SyncedDataProps,
@@ -244,14 +254,51 @@ class SyncedDataGenerator implements ConstructContainerEntryGenerator {
         resource: 'parameter',
         resourceName: entry.path.replace(/^\//, ''),
       });
-      new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, {
-        roles: [role],
-        statements: [
-          new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
-        ],
-      });
+      const statements = [
+        new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+      ];
+      if (access.versioned) statements.push(...this.grantDeltaSync(scope, api, access, fn, ssm));
+      new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, { roles: [role], statements });
     }
+  }
+
+  /** The DeltaSync table and TTLs for a function that writes versioned items: the values the model's data source has. */
+  private grantDeltaSync(
+    scope: IConstruct,
+    api: AmplifyData,
+    access: TableAccess,
+    fn: ReturnType<FunctionFactory['getInstance']>,
+    ssm: GenerateContainerEntryProps['ssmEnvironmentEntriesGenerator'],
+  ): PolicyStatement[] {
+    const deltaTable = api.node.tryFindChild('DataStore');
+    if (!(deltaTable instanceof Table)) throw new Error('tableAccess versioned: the API has no DeltaSync table');
+    const source = api.node
+      .findAll()
+      .find((node): node is CfnDataSource => node instanceof CfnDataSource && node.name === `${access.model}Table`);
+    const dynamo = source?.dynamoDbConfig;
+    const delta = dynamo && 'deltaSyncConfig' in dynamo ? dynamo.deltaSyncConfig : undefined;
+    if (!delta || !('baseTableTtl' in delta)) {
+      throw new Error(`tableAccess versioned: the ${access.model} data source has no DeltaSyncConfig`);
+    }
+    // One parameter for every function that needs the name.
+    this.deltaSyncParameter ??= ssm.generateSsmEnvironmentEntries({
+      [SYNC_ENV.deltaSyncTableName]: deltaTable.tableName,
+    })[0];
+    const entry = this.deltaSyncParameter;
+    if (!entry) throw new Error('no SSM parameter was created for the DeltaSync table name');
+    fn.addEnvironment(`${SYNC_ENV.deltaSyncTableName}_PARAMETER`, entry.path);
+    fn.addEnvironment(SYNC_ENV.deltaSyncTableTtlMinutes, String(delta.deltaSyncTableTtl));
+    fn.addEnvironment(SYNC_ENV.baseTableTtlMinutes, String(delta.baseTableTtl));
+    const parameterArn = Stack.of(scope).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: entry.path.replace(/^\//, ''),
+    });
+    return [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:PutItem'], resources: [deltaTable.tableArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+    ];
   }
 }
 

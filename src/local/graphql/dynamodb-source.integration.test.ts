@@ -1,5 +1,7 @@
+import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamoDb, startEmbeddedDynamoDb } from '../dynamodb/embedded';
+import { startEmbeddedDynamoDb } from '../dynamodb/embedded';
+import type { LocalDynamoDb } from '../dynamodb/local';
 import { type ConflictItems, DynamoDataSource } from './dynamodb-source';
 
 /**
@@ -13,24 +15,28 @@ let db: LocalDynamoDb;
 
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
-  await db.wire.call('CreateTable', {
-    TableName: TABLE,
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  await db.wire.call('CreateTable', {
-    TableName: DELTA,
-    AttributeDefinitions: [
-      { AttributeName: 'ds_pk', AttributeType: 'S' },
-      { AttributeName: 'ds_sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'ds_pk', KeyType: 'HASH' },
-      { AttributeName: 'ds_sk', KeyType: 'RANGE' },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: DELTA,
+      AttributeDefinitions: [
+        { AttributeName: 'ds_pk', AttributeType: 'S' },
+        { AttributeName: 'ds_sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'ds_pk', KeyType: 'HASH' },
+        { AttributeName: 'ds_sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -71,7 +77,7 @@ const update = (ds: DynamoDataSource, id: string, headline: string, version?: nu
   });
 
 const deltaCount = async (id: string): Promise<number> => {
-  const { Items = [] } = await db.wire.call('Scan', { TableName: DELTA });
+  const { Items = [] } = await db.client.send(new ScanCommand({ TableName: DELTA }));
   return Items.filter((item) => item.id?.S === id).length;
 };
 
