@@ -6,10 +6,20 @@ import { Worker } from 'node:worker_threads';
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
 const { generateModelsSync } = require('@aws-amplify/graphql-generator');
+let codegenVersion;
+// The codegen version the generator stamps on DataStore models, which DataStore's initSchema checks.
+const stamp = () => {
+  if (codegenVersion) return codegenVersion;
+  const out = generateModelsSync({ schema: 'type Probe @model { id: ID! }', target: 'javascript' });
+  codegenVersion = /"codegenVersion": "([^"]+)"/.exec(out['schema.js'] ?? '')?.[1];
+  return codegenVersion;
+};
 parentPort.on('message', ({ id, schema }) => {
   try {
     const out = generateModelsSync({ schema, target: 'introspection' });
-    parentPort.postMessage({ id, json: out['model-introspection.json'] });
+    const introspection = JSON.parse(out['model-introspection.json']);
+    introspection.codegenVersion = stamp();
+    parentPort.postMessage({ id, json: JSON.stringify(introspection) });
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
@@ -45,7 +55,9 @@ const generator = (): Worker => {
 /**
  * The model introspection clients read from amplify_outputs.json (what
  * `client.models` is built from), generated from Amplify Data's model schema
- * as Gen 2 does when it writes the outputs. The same schema is generated once.
+ * as Gen 2 does when it writes the outputs, plus the `codegenVersion` of the
+ * installed model generator, so that DataStore's `initSchema` accepts it as
+ * it is. The same schema is generated once.
  */
 export const modelIntrospection = (schema: string): Promise<unknown> => {
   if (last?.schema === schema) return last.result;
