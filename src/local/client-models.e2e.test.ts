@@ -173,6 +173,43 @@ describe('client.models on the versioned API', () => {
     expect((await after.models.Message.listMessagesByRecipient({ recipient: user('bob').owner })).data).toEqual([]);
   });
 
+  it('never creates a record for another owner nor reassigns one, with or without _version', async () => {
+    const ada = await as('ada');
+    const bobIdentity = user('bob').owner;
+    for (const model of ['Note', 'Device'] as const) {
+      const created =
+        model === 'Note'
+          ? await ada.models.Note.create({ headline: 'For Bob?', owner: bobIdentity })
+          : await ada.models.Device.create({ token: 'for-bob', platform: 'FCM', owner: bobIdentity });
+      expect(errorTypes(created), model).toEqual(['Unauthorized']);
+    }
+    const note = await ada.models.Note.create({ headline: 'Mine' });
+    const id = note.data?.id ?? '';
+    // The owner field's read rule shows the owner's username, not the stored `<sub>::<username>`.
+    expect(note.data?.owner).toBe(user('ada').sub);
+    for (const input of [
+      { id, owner: bobIdentity },
+      { id, owner: bobIdentity, _version: 1 },
+      { id, owner: user('ada').owner, _version: 1 },
+    ]) {
+      let moved: unknown;
+      try {
+        moved = await ada.graphql({
+          query: 'mutation U($input: UpdateNoteInput!) { updateNote(input: $input) { id } }',
+          variables: { input },
+        });
+      } catch (error) {
+        // The client throws a response that has errors.
+        moved = error;
+      }
+      expect(JSON.stringify(moved), JSON.stringify(input)).toContain('Unauthorized on [owner]');
+    }
+    const bob = await as('bob');
+    expect(
+      (await bob.models.Note.listNotesByOwner({ owner: user('bob').owner })).data.map((n) => n.headline),
+    ).not.toContain('For Bob?');
+  });
+
   it("lets no versionless write through to another owner's record", async () => {
     const ada = await as('ada');
     const note = await ada.models.Note.create({ headline: 'Ada only' });
