@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,7 +150,7 @@ describe('offline model codegen', () => {
     // Only the generated files and their use: the dependencies' own declarations are not ours to check.
     const ours = ts
       .getPreEmitDiagnostics(program)
-      .filter((d) => d.file && d.file.fileName.startsWith(outDir))
+      .filter((d) => d.file?.fileName.startsWith(outDir) === true)
       .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(ours).toEqual([]);
   }, 180_000);
