@@ -1,4 +1,3 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
@@ -7,6 +6,7 @@ import { generateClient } from 'aws-amplify/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
 import { withLocalEndpoints } from '../client/local';
+import { Device } from '../test/datastore-device';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 
@@ -21,7 +21,6 @@ import { createLocalBackend, type LocalBackend } from './backend';
 const PASSWORD = 'Correct-Horse-9-Battery';
 const DATA_DIR = resolve('.amplify/test-local/datastore');
 const OUTPUTS = join(DATA_DIR, 'amplify_outputs.json');
-const DEVICE_SCRIPT = resolve('src/test/datastore-device.cjs');
 
 interface User {
   email: string;
@@ -30,54 +29,6 @@ interface User {
 }
 
 type Json = Record<string, unknown>;
-
-/** One DataStore device: commands over IPC, each answered or failed within a bound. */
-class Device {
-  private readonly child: ChildProcess;
-  private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly up: Promise<void>;
-  readonly problems: string[] = [];
-
-  constructor(readonly name: string) {
-    this.child = fork(DEVICE_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    this.child.stderr?.on('data', () => undefined);
-    this.up = new Promise((resolveUp) => {
-      this.child.on('message', (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
-        if (message.id === 0) return resolveUp();
-        if (message.id === -1) return void this.problems.push(String(message.error));
-        const call = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (message.ok) call?.resolve(message.result);
-        else call?.reject(new Error(`${this.name}: ${message.error}`));
-      });
-    });
-  }
-
-  async send<T = unknown>(cmd: string, args: Json = {}, ms = 30_000): Promise<T> {
-    await this.up;
-    const id = this.next++;
-    return new Promise<T>((resolveCall, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: ${cmd} took over ${ms} ms`)), ms);
-      this.pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolveCall(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ id, cmd, args });
-    });
-  }
-
-  async quit(): Promise<void> {
-    await this.send('quit', {}, 5000).catch(() => undefined);
-    if (this.child.exitCode === null) this.child.kill();
-  }
-}
 
 let backend: LocalBackend;
 let outputs: Json;
