@@ -1,14 +1,17 @@
 import { defineBackend } from '@aws-amplify/backend';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource';
+import { hardenAmplifyManaged } from './custom/amplify-managed-hardening';
+import { ApiWaf } from './custom/api-waf';
 import { hardenAuth } from './custom/auth-hardening';
 import { parseBackendConfig } from './custom/config';
+import { deploymentTypeOf, protectData } from './custom/data-protection';
 import { MediaCdn } from './custom/media-cdn';
 import { hardenMediaBucket } from './custom/media-storage';
 import { Monitoring } from './custom/monitoring';
 import { applyNagChecks } from './custom/nag';
 import { connectPushFunction, PushNotifications } from './custom/push-notifications';
-import { connectSearchDomain } from './custom/search-domain';
+import { connectSearch } from './custom/search-domain';
 import { StreamConsumer } from './custom/stream-consumer';
 import { data } from './data/resource';
 import { indexer } from './functions/indexer/resource';
@@ -25,18 +28,35 @@ const table = (model: 'Note' | 'Device' | 'Message') => {
   return found;
 };
 const fnOf = (f: typeof backend.indexer) => ({ fn: f.resources.lambda, addEnvironment: f.addEnvironment.bind(f) });
+const deploymentType = deploymentTypeOf(backend.stack);
 
 // Auth: what defineAuth does not expose.
-hardenAuth(backend.auth.resources);
+hardenAuth(backend.auth.resources, config.authEmail);
 
 // Storage: hardened bucket, archive rule, and the CDN over the published prefix.
 const { bucket, cfnResources: storageCfn } = backend.storage.resources;
-const accessLogs = hardenMediaBucket(bucket, storageCfn.cfnBucket);
-new MediaCdn(Stack.of(bucket), 'MediaCdn', { bucket, logBucket: accessLogs, config: config.cdn });
+const accessLogs = hardenMediaBucket(bucket, storageCfn.cfnBucket, deploymentType);
+const cdn = new MediaCdn(Stack.of(bucket), 'MediaCdn', { bucket, logBucket: accessLogs, config: config.cdn });
+
+// Branch deploys keep users, data and media; sandboxes stay disposable. PITR on every table.
+protectData(deploymentType, {
+  userPool: backend.auth.resources.cfnResources.cfnUserPool,
+  modelTables: backend.data.resources.cfnResources.amplifyDynamoDbTables,
+  otherTables: backend.data.resources.cfnResources.cfnTables,
+  mediaBucket: storageCfn.cfnBucket,
+});
+
+// Amplify Data's own codegen bucket and API logging role, hardened where an escape hatch can.
+hardenAmplifyManaged(backend.data.resources.graphqlApi);
 
 // Search: the Note stream feeds the indexer; CloudSearch's guidance is one batch per ~10 s.
 const dataStack = Stack.of(backend.indexer.resources.lambda);
-connectSearchDomain(config.search, { indexer: fnOf(backend.indexer), search: fnOf(backend.search) });
+const searchDomain = connectSearch(
+  dataStack,
+  config.search,
+  { indexer: fnOf(backend.indexer), search: fnOf(backend.search) },
+  { type: deploymentType, backendName: backend.stack.stackName },
+);
 const noteIndexing = new StreamConsumer(dataStack, 'NoteIndexing', {
   table: table('Note'),
   fn: backend.indexer.resources.lambda,
@@ -68,6 +88,19 @@ new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
     noteIndexing: { fn: backend.indexer.resources.lambda, deadLetterQueue: noteIndexing.deadLetterQueue },
     messagePush: { fn: backend.push.resources.lambda, deadLetterQueue: messagePush.deadLetterQueue },
   },
+  notify: config.alarms,
+  openSearchDomainName: searchDomain?.domain.domainName,
 });
+
+// Optional: a web ACL on the API, with the sendMessage limit.
+if (config.apiWaf.enabled) {
+  new ApiWaf(backend.createStack('protection'), 'ApiWaf', {
+    apiArn: backend.data.resources.graphqlApi.arn,
+    sendMessageLimit: config.apiWaf.sendMessageLimit,
+  });
+}
+
+// What apps read from amplify_outputs.json beyond auth, data and storage.
+backend.addOutput({ custom: { media_cdn_url: cdn.url } });
 
 if (process.env.CDK_NAG === '1') applyNagChecks(backend.stack);

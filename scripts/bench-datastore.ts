@@ -10,12 +10,14 @@ import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, signIn, signUp } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/data';
+import { parseAmplifyConfig } from 'aws-amplify/utils';
 import type { Schema } from '../amplify/data/resource';
 import { withLocalEndpoints } from '../src/client/local';
 import { createLocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import { loadOrCreateTls, rerunTrusting } from '../src/local/tls';
 import { Device } from '../src/test/datastore-device';
+import { findModelSchema, generateAllModels } from './codegen';
 import '../src/test/websocket.setup';
 
 const NOTES = Number(process.env.BENCH_DATASTORE_NOTES ?? 10_000);
@@ -43,7 +45,7 @@ const main = async (): Promise<void> => {
   const device = new Device('bench');
   try {
     const outputs = JSON.parse(readFileSync(outputsFile, 'utf8'));
-    const config = withLocalEndpoints(outputs);
+    const config = withLocalEndpoints(parseAmplifyConfig(outputs), outputs);
     Amplify.configure(config);
     await signUp({ username: EMAIL, password: PASSWORD, options: { userAttributes: { email: EMAIL } } });
     await confirmSignUp({ username: EMAIL, confirmationCode: backend.outbox.latestCode(EMAIL, 'verification') ?? '' });
@@ -62,7 +64,12 @@ const main = async (): Promise<void> => {
 
     await device.send('configure', {
       config,
-      introspection: outputs.data.model_introspection,
+      // The models `npm run codegen` writes, as DataStore apps use them.
+      introspection: JSON.parse(
+        generateAllModels(findModelSchema(join(PROJECT_ROOT, '.amplify', 'synth', 'local'))).get(
+          'model-introspection.json',
+        ) ?? 'null',
+      ),
       email: EMAIL,
       password: PASSWORD,
     });

@@ -11,12 +11,14 @@
  *   npm run bench:dynamodb
  *
  * A versioned create (what createNote runs with conflict detection) writes
- * twice: the item and its DeltaSync record.
+ * twice: the item and its DeltaSync record. Then TransactWriteItems of two
+ * conditional puts (an item and its DeltaSync-like record), through the AWS
+ * SDK only: the resolvers' in-process caller has no transactions.
  */
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import { startEmbeddedDynamoDb } from '../src/local/dynamodb/embedded';
 import { type LocalDynamoDb, startDynamoDbLocal } from '../src/local/dynamodb/local';
@@ -79,11 +81,43 @@ const main = async (): Promise<void> => {
       console.log(
         `| ${mode.name} | ${rates.at(-1)?.toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ${cpuPerPut.toFixed(2)} ms |`,
       );
+      if (!mode.inProcess) transactions.push(`| ${mode.name} | ${(await transact(db)).toFixed(0)} |`);
     } finally {
       await db.stop();
     }
   }
   rmSync(dbPath, { recursive: true, force: true });
+  console.log(
+    `\nTransactWriteItems of 2 conditional puts, ${TRANSACTIONS} after the puts above, ${CONCURRENCY} in flight`,
+  );
+  console.log('| store, storage, path | transactions/s |');
+  console.log('| --- | --- |');
+  for (const line of transactions) console.log(line);
+};
+
+const TRANSACTIONS = Math.ceil(N / 2);
+const transactions: string[] = [];
+
+/** Transactions per second on a store whose BenchTable exists. */
+const transact = async (db: LocalDynamoDb): Promise<number> => {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < TRANSACTIONS) {
+        const i = next++;
+        const put = (id: string) => ({
+          Put: {
+            TableName: 'BenchTable',
+            Item: { id: { S: id }, headline: { S: 'hello world' }, _version: { N: '1' } },
+            ConditionExpression: 'attribute_not_exists(id)',
+          },
+        });
+        await db.client.send(new TransactWriteItemsCommand({ TransactItems: [put(`t${i}`), put(`t${i}-delta`)] }));
+      }
+    }),
+  );
+  return TRANSACTIONS / ((performance.now() - started) / 1000);
 };
 
 main().catch((error: unknown) => {

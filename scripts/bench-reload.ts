@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, signIn, signUp } from 'aws-amplify/auth';
-import { withLocalEndpoints } from '../src/client/local';
+import { configureLocal } from '../src/client/local';
 import { createLocalBackend, type LocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import type { ReloadReport } from '../src/local/hot-reload';
@@ -70,7 +70,7 @@ const main = async (): Promise<void> => {
   if (!reloader) throw new Error('the backend is not watching');
   try {
     await reloader.warm();
-    Amplify.configure(withLocalEndpoints(JSON.parse(readFileSync(outputsFile, 'utf8'))));
+    configureLocal(Amplify, JSON.parse(readFileSync(outputsFile, 'utf8')));
     const email = 'bench-reload@example.com';
     const password = `Bench-${randomBytes(6).toString('hex')}-9aA!`;
     await signUp({ username: email, password, options: { userAttributes: { email } } });

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, signIn, signUp } from 'aws-amplify/auth';
 import { downloadData, remove, uploadData } from 'aws-amplify/storage';
-import { localStorageOptions, withLocalEndpoints } from '../src/client/local';
+import { configureLocal, localStorageOptions } from '../src/client/local';
 import { createLocalBackend } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import { loadOrCreateTls, rerunTrusting } from '../src/local/tls';
@@ -39,7 +39,7 @@ const main = async (): Promise<void> => {
   const backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, tlsDir: TLS_DIR, outputsFile });
   try {
     const outputs = JSON.parse(readFileSync(outputsFile, 'utf8'));
-    Amplify.configure(withLocalEndpoints(outputs));
+    configureLocal(Amplify, outputs);
     const options = localStorageOptions(outputs);
     const email = 'bench-storage@example.com';
     const password = `Bench-${randomBytes(6).toString('hex')}-9aA!`;

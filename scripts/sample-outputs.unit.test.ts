@@ -12,7 +12,7 @@ describe('amplify_outputs.sample.json', () => {
     expect(config.Auth?.Cognito).toMatchObject({
       userPoolId: 'eu-west-1_EXAMPLE00',
       identityPoolId: expect.stringMatching(/^eu-west-1:/),
-      loginWith: { email: true, oauth: { providers: ['Google', 'Apple', 'Facebook'] } },
+      loginWith: { email: true, oauth: { providers: ['Google', 'Facebook', 'Apple'] } },
       mfa: { status: 'optional', totpEnabled: true, smsEnabled: false },
       passwordFormat: { minLength: 12, requireSpecialCharacters: true },
     });

@@ -1,42 +1,102 @@
 /**
  * Runs the whole backend on this machine, offline, and writes
- * amplify_outputs.json for it.
- *
- *   npm start                 # keep data in .amplify/local
- *   npm start -- --reset      # start empty
- *   npm start -- --no-watch   # do not apply edits under amplify/ while running
- *   npm start -- --dynamodb=local   # DynamoDB Local (Java 17) instead of the embedded store
- *   npm start -- --add-to-group ada@example.com Admins   (while it runs: see README)
+ * amplify_outputs.json for it. `npm start -- --help` lists the flags.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalBackend, type DynamoDbKind } from '../src/local/backend';
+import { PROJECT_ROOT } from '../src/local/cloud/synth';
+import {
+  DEFAULT_PORTS,
+  type LocalService,
+  portFlag,
+  resolvePorts,
+  SERVICE_DESCRIPTIONS,
+  SERVICES,
+} from '../src/local/ports';
+
+const HELP = `Usage: npm start -- [flags]
+
+Runs the whole backend locally, offline, from what amplify/ synthesizes, and
+writes amplify_outputs.json that points at it. Ctrl-C stops it; data stays.
+
+Flags:
+  --reset                 start with empty data (users, tables, files, search index)
+  --data-dir <dir>        where data persists (default: .amplify/local)
+  --no-watch              do not apply edits saved under amplify/ while it runs
+  --dynamodb <kind>       embedded (default, in-process) or local (DynamoDB Local, needs Java 17);
+                          also LOCAL_DYNAMODB=<kind>
+${SERVICES.map((s) => `  ${`${portFlag(s)} <port>`.padEnd(24)}${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`).join('\n')}
+  -h, --help              print this and exit
+
+Ports can also be set in package.json: "amplifyLocal": { "ports": { "graphql": 20002 } }.
+Flags win over package.json; 0 picks a free port (the outputs then change on every start).
+`;
+
+const readPortConfig = (): unknown => {
+  const pkg: unknown = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
+  if (typeof pkg !== 'object' || pkg === null || !('amplifyLocal' in pkg)) return undefined;
+  const local = pkg.amplifyLocal;
+  return typeof local === 'object' && local !== null && 'ports' in local ? local.ports : undefined;
+};
+
+/** One key of a JSON object, or undefined. */
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null && key in value ? Reflect.get(value, key) : undefined;
+
+const dynamoDbKind = (value: string | undefined): DynamoDbKind | undefined => {
+  if (value === undefined || value === 'embedded' || value === 'local') return value;
+  throw new Error(`--dynamodb: "${value}" is not a store; use "embedded" (the default) or "local"`);
+};
 
 const main = async (): Promise<void> => {
+  const portOptions = Object.fromEntries(SERVICES.map((s) => [`${s}-port`, { type: 'string' as const }]));
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       reset: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
       dynamodb: { type: 'string' },
+      ...portOptions,
     },
+    strict: true,
   });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const flags: Partial<Record<LocalService, string>> = {};
+  const given: Record<string, unknown> = values;
+  for (const service of SERVICES) {
+    const value = given[`${service}-port`];
+    if (typeof value === 'string') flags[service] = value;
+  }
+  const ports = resolvePorts(readPortConfig(), flags);
   const started = performance.now();
   const backend = await createLocalBackend({
-    reset: values.reset,
-    dataDir: values['data-dir'],
+    reset: values.reset === true,
+    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
     log: (message) => console.log(`  ${message}`),
-    watch: !values['no-watch'],
-    dynamodb: values.dynamodb as DynamoDbKind | undefined,
+    watch: values['no-watch'] !== true,
+    dynamodb: dynamoDbKind(typeof values.dynamodb === 'string' ? values.dynamodb : undefined),
+    ports,
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const local = field(backend.outputs.custom, 'local');
   console.log(`\nLocal backend ready in ${seconds} s (data in ${backend.dataDir})`);
-  console.log(`  GraphQL   ${backend.urls.graphql}`);
-  console.log(`  Realtime  ${backend.urls.realtime}`);
-  console.log(`  User pool ${backend.urls.userPool}`);
-  console.log(`  Search    ${backend.urls.search}`);
-  console.log(`  Push      ${backend.urls.push}`);
-  console.log(`  Outputs   amplify_outputs.json (trust ${backend.caFile} for TLS)`);
-  console.log(`  Outbox    ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
+  console.log(`  GraphQL    ${backend.urls.graphql}`);
+  console.log(`  Realtime   ${backend.urls.realtime}`);
+  console.log(`  User pool  ${backend.urls.userPool}`);
+  if (field(local, 'identity_pool_endpoint'))
+    console.log(`  Identities ${String(field(local, 'identity_pool_endpoint'))}`);
+  if (field(local, 'storage_endpoint')) console.log(`  Storage    https://${String(field(local, 'storage_endpoint'))}`);
+  console.log(`  DynamoDB   ${backend.urls.dynamodb}`);
+  console.log(`  Search     ${backend.urls.search}`);
+  console.log(`  Push       ${backend.urls.push}`);
+  console.log(`  Outputs    amplify_outputs.json (trust ${backend.caFile} for TLS)`);
+  console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
   console.log('Press Ctrl-C to stop.');
 
@@ -54,6 +114,10 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
+  if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`${error.message}. \`npm start -- --help\` lists the flags.`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
   process.exit(1);
 });

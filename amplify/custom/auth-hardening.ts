@@ -1,4 +1,6 @@
 import type { AuthResources } from '@aws-amplify/plugin-types';
+import { Aws } from 'aws-cdk-lib';
+import type { BackendConfig } from './config';
 
 /** The password policy: it satisfies cdk-nag AwsSolutions-COG1. */
 export const PASSWORD_POLICY = {
@@ -15,9 +17,10 @@ export const ACCESS_AND_ID_TOKEN_MINUTES = 60;
 
 /**
  * What defineAuth does not expose: the password policy, token lifetimes,
- * and an identity pool that hands out no guest credentials.
+ * an identity pool that hands out no guest credentials, and, by
+ * configuration, SES as the sender of Cognito's e-mail.
  */
-export const hardenAuth = (resources: AuthResources): void => {
+export const hardenAuth = (resources: AuthResources, email: BackendConfig['authEmail']): void => {
   const { cfnUserPool, cfnUserPoolClient, cfnIdentityPool } = resources.cfnResources;
   cfnUserPool.policies = { passwordPolicy: PASSWORD_POLICY };
   cfnUserPoolClient.refreshTokenValidity = REFRESH_TOKEN_DAYS;
@@ -28,4 +31,13 @@ export const hardenAuth = (resources: AuthResources): void => {
   cfnUserPoolClient.enableTokenRevocation = true;
   // Nothing in this backend is readable by anonymous callers.
   cfnIdentityPool.allowUnauthenticatedIdentities = false;
+  if (email.from) {
+    // Cognito's own sender allows a handful of e-mails a day; SES sends with the account's SES quota.
+    cfnUserPool.emailConfiguration = {
+      emailSendingAccount: 'DEVELOPER',
+      from: email.from,
+      sourceArn:
+        email.sesIdentityArn ?? `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${email.from}`,
+    };
+  }
 };

@@ -12,9 +12,12 @@ describe('parseBackendConfig', () => {
 
     // Assess
     expect(config).toEqual({
-      search: { domainName: 'notes', documentEndpoint: '', searchEndpoint: '' },
+      search: { engine: 'opensearch' },
       push: { apnsSecretName: undefined, fcmSecretName: undefined, apnsSandbox: false },
-      cdn: { domainName: undefined, certificateArn: undefined },
+      cdn: { domainName: undefined, certificateArn: undefined, webAclArn: undefined },
+      alarms: { email: undefined, topicArn: undefined },
+      apiWaf: { enabled: false, sendMessageLimit: undefined },
+      authEmail: { from: undefined, sesIdentityArn: undefined },
     });
   });
 
@@ -28,7 +31,7 @@ describe('parseBackendConfig', () => {
     });
 
     // Assess
-    expect(config.search).toEqual({ domainName: 'notes', documentEndpoint: '', searchEndpoint: '' });
+    expect(config.search).toEqual({ engine: 'opensearch' });
     expect(config.cdn.domainName).toBeUndefined();
     expect(config.push.apnsSecretName).toBeUndefined();
   });
@@ -44,8 +47,11 @@ describe('parseBackendConfig', () => {
     const config = parseBackendConfig({ CLOUDSEARCH_DOCUMENT_ENDPOINT: value, CLOUDSEARCH_SEARCH_ENDPOINT: value });
 
     // Assess
-    expect(config.search.documentEndpoint).toBe(`https://${DOCUMENT_HOST}`);
-    expect(config.search.searchEndpoint).toBe(`https://${DOCUMENT_HOST}`);
+    expect(config.search).toMatchObject({
+      engine: 'cloudsearch',
+      documentEndpoint: `https://${DOCUMENT_HOST}`,
+      searchEndpoint: `https://${DOCUMENT_HOST}`,
+    });
   });
 
   it('keeps the document and search endpoints apart', () => {
@@ -58,7 +64,9 @@ describe('parseBackendConfig', () => {
 
     // Assess
     expect(config.search).toEqual({
+      engine: 'cloudsearch',
       domainName: 'my-notes',
+      region: 'eu-west-1',
       documentEndpoint: `https://${DOCUMENT_HOST}`,
       searchEndpoint: `https://${SEARCH_HOST}`,
     });
@@ -73,12 +81,12 @@ describe('parseBackendConfig', () => {
     ['a label starting with a hyphen', '-doc.amazonaws.com'],
   ])('rejects %s as an endpoint, naming the variable', (_label, value) => {
     // Act & Assess
-    expect(() => parseBackendConfig({ CLOUDSEARCH_DOCUMENT_ENDPOINT: value })).toThrow(
-      /^CLOUDSEARCH_DOCUMENT_ENDPOINT=".*" is not valid: expected a host name/,
-    );
-    expect(() => parseBackendConfig({ CLOUDSEARCH_SEARCH_ENDPOINT: value })).toThrow(
-      /^CLOUDSEARCH_SEARCH_ENDPOINT=".*" is not valid/,
-    );
+    expect(() =>
+      parseBackendConfig({ CLOUDSEARCH_DOCUMENT_ENDPOINT: value, CLOUDSEARCH_SEARCH_ENDPOINT: SEARCH_HOST }),
+    ).toThrow(/^CLOUDSEARCH_DOCUMENT_ENDPOINT=".*" is not valid: expected a host name/);
+    expect(() =>
+      parseBackendConfig({ CLOUDSEARCH_SEARCH_ENDPOINT: value, CLOUDSEARCH_DOCUMENT_ENDPOINT: DOCUMENT_HOST }),
+    ).toThrow(/^CLOUDSEARCH_SEARCH_ENDPOINT=".*" is not valid/);
   });
 
   it.each([
@@ -95,10 +103,17 @@ describe('parseBackendConfig', () => {
   });
 
   it('accepts domain names of 3 and 28 characters', () => {
-    // Act & Assess
-    expect(parseBackendConfig({ CLOUDSEARCH_DOMAIN_NAME: 'abc' }).search.domainName).toBe('abc');
+    // Prepare
+    const endpoints = { CLOUDSEARCH_DOCUMENT_ENDPOINT: DOCUMENT_HOST, CLOUDSEARCH_SEARCH_ENDPOINT: SEARCH_HOST };
     const longest = `n${'o'.repeat(27)}`;
-    expect(parseBackendConfig({ CLOUDSEARCH_DOMAIN_NAME: longest }).search.domainName).toBe(longest);
+
+    // Act & Assess
+    expect(parseBackendConfig({ ...endpoints, CLOUDSEARCH_DOMAIN_NAME: 'abc' }).search).toMatchObject({
+      domainName: 'abc',
+    });
+    expect(parseBackendConfig({ ...endpoints, CLOUDSEARCH_DOMAIN_NAME: longest }).search).toMatchObject({
+      domainName: longest,
+    });
   });
 
   it('accepts a custom CDN domain with its us-east-1 certificate', () => {
@@ -183,5 +198,160 @@ describe('parseBackendConfig', () => {
     expect(() => parseBackendConfig({ [name]: 'my secret!' })).toThrow(
       `${name}="my secret!" is not valid: expected a secret name.`,
     );
+  });
+});
+
+describe('parseBackendConfig: the search engine', () => {
+  const endpoints = { CLOUDSEARCH_DOCUMENT_ENDPOINT: DOCUMENT_HOST, CLOUDSEARCH_SEARCH_ENDPOINT: SEARCH_HOST };
+
+  it('uses CloudSearch when its endpoints are set, with the domain name and region read from them', () => {
+    // Act
+    const config = parseBackendConfig(endpoints);
+
+    // Assess
+    expect(config.search).toEqual({
+      engine: 'cloudsearch',
+      domainName: 'notes',
+      region: 'eu-west-1',
+      documentEndpoint: `https://${DOCUMENT_HOST}`,
+      searchEndpoint: `https://${SEARCH_HOST}`,
+    });
+  });
+
+  it('reads the region of a domain in another region and partition', () => {
+    // Act
+    const config = parseBackendConfig({
+      CLOUDSEARCH_DOCUMENT_ENDPOINT: 'doc-my-notes-x1y2z3.cn-north-1.cloudsearch.amazonaws.com.cn',
+      CLOUDSEARCH_SEARCH_ENDPOINT: 'search-my-notes-x1y2z3.cn-north-1.cloudsearch.amazonaws.com.cn',
+    });
+
+    // Assess
+    expect(config.search).toMatchObject({ engine: 'cloudsearch', domainName: 'my-notes', region: 'cn-north-1' });
+  });
+
+  it('leaves the region to the stack when the endpoints are not CloudSearch host names', () => {
+    // Act
+    const config = parseBackendConfig({
+      CLOUDSEARCH_DOCUMENT_ENDPOINT: 'search.internal.example.com',
+      CLOUDSEARCH_SEARCH_ENDPOINT: 'search.internal.example.com',
+    });
+
+    // Assess
+    expect(config.search).toEqual({
+      engine: 'cloudsearch',
+      domainName: 'notes',
+      documentEndpoint: 'https://search.internal.example.com',
+      searchEndpoint: 'https://search.internal.example.com',
+    });
+  });
+
+  it('rejects endpoints of domains in two regions', () => {
+    // Act & Assess
+    expect(() =>
+      parseBackendConfig({ ...endpoints, CLOUDSEARCH_SEARCH_ENDPOINT: SEARCH_HOST.replace('eu-west-1', 'us-east-1') }),
+    ).toThrow(/is in eu-west-1 but CLOUDSEARCH_SEARCH_ENDPOINT is in us-east-1/);
+  });
+
+  it.each([
+    ['CLOUDSEARCH_DOCUMENT_ENDPOINT', { CLOUDSEARCH_DOCUMENT_ENDPOINT: DOCUMENT_HOST }],
+    ['CLOUDSEARCH_SEARCH_ENDPOINT', { CLOUDSEARCH_SEARCH_ENDPOINT: SEARCH_HOST }],
+  ])('rejects %s alone', (_name, env) => {
+    // Act & Assess
+    expect(() => parseBackendConfig(env)).toThrow(
+      'CLOUDSEARCH_DOCUMENT_ENDPOINT and CLOUDSEARCH_SEARCH_ENDPOINT go together: set both or neither.',
+    );
+  });
+
+  it('creates OpenSearch by default, with an optional instance type', () => {
+    // Act & Assess
+    expect(parseBackendConfig({}).search).toEqual({ engine: 'opensearch' });
+    expect(parseBackendConfig({ OPENSEARCH_INSTANCE_TYPE: 'm7g.large.search' }).search).toEqual({
+      engine: 'opensearch',
+      instanceType: 'm7g.large.search',
+    });
+    expect(() => parseBackendConfig({ OPENSEARCH_INSTANCE_TYPE: 't3.small' })).toThrow(
+      /^OPENSEARCH_INSTANCE_TYPE="t3.small" is not valid/,
+    );
+  });
+
+  it('follows SEARCH_ENGINE over the endpoints, and rejects an unknown engine', () => {
+    // Act & Assess
+    expect(parseBackendConfig({ ...endpoints, SEARCH_ENGINE: 'opensearch' }).search).toEqual({ engine: 'opensearch' });
+    expect(parseBackendConfig({ ...endpoints, SEARCH_ENGINE: 'none' }).search).toEqual({ engine: 'none' });
+    expect(parseBackendConfig({ SEARCH_ENGINE: 'none' }).search).toEqual({ engine: 'none' });
+    expect(() => parseBackendConfig({ SEARCH_ENGINE: 'elastic' })).toThrow(
+      'SEARCH_ENGINE="elastic" is not valid: expected one of cloudsearch, opensearch, none.',
+    );
+    expect(() => parseBackendConfig({ SEARCH_ENGINE: 'cloudsearch' })).toThrow(
+      /SEARCH_ENGINE=cloudsearch needs CLOUDSEARCH_DOCUMENT_ENDPOINT and CLOUDSEARCH_SEARCH_ENDPOINT/,
+    );
+  });
+});
+
+describe('parseBackendConfig: alarms and optional protections', () => {
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ops-alerts';
+  const WEB_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/media/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+
+  it('reads the alarm address and topic', () => {
+    // Act & Assess
+    expect(parseBackendConfig({ ALARM_EMAIL: ' ops@example.com ', ALARM_TOPIC_ARN: TOPIC }).alarms).toEqual({
+      email: 'ops@example.com',
+      topicArn: TOPIC,
+    });
+  });
+
+  it.each([
+    ['ALARM_EMAIL', 'ops@'],
+    ['ALARM_EMAIL', 'ops example.com'],
+    ['ALARM_TOPIC_ARN', 'arn:aws:sqs:eu-west-1:123456789012:queue'],
+    ['ALARM_TOPIC_ARN', 'ops-alerts'],
+    ['CDN_WEB_ACL_ARN', WEB_ACL.replace('us-east-1', 'eu-west-1')],
+    ['CDN_WEB_ACL_ARN', WEB_ACL.replace('global/', 'regional/')],
+    ['AUTH_EMAIL_FROM', 'no-reply'],
+    ['SEND_MESSAGE_RATE_LIMIT', '1.5'],
+    ['SEND_MESSAGE_RATE_LIMIT', '-3'],
+  ])('rejects %s=%j, naming it', (name, value) => {
+    // Act & Assess
+    expect(() => parseBackendConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
+  });
+
+  it('switches the API web ACL on with API_WAF=true or a sendMessage limit', () => {
+    // Act & Assess
+    expect(parseBackendConfig({ API_WAF: 'true' }).apiWaf).toEqual({ enabled: true, sendMessageLimit: undefined });
+    expect(parseBackendConfig({ SEND_MESSAGE_RATE_LIMIT: '100' }).apiWaf).toEqual({
+      enabled: true,
+      sendMessageLimit: 100,
+    });
+    expect(parseBackendConfig({ API_WAF: 'yes' }).apiWaf.enabled).toBe(false);
+  });
+
+  it("rejects a sendMessage limit below WAF's minimum of 10", () => {
+    // Act & Assess
+    expect(() => parseBackendConfig({ SEND_MESSAGE_RATE_LIMIT: '9' })).toThrow(/smallest limit is 10/);
+  });
+
+  it('reads the CloudFront web ACL', () => {
+    // Act & Assess
+    expect(parseBackendConfig({ CDN_WEB_ACL_ARN: WEB_ACL }).cdn.webAclArn).toBe(WEB_ACL);
+  });
+
+  it('reads the SES sender, and wants the address with an identity ARN', () => {
+    // Prepare
+    const identity = 'arn:aws:ses:eu-west-1:123456789012:identity/example.com';
+
+    // Act & Assess
+    expect(parseBackendConfig({ AUTH_EMAIL_FROM: 'no-reply@example.com' }).authEmail).toEqual({
+      from: 'no-reply@example.com',
+      sesIdentityArn: undefined,
+    });
+    expect(
+      parseBackendConfig({ AUTH_EMAIL_FROM: 'no-reply@example.com', AUTH_SES_IDENTITY_ARN: identity }).authEmail,
+    ).toEqual({ from: 'no-reply@example.com', sesIdentityArn: identity });
+    expect(() => parseBackendConfig({ AUTH_SES_IDENTITY_ARN: identity })).toThrow(
+      'AUTH_SES_IDENTITY_ARN needs AUTH_EMAIL_FROM: the address Cognito sends from.',
+    );
+    expect(() =>
+      parseBackendConfig({ AUTH_EMAIL_FROM: 'a@example.com', AUTH_SES_IDENTITY_ARN: 'example.com' }),
+    ).toThrow(/^AUTH_SES_IDENTITY_ARN=/);
   });
 });

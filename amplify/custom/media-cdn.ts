@@ -76,6 +76,8 @@ class PrefixOacOrigin implements IOrigin {
  */
 export class MediaCdn extends Construct {
   readonly distribution: Distribution;
+  /** What apps use: the custom domain when there is one, else the distribution's own. */
+  readonly url: string;
 
   constructor(
     scope: Construct,
@@ -117,7 +119,10 @@ export class MediaCdn extends Construct {
       enableLogging: true,
       logBucket,
       logFilePrefix: 'cdn/',
+      webAclId: config.webAclArn,
     });
+
+    this.url = `https://${config.domainName ?? this.distribution.distributionDomainName}`;
 
     // Read access to the published prefix only, and only for this distribution.
     bucket.addToResourcePolicy(
@@ -133,13 +138,17 @@ export class MediaCdn extends Construct {
       }),
     );
 
-    Validations.of(this.distribution).acknowledge(
-      { id: 'AwsSolutions-CFR1', reason: 'A mobile app serves its users worldwide; there is no country to exclude.' },
-      {
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'A mobile app serves its users worldwide; there is no country to exclude.',
+    });
+    if (!config.webAclArn) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
-        reason: 'Read-only, cache-optimised delivery of published media; a web ACL can be attached per deployment.',
-      },
-    );
+        reason:
+          'Read-only, cache-optimised delivery of published media; set CDN_WEB_ACL_ARN to attach a CloudFront web ACL (it must live in us-east-1).',
+      });
+    }
     if (!certificate) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',

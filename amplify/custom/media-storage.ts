@@ -9,6 +9,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { MEDIA_PREFIX } from '../storage/resource';
+import { type DeploymentType, noncurrentVersionRule } from './data-protection';
 
 export const ARCHIVE_AFTER_DAYS = 180;
 export const ARCHIVE_STORAGE_CLASS = 'GLACIER_IR';
@@ -18,9 +19,10 @@ export const ACCESS_LOG_PREFIX = 'media-bucket/';
  * Hardens the Gen 2 storage bucket: all public access blocked, SSL only,
  * encryption at rest, server access logs, and old private media archived to
  * Glacier Instant Retrieval (still readable by the app, at a lower price).
+ * A branch deploy's versioned bucket also expires old object versions.
  * Returns the log bucket, which the CDN also writes to.
  */
-export const hardenMediaBucket = (bucket: IBucket, cfnBucket: CfnBucket): Bucket => {
+export const hardenMediaBucket = (bucket: IBucket, cfnBucket: CfnBucket, type: DeploymentType): Bucket => {
   const stack = Stack.of(bucket);
   const logs = new Bucket(stack, 'AccessLogs', {
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -62,6 +64,7 @@ export const hardenMediaBucket = (bucket: IBucket, cfnBucket: CfnBucket): Bucket
         transitions: [{ storageClass: ARCHIVE_STORAGE_CLASS, transitionInDays: ARCHIVE_AFTER_DAYS }],
       },
       { id: 'abort-incomplete-uploads', status: 'Enabled', abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+      ...noncurrentVersionRule(type),
     ],
   };
   return logs;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -13,8 +13,10 @@ import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { BackendConfig } from './config';
 
 /** Alarm thresholds, in one place so that the tests and the docs can name them. */
 export const THRESHOLDS = {
@@ -25,17 +27,23 @@ export const THRESHOLDS = {
   lambdaThrottlesPer5Min: 1,
   iteratorAgeMs: 60_000,
   deadLetterMessages: 1,
+  searchFreeStorageMiB: 2048,
+  searchJvmMemoryPressurePercent: 85,
 } as const;
 
 export interface MonitoringProps {
   graphqlApiId: string;
   functions: Record<string, IFunction>;
   streamConsumers: Record<string, { fn: IFunction; deadLetterQueue: IQueue }>;
+  /** Who hears about alarms: an e-mail subscription and/or an existing topic. */
+  notify: BackendConfig['alarms'];
+  /** The OpenSearch domain's name, when the template creates one. */
+  openSearchDomainName?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-/** A dashboard and alarms for the API, every function, both stream mappings and their dead-letter queues. */
+/** A dashboard and alarms for the API, every function, both stream mappings, their dead-letter queues and the search domain. */
 export class Monitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
@@ -50,7 +58,11 @@ export class Monitoring extends Construct {
     // CloudWatch must be able to publish to the encrypted topic.
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Backend alarms' });
-    const action = new SnsAction(this.topic);
+    if (props.notify.email) this.topic.addSubscription(new EmailSubscription(props.notify.email));
+    const actions = [new SnsAction(this.topic)];
+    if (props.notify.topicArn) {
+      actions.push(new SnsAction(Topic.fromTopicArn(this, 'ExistingAlarmTopic', props.notify.topicArn)));
+    }
 
     const appsync = (metricName: string, statistic: string): Metric =>
       new Metric({
@@ -60,16 +72,23 @@ export class Monitoring extends Construct {
         statistic,
         period: FIVE_MINUTES,
       });
-    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+    const alarm = (
+      alarmId: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 1,
+      comparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => {
       const created = new Alarm(this, alarmId, {
         metric,
         threshold,
         evaluationPeriods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      created.addAlarmAction(action);
+      created.addAlarmAction(...actions);
       this.alarms.push(created);
       return created;
     };
@@ -82,6 +101,9 @@ export class Monitoring extends Construct {
     alarm('ApiLatencyP99', apiLatency, THRESHOLDS.appsyncLatencyP99Ms, 'GraphQL p99 latency is high', 3);
 
     const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    // Amplify tags every resource; cfn-lint's resource spec (1.51) has no Tags on a dashboard, and they serve nothing.
+    const cfnDashboard = dashboard.node.defaultChild;
+    if (cfnDashboard instanceof CfnResource) cfnDashboard.addPropertyDeletionOverride('Tags');
     dashboard.addWidgets(
       new GraphWidget({ title: 'GraphQL errors', left: [api4xx, api5xx], width: 12 }),
       new GraphWidget({ title: 'GraphQL latency p99 (ms)', left: [apiLatency], width: 12 }),
@@ -99,6 +121,47 @@ export class Monitoring extends Construct {
           width: 12,
         }),
         new GraphWidget({ title: `${name}: duration p99`, left: [fn.metricDuration({ statistic: 'p99' })], width: 12 }),
+      );
+    }
+
+    if (props.openSearchDomainName) {
+      const search = (metricName: string, statistic: string): Metric =>
+        new Metric({
+          namespace: 'AWS/ES',
+          metricName,
+          dimensionsMap: { DomainName: props.openSearchDomainName ?? '', ClientId: Stack.of(this).account },
+          statistic,
+          period: FIVE_MINUTES,
+        });
+      const red = search('ClusterStatus.red', 'Maximum');
+      const writesBlocked = search('ClusterIndexWritesBlocked', 'Maximum');
+      const freeStorage = search('FreeStorageSpace', 'Minimum');
+      const jvm = search('JVMMemoryPressure', 'Maximum');
+      alarm('SearchClusterRed', red, 1, 'The OpenSearch domain has unassigned primary shards (status red)');
+      alarm('SearchWritesBlocked', writesBlocked, 1, 'The OpenSearch domain is blocking index writes');
+      alarm(
+        'SearchFreeStorage',
+        freeStorage,
+        THRESHOLDS.searchFreeStorageMiB,
+        'The OpenSearch domain is low on disk',
+        1,
+        ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+      );
+      alarm(
+        'SearchJvmPressure',
+        jvm,
+        THRESHOLDS.searchJvmMemoryPressurePercent,
+        'OpenSearch JVM memory pressure is high',
+        3,
+      );
+      dashboard.addWidgets(
+        new GraphWidget({ title: 'search: cluster red, writes blocked', left: [red, writesBlocked], width: 12 }),
+        new GraphWidget({
+          title: 'search: free storage (MiB), JVM pressure (%)',
+          left: [freeStorage],
+          right: [jvm],
+          width: 12,
+        }),
       );
     }
 

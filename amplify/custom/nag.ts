@@ -10,98 +10,137 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 export interface NagSuppression {
-  /** Matches construct paths below the backend's root stack. */
+  /**
+   * The whole construct path of the flagged resource below the backend's root
+   * stack, anchored at both ends: a finding on any other construct, a child
+   * or a sibling included, is never suppressed by this entry.
+   */
   path: RegExp;
   rules: string[];
   reason: string;
 }
 
+// A Gen 2 root stack name (amplify-<app>-<name>-<sandbox|branch>-<hash>), inside a construct id.
+const ROOT = 'amplify-[a-z0-9]+-[a-z0-9-]+-(sandbox|branch)-[0-9a-f]{10}';
+const exact = (path: string): RegExp => new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+const CDK_BUCKET_DEPLOYMENT = 'data/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C1536MiB';
+const CDK_LOG_RETENTION = 'data/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a';
+const TABLE_MANAGER = 'data/amplifyData/AmplifyTableManager';
+
 /**
  * Findings on resources that Amplify or CDK create for us, each with its
- * reason. Findings on our own resources are fixed in code instead; the few
+ * reason. Findings on our own resources are fixed in code instead (and some
+ * Amplify ones by escape hatches, see amplify-managed-hardening.ts); the few
  * that are rule false positives are acknowledged next to the resource.
  */
 export const AMPLIFY_MANAGED_SUPPRESSIONS: NagSuppression[] = [
   {
-    path: /\/auth\/amplifyAuth\/UserPool$/,
+    path: exact('auth/amplifyAuth/UserPool/Resource'),
     rules: ['AwsSolutions-COG2'],
     reason:
       'MFA is optional by product decision: every user can enrol TOTP; requiring it would block sign-up on devices without an authenticator.',
   },
   {
-    path: /\/auth\/amplifyAuth\/UserPool$/,
+    path: exact('auth/amplifyAuth/UserPool/Resource'),
     rules: ['AwsSolutions-COG8'],
     reason:
       'The Plus feature plan (threat protection) is a per-deployment cost decision; the Essentials plan covers every flow this backend uses.',
   },
   {
-    path: /\/data\/amplifyData\/AmplifyTableManager$/,
-    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
+    path: new RegExp(`^${TABLE_MANAGER}/(AmplifyManagedTableIsCompleteRole|AmplifyManagedTableOnEventRole)/Resource$`),
+    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'],
     reason:
-      "Amplify's table-manager custom resource: its roles, wildcards over the API's own tables and runtime are set by @aws-amplify/graphql-api-construct.",
+      "Amplify's table-manager custom resource: its roles and their wildcards over the API's own tables are set by @aws-amplify/graphql-api-construct.",
   },
   {
-    path: /\/data\/Custom::CDKBucketDeployment[0-9A-Fa-f]+1536MiB$/,
-    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
-    reason:
-      "CDK's BucketDeployment singleton, which Amplify Data uses to publish its codegen assets; its role and runtime are CDK's.",
+    path: exact(`${TABLE_MANAGER}/AmplifyTableWaiterStateMachine/Role/DefaultPolicy/Resource`),
+    rules: ['AwsSolutions-IAM5'],
+    reason: "The table manager's waiter state machine may invoke its own provider function's versions (<arn>:*).",
   },
   {
-    path: /\/data\/amplifyData\/AmplifyCodegenAssets$/,
-    rules: ['AwsSolutions-S1', 'AwsSolutions-S10'],
+    path: exact(`${CDK_BUCKET_DEPLOYMENT}/ServiceRole/Resource`),
+    rules: ['AwsSolutions-IAM4'],
     reason:
-      "Amplify Data's codegen bucket holds only the generated model schema, written by the deployment and read by `ampx generate`.",
+      "CDK's BucketDeployment singleton, which Amplify Data uses to publish its codegen assets, runs with AWSLambdaBasicExecutionRole.",
   },
   {
-    path: /\/data\/amplifyData\/(Note|UserProfile|Device|Message|DynamoDBAccess)$/,
+    path: exact(`${CDK_BUCKET_DEPLOYMENT}/ServiceRole/DefaultPolicy/Resource`),
+    rules: ['AwsSolutions-IAM5'],
+    reason:
+      "CDK's BucketDeployment copies the codegen assets from the CDK asset bucket into Amplify's codegen bucket; CDK grants it s3:GetObject*/List*/DeleteObject* on those two buckets.",
+  },
+  {
+    path: exact(`${CDK_BUCKET_DEPLOYMENT}/Resource`),
+    rules: ['AwsSolutions-L1'],
+    reason: "CDK's BucketDeployment handler: its runtime is CDK's.",
+  },
+  {
+    path: exact('data/amplifyData/AmplifyCodegenAssets/AmplifyCodegenAssetsBucket/Resource'),
+    rules: ['AwsSolutions-S1'],
+    reason:
+      "Amplify Data's codegen bucket holds only the generated model schema, written by the deployment and read by `ampx generate`; its public access block, encryption and TLS-only policy are set in amplify-managed-hardening.ts.",
+  },
+  {
+    path: /^data\/amplifyData\/(Note\/NoteIAMRole|UserProfile\/UserProfileIAMRole|Device\/DeviceIAMRole|Message\/MessageIAMRole|DynamoDBAccess)\/Resource$/,
     rules: ['AwsSolutions-IAM5'],
     reason:
       "AppSync data-source roles generated by the transformer: the wildcard is the table's own indexes (table/<name>/*).",
   },
   {
-    path: /\/data\/amplifyData\/DataStore$/,
-    rules: ['AwsSolutions-DDB3'],
+    path: exact('data/amplifyData/GraphQLAPI/ApiLogsRole/DefaultPolicy/Resource'),
+    rules: ['AwsSolutions-IAM5'],
     reason:
-      'The DataStore delta-sync table holds only a TTL-bounded change log that the base tables can rebuild; PITR is on for the model tables.',
+      "The API's logging role (its AWS-managed policy replaced in amplify-managed-hardening.ts) writes to the API's own log group; stream names are AppSync's, hence log-stream:*.",
   },
   {
-    path: /\/data\/amplifyData\/GraphQLAPI\/ApiLogsRole$/,
-    rules: ['AwsSolutions-IAM4'],
-    reason:
-      "The AppSync logging role that @aws-amplify/graphql-api-construct creates with AWS's AWSAppSyncPushToCloudWatchLogs policy.",
-  },
-  {
-    path: /\/data\/amplifyData\/GraphQLAPI$/,
+    path: exact('data/amplifyData/GraphQLAPI/Resource'),
     rules: ['AwsSolutions-ASC3'],
     reason:
       "Request-level logging is on (field errors, one-month retention). Verbose content stays off: it would write request headers, users' JWTs among them, to the logs.",
   },
   {
-    path: /\/data\/LogRetention[0-9a-f]+$/,
-    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'],
+    path: exact(`${CDK_LOG_RETENTION}/ServiceRole/Resource`),
+    rules: ['AwsSolutions-IAM4'],
     reason:
-      "CDK's log-retention singleton, which sets the AppSync log group's retention; CDK scopes its policy to Resource '*'.",
+      "CDK's log-retention singleton, which sets the AppSync log group's retention, runs with AWSLambdaBasicExecutionRole.",
   },
   {
-    path: /\/data\/amplifyData\/FunctionDirectiveStack$/,
+    path: exact(`${CDK_LOG_RETENTION}/ServiceRole/DefaultPolicy/Resource`),
+    rules: ['AwsSolutions-IAM5'],
+    reason: "CDK's log-retention singleton: CDK scopes its logs:PutRetentionPolicy policy to Resource '*'.",
+  },
+  {
+    path: exact(
+      'data/amplifyData/FunctionDirectiveStack/FnSearchNotesLambdaDataSource/ServiceRole/DefaultPolicy/Resource',
+    ),
     rules: ['AwsSolutions-IAM5'],
     reason:
-      'The AppSync Lambda data-source role may invoke the function and its versions (<function arn>:*), as the transformer generates it.',
+      'The AppSync Lambda data-source role may invoke the search function and its versions (<function arn>:*), as the transformer generates it.',
   },
   {
-    path: /\/AmplifyBranchLinker$/,
-    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
+    path: /^AmplifyBranchLinker\/(CustomResourceLambda\/ServiceRole|CustomResourceProvider\/framework-onEvent\/ServiceRole)(\/DefaultPolicy)?\/Resource$/,
+    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'],
     reason:
-      "Gen 2's branch-linker custom resource (branch deploys only): it links the stack to its Amplify Hosting branch with Amplify's own role and runtime.",
+      "Gen 2's branch-linker custom resource (branch deploys only): it links the stack to its Amplify Hosting branch with Amplify's own roles.",
   },
   {
-    path: /\/auth\/AmplifySecretFetcherResourceProvider(Lambda)?$/,
-    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1'],
+    path: exact('AmplifyBranchLinker/CustomResourceLambda/Resource'),
+    rules: ['AwsSolutions-L1'],
+    reason: "Gen 2's branch-linker function: its runtime is Amplify's.",
+  },
+  {
+    path: /^auth\/(AmplifySecretFetcherResourceProviderLambda\/ServiceRole|AmplifySecretFetcherResourceProvider\/framework-onEvent\/ServiceRole)(\/DefaultPolicy)?\/Resource$/,
+    rules: ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'],
     reason:
       "Gen 2's secret fetcher (only with social sign-in): it reads this backend's own secret parameters, under its SSM path, at deploy time.",
   },
   {
-    path: /\/storage\/[^/]+--storageAccess\d+$/,
+    path: exact('auth/AmplifySecretFetcherResourceProviderLambda/Resource'),
+    rules: ['AwsSolutions-L1'],
+    reason: "Gen 2's secret fetcher function: its runtime is Amplify's.",
+  },
+  {
+    path: new RegExp(`^storage/${ROOT}--storageAccess\\d+/Resource$`),
     rules: ['AwsSolutions-IAM5'],
     reason:
       'Gen 2 storage access policies: each wildcard is an object prefix from amplify/storage access rules, scoped to the caller identity where the rule says so.',
@@ -111,22 +150,20 @@ export const AMPLIFY_MANAGED_SUPPRESSIONS: NagSuppression[] = [
 /** The rule a finding belongs to: `AwsSolutions-IAM5[Resource::*]` → `AwsSolutions-IAM5`. */
 export const ruleOf = (finding: string): string => finding.replace(/\[.*$/s, '');
 
-const ancestorPaths = (path: string): string[] => {
-  const parts = path.split('/');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-};
+/** The construct path below the root stack: `<root stack>/data/x/Resource` → `data/x/Resource`. */
+export const pathBelowRoot = (constructPath: string): string => constructPath.replace(/^[^/]*\//, '');
 
-/** The suppression that covers a finding on a construct, if any. */
-export const suppressionFor = (finding: string, constructPath: string): NagSuppression | undefined =>
-  AMPLIFY_MANAGED_SUPPRESSIONS.find(
-    (s) => s.rules.includes(ruleOf(finding)) && ancestorPaths(constructPath).some((p) => s.path.test(p)),
-  );
+/** The suppression that covers a finding on exactly this construct, if any. */
+export const suppressionFor = (finding: string, constructPath: string): NagSuppression | undefined => {
+  const path = pathBelowRoot(constructPath);
+  return AMPLIFY_MANAGED_SUPPRESSIONS.find((s) => s.rules.includes(ruleOf(finding)) && s.path.test(path));
+};
 
 /**
  * The AwsSolutions pack, less the findings on Amplify-managed constructs
  * listed above. (cdk-nag matches acknowledgements by exact finding id, which
  * for IAM5 embeds the wildcard resource and its cross-stack references, so
- * these are matched by rule and construct path instead.) The suppressed
+ * these are matched by rule and exact construct path instead.) The suppressed
  * findings and their reasons go into the report's metadata.
  */
 export class AwsSolutionsWithManagedSuppressions implements IPolicyValidationPlugin {

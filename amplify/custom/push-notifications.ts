@@ -1,4 +1,4 @@
-import { Aws, SecretValue, Stack } from 'aws-cdk-lib';
+import { Aws, Names, SecretValue } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -20,7 +20,9 @@ export class PushNotifications extends Construct {
 
   constructor(scope: Construct, id: string, config: BackendConfig['push']) {
     super(scope, id);
-    this.app = new CfnApp(this, 'App', { name: `${Stack.of(this).stackName}-push`.slice(0, 64) });
+    // A nested stack's name is a token, so a name built from it cannot be shortened at synth time;
+    // the construct path is plain text and unique per backend.
+    this.app = new CfnApp(this, 'App', { name: pushAppName(this) });
     if (config.apnsSecretName) {
       const apns = {
         applicationId: this.app.ref,
@@ -49,6 +51,13 @@ export class PushNotifications extends Construct {
     return `arn:${Aws.PARTITION}:mobiletargeting:${Aws.REGION}:${Aws.ACCOUNT_ID}:apps/${this.app.ref}/messages`;
   }
 }
+
+/** Pinpoint's limit on an application name. */
+export const PUSH_APP_NAME_MAX = 64;
+
+/** A deterministic application name of at most 64 characters, unique per backend (its path and a hash). */
+export const pushAppName = (scope: Construct): string =>
+  Names.uniqueResourceName(scope, { maxLength: PUSH_APP_NAME_MAX, separator: '-' });
 
 /** Gives the push function the application id, the Device table and exactly the access it needs. */
 export const connectPushFunction = (

@@ -7,6 +7,8 @@ export const PUBLISHED_PREFIX = 'published/';
 export const storage = defineStorage({
   name: 'userMedia',
   isDefault: true,
+  // Branch deploys keep the bucket and its objects (no auto-delete); sandboxes always delete it.
+  keepOnDelete: true,
   access: (allow) => ({
     // Private media: only the identity that owns the folder.
     'media/{entity_id}/*': [allow.entity('identity').to(['read', 'write', 'delete'])],

@@ -70,3 +70,36 @@ describe('alarms', () => {
     }
   });
 });
+
+describe('alarms on the OpenSearch domain the template creates', () => {
+  const domain = () => sandbox.resources('AWS::OpenSearchService::Domain')[0];
+  const searchAlarms = () => alarms().filter((a) => a.Namespace === 'AWS/ES');
+
+  it('watch cluster health, blocked writes, free storage and JVM pressure of that domain', () => {
+    const name = String(props(domain()).DomainName);
+    expect(searchAlarms().map((a) => a.MetricName)).toEqual([
+      'ClusterStatus.red',
+      'ClusterIndexWritesBlocked',
+      'FreeStorageSpace',
+      'JVMMemoryPressure',
+    ]);
+    for (const alarm of searchAlarms()) {
+      expect(alarm.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'DomainName', Value: name },
+          { Name: 'ClientId', Value: { Ref: 'AWS::AccountId' } },
+        ]),
+      );
+    }
+    expect(searchAlarms().find((a) => a.MetricName === 'FreeStorageSpace')).toMatchObject({
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      Threshold: THRESHOLDS.searchFreeStorageMiB,
+    });
+  });
+
+  it('are absent when search runs on CloudSearch', () => {
+    const configured = new Assembly('configured');
+    const onSearch = configured.resources('AWS::CloudWatch::Alarm').filter((a) => props(a).Namespace === 'AWS/ES');
+    expect(onSearch).toEqual([]);
+  });
+});

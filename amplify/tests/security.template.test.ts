@@ -81,7 +81,7 @@ describe.each(variants)('cdk-nag AwsSolutions on the %s backend', (variant) => {
 
   it('suppressed findings only on Amplify- and CDK-managed constructs, each with a reason', () => {
     const ours =
-      /MediaCdn|AccessLogs|NoteIndexing|MessagePush|Monitoring|PushNotifications|(indexer|search|push|post-confirmation)-lambda|TableAccess/;
+      /MediaCdn|AccessLogs|NoteIndexing|MessagePush|Monitoring|PushNotifications|NotesSearch|ApiWaf|(indexer|search|push|post-confirmation)-lambda|TableAccess/;
     for (const entry of assembly.nagSuppressed()) {
       expect(entry.path, entry.finding).not.toMatch(ours);
       expect(entry.reason.length, entry.finding).toBeGreaterThan(40);
@@ -95,5 +95,43 @@ describe('cdk-nag suppressions', () => {
     for (const suppression of AMPLIFY_MANAGED_SUPPRESSIONS) {
       expect(used.has(suppression.reason), String(suppression.path)).toBe(true);
     }
+  });
+});
+
+describe('Amplify-managed resources hardened by escape hatches', () => {
+  const sandbox = new Assembly('sandbox');
+  const codegen = () =>
+    sandbox.resources('AWS::S3::Bucket').filter((b) => b.logicalId.startsWith('amplifyDataAmplifyCodegenAssets'));
+
+  it("blocks public access to Amplify Data's codegen bucket, encrypts it and refuses plain HTTP", () => {
+    expect(codegen()).toHaveLength(1);
+    expect(props(codegen()[0])).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    const policy = sandbox
+      .resources('AWS::S3::BucketPolicy')
+      .find((p) => JSON.stringify(props(p).Bucket).includes(codegen()[0]?.logicalId ?? '-'));
+    expect(JSON.stringify(props(policy).PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it("gives the API's logging role its own log group instead of an AWS-managed policy on '*'", () => {
+    const role = sandbox
+      .resources('AWS::IAM::Role')
+      .find((r) => r.logicalId.startsWith('amplifyDataGraphQLAPIApiLogsRole'));
+    expect(props(role).ManagedPolicyArns).toBeUndefined();
+    const policy = sandbox
+      .resources('AWS::IAM::Policy')
+      .find((p) => JSON.stringify(props(p).Roles).includes(role?.logicalId ?? '-'));
+    const document = JSON.stringify(props(policy).PolicyDocument);
+    expect(document).toContain(':log-group:/aws/appsync/apis/');
+    expect(document).not.toMatch(/"Resource":"\*"/);
   });
 });

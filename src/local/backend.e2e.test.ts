@@ -8,7 +8,7 @@ import { downloadData, getUrl, list, remove, uploadData } from 'aws-amplify/stor
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
-import { localStorageOptions, withLocalEndpoints } from '../client/local';
+import { configureLocal, localStorageOptions } from '../client/local';
 import { rawSubscribe } from '../test/appsync-realtime';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
@@ -33,7 +33,7 @@ let storageOptions: ReturnType<typeof localStorageOptions>;
 const start = async (reset: boolean): Promise<void> => {
   backend = await createLocalBackend({ dataDir: DATA_DIR, reset, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
   const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
-  Amplify.configure(withLocalEndpoints(outputs));
+  configureLocal(Amplify, outputs);
   storageOptions = localStorageOptions(outputs);
 };
 
@@ -53,17 +53,16 @@ const as = async (user: User) => {
   return generateClient<Schema>();
 };
 
-/** Cognito's AdminAddUserToGroup, the call `npm run local:add-to-group` sends; adding twice is harmless. */
+/**
+ * Cognito's AdminAddUserToGroup, in-process: over HTTP it needs a SigV4
+ * signature and an IAM allow (the auth integration tests cover that path).
+ */
 const makeAdmin = async (user: User): Promise<void> => {
-  const added = await fetch(backend.urls.userPool, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
-    },
-    body: JSON.stringify({ UserPoolId: 'us-east-1_LocalPool', Username: user.email, GroupName: 'Admins' }),
+  await backend.auth.pool.handle('AdminAddUserToGroup', {
+    UserPoolId: 'us-east-1_LocalPool',
+    Username: user.email,
+    GroupName: 'Admins',
   });
-  expect(added.status).toBe(200);
 };
 
 /** A raw AppSync request with a given token: another user's client, or a forged one. */
@@ -375,6 +374,35 @@ describe('authorization', () => {
   });
 });
 
+describe('user pool', () => {
+  const userPool = (operation: string, body: Record<string, unknown>) =>
+    fetch(backend.urls.userPool, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("answers unknown users as the template's PreventUserExistenceErrors asks, and refuses unsigned admin calls", async () => {
+    const resend = await userPool('ResendConfirmationCode', {
+      ClientId: 'localclient0000000000000000',
+      Username: 'nobody@example.com',
+    });
+    expect(resend.status).toBe(200);
+    expect((await resend.json()).CodeDeliveryDetails).toMatchObject({ DeliveryMedium: 'EMAIL' });
+    const admin = await userPool('AdminAddUserToGroup', {
+      UserPoolId: 'us-east-1_LocalPool',
+      Username: 'nobody@example.com',
+      GroupName: 'Admins',
+    });
+    expect(admin.status).toBe(400);
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await admin.json()).__type).toBe('MissingAuthenticationTokenException');
+  });
+});
+
 describe('identity pool', () => {
   it("issues each signed-in user credentials under the template's authenticated role, and none to guests", async () => {
     // Prepare
@@ -446,6 +474,32 @@ describe('storage', () => {
     await remove({ path, options });
     expect((await list({ path: `media/${identityId}/`, options })).items).toEqual([]);
     await signOut();
+  });
+});
+
+describe('storage CORS', () => {
+  it("answers a browser's preflight from the bucket's synthesized CORS rules, exposing ETag", async () => {
+    // Prepare
+    const outputs = JSON.parse(readFileSync(OUTPUTS, 'utf8'));
+    const base = `https://${outputs.custom.local.storage_endpoint}/${outputs.storage.bucket_name}/media/x/photo.jpg`;
+    const preflight = (origin: string, method: string) =>
+      fetch(base, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization,x-amz-date,x-amz-content-sha256',
+        },
+      });
+    // Act
+    const allowed = await preflight('http://localhost:5173', 'PUT');
+    const invalid = await preflight('http://localhost:5173', 'PATCH');
+    // Assess
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, POST, DELETE');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('ETag');
+    expect(invalid.status).toBe(400);
   });
 });
 

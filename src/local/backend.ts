@@ -1,24 +1,32 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
-import type { PasswordPolicy } from './auth/cognito';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
-import { modelIntrospection } from './cloud/model-introspection';
+import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
+import { dynamoDbGuard } from './dynamodb/access';
 import { startEmbeddedDynamoDb } from './dynamodb/embedded';
 import { LOCAL_AWS, type LocalDynamoDb, startDynamoDbLocal } from './dynamodb/local';
+import { startSignedFront } from './dynamodb/signed-front';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
 import { LocalFunction } from './functions/runner';
-import { functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
+import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
 import { HotReloader } from './hot-reload';
-import { type Decision, evaluate } from './iam/policy';
+import { type LocalCredential, LocalCredentials } from './iam/credentials';
+import type { Decision, PolicyDocument } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
+import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
+import { type LocalOpenSearch, startLocalOpenSearch } from './search/opensearch';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { ssmParametersOf, startLocalSsm } from './ssm/server';
+import { corsRulesOf } from './storage/cors';
+import { type NotificationSpec, notificationSpecsOf, s3Event, wants } from './storage/notifications';
 import { type LocalStorage, startLocalStorage } from './storage/server';
 import { DeadLetterQueue, type MappingSpec, StreamMapping } from './streams';
 import { loadOrCreateTls } from './tls';
@@ -52,6 +60,13 @@ export interface LocalBackendOptions {
    * running version keeps serving. `npm start` turns this on.
    */
   watch?: boolean;
+  /**
+   * Each service's port on 127.0.0.1; 0 (the default) picks a free one.
+   * `npm start` passes fixed ones (`DEFAULT_PORTS`), so the outputs and the
+   * token issuer stay the same across restarts. A port in use fails the start
+   * with `PortInUseError`, which names the port and its flag.
+   */
+  ports?: Partial<LocalPorts>;
 }
 
 export type DynamoDbKind = 'embedded' | 'local';
@@ -86,6 +101,15 @@ export interface LocalBackend {
   };
   /** The CA that signed the GraphQL server's certificate. */
   caFile: string;
+  /**
+   * The local admin credential, which every SigV4-authenticated local service
+   * accepts for anything (DynamoDB, CloudSearch, S3): for tests and tools. It
+   * is random per data folder and kept in `adminCredentialsFile` (mode 0600).
+   */
+  adminCredentials: LocalCredential;
+  adminCredentialsFile: string;
+  /** The credentials every local service checks signatures against: admin, functions, identities. */
+  credentials: LocalCredentials;
   dataDir: string;
   outbox: Outbox;
   deadLetters: DeadLetterQueue;
@@ -95,9 +119,10 @@ export interface LocalBackend {
   /** The local name of every S3 bucket the templates define, by logical ID. */
   buckets: Record<string, string>;
   /**
-   * The IAM decision for a request signed with identity-pool credentials, as
-   * the synthesized policies of the credentials' role make it; undefined for
-   * an unknown or expired access key. Identity-pool context keys are filled in.
+   * The IAM decision for a request signed with local credentials (the admin,
+   * a function's, or the identity pool's), as the synthesized policies of the
+   * credentials' role make it; undefined for an unknown or expired access
+   * key. Identity-pool context keys are filled in.
    */
   authorize(
     accessKeyId: string,
@@ -147,6 +172,20 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.amplify', 'local'));
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
+  await assertPortsFree(ports);
+  // The running generation's role policies decide for functions and identities; none until the first one runs.
+  let livePolicies: ReadonlyMap<string, PolicyDocument[]> = new Map();
+  let liveAuth: LocalAuth | undefined;
+  const adminCredentialsFile = join(dataDir, 'admin-credentials.json');
+  const credentials = new LocalCredentials({
+    file: adminCredentialsFile,
+    accountId: NAMES.accountId,
+    region: NAMES.region,
+    identityPoolId: NAMES.identityPoolId,
+    policies: () => livePolicies,
+    identities: (accessKeyId) => liveAuth?.identityPool?.credentialsFor(accessKeyId),
+  });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
@@ -173,26 +212,180 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const dynamodb: LocalDynamoDb =
       kind === 'local'
         ? await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') })
-        : await startEmbeddedDynamoDb({ dbPath: join(dataDir, 'dynamodb') });
+        : await startEmbeddedDynamoDb({
+            dbPath: join(dataDir, 'dynamodb'),
+            port: ports.dynamodb,
+            guard: dynamoDbGuard(credentials, NAMES),
+            credentials: credentials.admin,
+          });
     stops.push(dynamodb.stop);
+    let dynamodbFront = dynamodb.endpoint;
+    if (kind === 'local') {
+      // DynamoDB Local checks no signature and keeps a database per key: a front checks, then uses the local account's.
+      const front = await startSignedFront({
+        target: dynamodb.endpoint,
+        guard: dynamoDbGuard(credentials, NAMES),
+        account: { accessKeyId: LOCAL_AWS.credentials.accessKeyId, region: LOCAL_AWS.region },
+        port: ports.dynamodb,
+      });
+      stops.push(front.stop);
+      dynamodbFront = front.endpoint;
+    }
 
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
     log('starting search and push ...');
     const search: LocalSearch = await startLocalSearch({
       textFields: ['headline', 'text'],
       file: join(dataDir, 'search', 'documents.json'),
+      port: ports.search,
+      access: {
+        domainArn: searchDomainArnOf(assembly),
+        verify: credentials.verify,
+        authorize: credentials.authorize,
+        arnOf: (principal) => credentials.arnOf(principal),
+      },
     });
     stops.push(search.close);
-    const push: LocalPush = await startLocalPush({ outbox, applicationIds: [NAMES.pushApplicationId] });
+    const push: LocalPush = await startLocalPush({
+      outbox,
+      applicationIds: [NAMES.pushApplicationId],
+      port: ports.push,
+    });
     stops.push(push.close);
     const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
 
-    // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
-    const functionEnvironment = {
+    const authSettings = authSettingsOf(assembly);
+    const postConfirmationId = authSettings.postConfirmationId;
+
+    log('starting auth ...');
+    const auth = await startLocalAuth({
+      port: ports.auth,
+      userPoolId: NAMES.userPoolId,
+      clientId: NAMES.userPoolClientId,
+      passwordPolicy: authSettings.passwordPolicy,
+      dataDir,
+      outbox,
+      // The trigger runs the current generation's code: an edit to it applies without a restart.
+      postConfirmation: postConfirmationId
+        ? (event) => {
+            const fn = current.functions.get(postConfirmationId);
+            if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
+            return fn.invoke(event);
+          }
+        : undefined,
+      groupRoles: authSettings.groupRoles,
+      groups: authSettings.groups,
+      preventUserExistenceErrors: authSettings.preventUserExistenceErrors,
+      verifyBeforeUpdate: authSettings.verifyBeforeUpdate,
+      accountId: NAMES.accountId,
+      log,
+      // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
+      verifySigned: credentials.verify,
+      authorizePrincipal: credentials.authorize,
+      identityPool: authSettings.identityPool && {
+        identityPoolId: NAMES.identityPoolId,
+        region: NAMES.region,
+        ...authSettings.identityPool,
+      },
+    });
+    stops.push(auth.close);
+
+    liveAuth = auth;
+
+    const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
+      const known = credentials.lookup(accessKeyId);
+      // The running generation's policies: an edited storage access rule applies at once.
+      return known ? credentials.authorize(known.principal, request) : undefined;
+    };
+
+    const buckets = Object.fromEntries(
+      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
+    );
+    const startingStorage = storageOutputsOf(assembly);
+    let storage: LocalStorage | undefined;
+    if (startingStorage) {
+      log('starting storage ...');
+      storage = await startLocalStorage({
+        port: ports.storage,
+        buckets: startingStorage.buckets.map((b) => b.bucket_name),
+        // Each bucket's CORS rules, as its template gives them (browser uploads need the preflight answered).
+        cors: Object.fromEntries(
+          assembly
+            .resources('AWS::S3::Bucket')
+            .map(({ logicalId, stack, properties }) => [
+              String(stack.ref(logicalId)),
+              corsRulesOf(stack.resolve(properties.CorsConfiguration)),
+            ]),
+        ),
+        region: NAMES.region,
+        dir: join(dataDir, 'storage'),
+        tls,
+        // Identities, functions and the admin, each as its role's policies allow.
+        lookup: (accessKeyId) => credentials.lookup(accessKeyId)?.secret,
+        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
+        onObjectEvent: (event) => {
+          // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
+          for (const spec of current.notifications.filter((n) => wants(n, event))) {
+            const fn = current.functions.get(spec.functionId);
+            if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
+          }
+        },
+      });
+      stops.push(storage.close);
+    }
+
+    // The OpenSearch domain the template creates (the default search engine), served from the same local engine.
+    const openSearchDomain = assembly.resources('AWS::OpenSearchService::Domain')[0];
+    let openSearch: LocalOpenSearch | undefined;
+    if (openSearchDomain) {
+      log('starting OpenSearch ...');
+      const name = String(openSearchDomain.stack.resolve(openSearchDomain.properties.DomainName));
+      openSearch = await startLocalOpenSearch({
+        port: ports.opensearch,
+        file: join(dataDir, 'search', 'opensearch.json'),
+        access: {
+          domainArn: `arn:aws:es:${NAMES.region}:${NAMES.accountId}:domain/${name}`,
+          verify: credentials.verify,
+          authorize: credentials.authorize,
+          arnOf: (principal) => credentials.arnOf(principal),
+        },
+      });
+      stops.push(openSearch.close);
+    }
+
+    log('starting SSM Parameter Store ...');
+    // The running generation's parameters; the first generation's until it runs.
+    let liveParameters = ssmParametersOf(assembly);
+    const ssm = await startLocalSsm({
+      port: ports.ssm,
+      parameters: () => liveParameters,
       region: NAMES.region,
-      dynamodbEndpoint: dynamodb.endpoint,
+      accountId: NAMES.accountId,
+      verify: credentials.verify,
+      authorize: credentials.authorize,
+      deniedMessage: (principal, action, resource) =>
+        credentials.deniedMessage(principal, action, resource, 'ImplicitDeny'),
+    });
+    stops.push(ssm.close);
+
+    // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
+    const functionEnvironment: FunctionEnvironment = {
+      region: NAMES.region,
+      // The endpoints of the local services a function's SDK clients may call.
+      endpoints: {
+        DYNAMODB: dynamodbFront,
+        DYNAMODB_STREAMS: dynamodbFront,
+        CLOUDSEARCH_DOMAIN: search.url,
+        PINPOINT: push.url,
+        SSM: ssm.url,
+        COGNITO_IDENTITY_PROVIDER: auth.url,
+        COGNITO_IDENTITY: auth.url,
+        ...(storage ? { S3: storage.url } : {}),
+      },
       searchEndpoint: search.url,
-      pushEndpoint: push.url,
+      ...(openSearch ? { openSearchEndpoint: openSearch.url } : {}),
+      caFile: tls.caFile,
+      credentialsFor: (name, roleArn) => credentials.forFunction(name, roleArn),
     };
     /** Builds a generation; on failure it stops what it started and the running one stays. */
     const build = async (next: CloudAssembly, previous?: Generation): Promise<Generation> => {
@@ -215,6 +408,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           functions,
           api: new LocalGraphqlApi(next, dynamodb.wire, functions),
           policies: rolePolicies(next),
+          notifications: notificationSpecsOf(next),
           mappings: new Map(),
           auth: authSettingsOf(next),
         };
@@ -240,15 +434,19 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         const mapping = new StreamMapping(
           { ...spec, fn },
           dynamodb.client,
-          dynamodb.endpoint,
+          dynamodbFront,
           NAMES.region,
           join(dataDir, 'streams', `${spec.id}.json`),
           deadLetters.add,
+          // As Lambda's event source mapping does, the stream is read with the function's role.
+          next.specs.get(spec.functionId)?.credentials,
         );
         mapping.start();
         next.mappings.set(spec.id, { key, mapping });
       }
       current = next;
+      livePolicies = next.policies;
+      liveParameters = ssmParametersOf(next.assembly);
       if (!previous) return;
       for (const [id, { mapping }] of previous.mappings)
         if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
@@ -263,70 +461,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       for (const fn of current.functions.values()) await fn.stop();
     });
 
-    const authSettings = current.auth;
-    const postConfirmationId = authSettings.postConfirmationId;
-
-    log('starting auth ...');
-    const auth = await startLocalAuth({
-      userPoolId: NAMES.userPoolId,
-      clientId: NAMES.userPoolClientId,
-      passwordPolicy: authSettings.passwordPolicy,
-      dataDir,
-      outbox,
-      // The trigger runs the current generation's code: an edit to it applies without a restart.
-      postConfirmation: postConfirmationId
-        ? (event) => {
-            const fn = current.functions.get(postConfirmationId);
-            if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
-            return fn.invoke(event);
-          }
-        : undefined,
-      groupRoles: authSettings.groupRoles,
-      groups: authSettings.groups,
-      identityPool: authSettings.identityPool && {
-        identityPoolId: NAMES.identityPoolId,
-        region: NAMES.region,
-        ...authSettings.identityPool,
-      },
-    });
-    stops.push(auth.close);
-
-    const authorize: LocalBackend['authorize'] = (accessKeyId, request) => {
-      const issued = auth.identityPool?.credentialsFor(accessKeyId);
-      if (!issued) return undefined;
-      // The running generation's policies: an edited storage access rule applies at once.
-      return evaluate(current.policies.get(issued.roleArn) ?? [], {
-        action: request.action,
-        resource: request.resource,
-        context: {
-          ...request.context,
-          'cognito-identity.amazonaws.com:sub': issued.identityId,
-          'cognito-identity.amazonaws.com:aud': NAMES.identityPoolId,
-          'cognito-identity.amazonaws.com:amr': issued.authenticated ? 'authenticated' : 'unauthenticated',
-        },
-      });
-    };
-
-    const buckets = Object.fromEntries(
-      assembly.resources('AWS::S3::Bucket').map(({ logicalId, stack }) => [logicalId, String(stack.ref(logicalId))]),
-    );
-    const startingStorage = storageOutputsOf(assembly);
-    let storage: LocalStorage | undefined;
-    if (startingStorage) {
-      log('starting storage ...');
-      storage = await startLocalStorage({
-        buckets: startingStorage.buckets.map((b) => b.bucket_name),
-        region: NAMES.region,
-        dir: join(dataDir, 'storage'),
-        tls,
-        lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
-        authorize: (accessKeyId, request) => authorize(accessKeyId, request),
-      });
-      stops.push(storage.close);
-    }
-
     log('starting GraphQL ...');
     const graphql: LocalGraphqlServer = await startGraphqlServer({
+      port: ports.graphql,
       api: () => current.api,
       verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
       tls,
@@ -348,22 +485,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       options.outputsFile === undefined ? join(projectDir, 'amplify_outputs.json') : options.outputsFile;
     const servers = { graphql, auth, storage };
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
-      const storageOutputs = storageOutputsOf(generation.assembly);
-      const settings = generation.auth;
-      const modelSchema = findModelSchema(generation.assembly.dir);
-      const outputs = localOutputs({
+      const outputs = localOutputs(await assemblyClientConfig(generation.assembly), {
         graphqlUrl: servers.graphql.url,
         userPoolEndpoint: servers.auth.url,
+        identityPool: authSettings.identityPool !== undefined,
+        storageEndpoint: storageOutputsOf(generation.assembly) ? servers.storage?.endpoint : undefined,
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
-        passwordPolicy: settings.passwordPolicy,
-        identityPool: authSettings.identityPool
-          ? { allowGuests: authSettings.identityPool.allowUnauthenticated }
-          : undefined,
-        storage:
-          servers.storage && storageOutputs ? { ...storageOutputs, endpoint: servers.storage.endpoint } : undefined,
-        modelIntrospection: modelSchema ? await modelIntrospection(modelSchema) : undefined,
-        groups: settings.groups,
+        adminCredentialsFile,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
@@ -386,6 +515,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.pool.setPasswordPolicy(nextAuth.passwordPolicy);
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
+        auth.pool.setClientSettings(nextAuth);
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
             'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
@@ -432,9 +562,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         userPool: auth.url,
         search: search.url,
         push: push.url,
-        dynamodb: dynamodb.endpoint,
+        dynamodb: dynamodbFront,
       },
       caFile: tls.caFile,
+      get adminCredentials() {
+        return credentials.admin;
+      },
+      adminCredentialsFile,
+      credentials,
       dataDir,
       outbox,
       deadLetters,
@@ -475,6 +610,8 @@ interface Generation {
   api: LocalGraphqlApi;
   policies: ReturnType<typeof rolePolicies>;
   mappings: Map<string, { key: string; mapping: StreamMapping }>;
+  /** The buckets' event notifications to functions (storage triggers). */
+  notifications: NotificationSpec[];
   /** What the local auth servers take from this assembly. */
   auth: AuthSettings;
 }
@@ -484,6 +621,19 @@ const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
   const props = userPool ? userPool.stack.resolve(userPool.properties) : {};
   const lambdaConfig = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
   return logicalIdOfRef(lambdaConfig.PostConfirmation);
+};
+
+/**
+ * The CloudSearch domain the functions' policies name. CloudFormation has no
+ * CloudSearch resource, so a backend uses an existing domain, and its role
+ * policies are where the assembly names it; `local` when none does.
+ */
+const searchDomainArnOf = (assembly: CloudAssembly): string => {
+  for (const documents of rolePolicies(assembly).values()) {
+    const arn = /arn:aws:cloudsearch:[^:"]*:[^:"]*:domain\/[a-z0-9-]+/.exec(JSON.stringify(documents))?.[0];
+    if (arn) return arn;
+  }
+  return `arn:aws:cloudsearch:${NAMES.region}:${NAMES.accountId}:domain/local`;
 };
 
 /** A stream mapping as the template configures it; the function is named, not yet running. */
@@ -535,6 +685,7 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
     }
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
   return ids;
 };
 
@@ -547,6 +698,10 @@ const authSettingsOf = (assembly: CloudAssembly) => {
     isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
       ? poolProps.Policies.PasswordPolicy
       : {};
+  const appClient = assembly.resources('AWS::Cognito::UserPoolClient')[0];
+  const updateSettings =
+    isRecord(poolProps) && isRecord(poolProps.UserAttributeUpdateSettings) ? poolProps.UserAttributeUpdateSettings : {};
+  const verifyBeforeUpdate = updateSettings.AttributesRequireVerificationBeforeUpdate;
   const identityPool = assembly.resources('AWS::Cognito::IdentityPool')[0];
   const attachment = assembly.resources('AWS::Cognito::IdentityPoolRoleAttachment')[0];
   const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
@@ -558,7 +713,12 @@ const authSettingsOf = (assembly: CloudAssembly) => {
       requireUppercase: policy.RequireUppercase === true,
       requireNumbers: policy.RequireNumbers === true,
       requireSymbols: policy.RequireSymbols === true,
+      ...(policy.TemporaryPasswordValidityDays === undefined
+        ? {}
+        : { temporaryPasswordValidityDays: Number(policy.TemporaryPasswordValidityDays) }),
     },
+    preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
+    verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
     postConfirmationId: postConfirmationIdOf(assembly),
     groups: assembly
       .resources('AWS::Cognito::UserPoolGroup')
@@ -584,6 +744,35 @@ const authSettingsOf = (assembly: CloudAssembly) => {
       },
     },
   };
+};
+
+/**
+ * An asynchronous invocation, as Lambda runs one for S3 and other event
+ * sources: the caller does not wait, a failure is retried twice (after 1 s and
+ * 2 s here; Lambda waits about 1 and 2 minutes), then the event is kept as a
+ * dead letter.
+ */
+const invokeAsync = async (fn: LocalFunction, event: unknown, source: string, deadLetters: DeadLetterQueue) => {
+  let reason = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, attempt * 1000));
+    try {
+      await fn.invoke(event);
+      return;
+    } catch (error) {
+      // A function stopped by a reload or shutdown is not retried: its event ends with it, as on a redeploy.
+      if (error instanceof Error && error.name === 'Stopped') return;
+      reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      console.warn(`${fn.spec.name}: the ${source} event failed (attempt ${attempt + 1} of 3): ${reason}`);
+    }
+  }
+  deadLetters.add({
+    mapping: `${source} -> ${fn.spec.name}`,
+    at: new Date().toISOString(),
+    reason: `${reason} (after 2 retries)`,
+    sequenceNumbers: [],
+    keys: [event],
+  });
 };
 
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
@@ -617,72 +806,36 @@ const storageOutputsOf = (assembly: CloudAssembly): StorageOutputs | undefined =
   };
 };
 
-/** The model schema Amplify Data ships as a codegen asset: what model introspection is generated from. */
-const findModelSchema = (assemblyDir: string): string | undefined => {
-  for (const entry of readdirSync(assemblyDir)) {
-    const candidate = join(assemblyDir, entry, 'model-schema.graphql');
-    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
-  }
-  return undefined;
-};
-
-/** amplify_outputs.json for the local backend, plus the local endpoints under `custom.local`. */
-const localOutputs = (input: {
-  graphqlUrl: string;
-  userPoolEndpoint: string;
-  caFile: string;
-  outbox: string;
-  passwordPolicy: PasswordPolicy;
-  identityPool?: { allowGuests: boolean };
-  storage?: StorageOutputs & { endpoint: string };
-  modelIntrospection: unknown;
-  groups: string[];
-}): Record<string, unknown> => ({
-  version: '1.4',
-  auth: {
-    aws_region: NAMES.region,
-    user_pool_id: NAMES.userPoolId,
-    user_pool_client_id: NAMES.userPoolClientId,
-    mfa_methods: ['TOTP'],
-    mfa_configuration: 'OPTIONAL',
-    standard_required_attributes: ['email'],
-    username_attributes: ['email'],
-    user_verification_types: ['email'],
-    ...(input.identityPool ? { identity_pool_id: NAMES.identityPoolId } : {}),
-    unauthenticated_identities_enabled: input.identityPool?.allowGuests === true,
-    groups: input.groups.map((g, precedence) => ({ [g]: { precedence } })),
-    password_policy: {
-      min_length: input.passwordPolicy.minimumLength,
-      require_lowercase: input.passwordPolicy.requireLowercase,
-      require_numbers: input.passwordPolicy.requireNumbers,
-      require_symbols: input.passwordPolicy.requireSymbols,
-      require_uppercase: input.passwordPolicy.requireUppercase,
-    },
+/**
+ * amplify_outputs.json for the local backend: what ampx would write for the
+ * assembly (`assemblyClientConfig`), pointed at the local GraphQL server, plus
+ * the local endpoints under `custom.local` beside the app's own custom outputs.
+ */
+const localOutputs = (
+  config: ClientConfig,
+  local: {
+    graphqlUrl: string;
+    userPoolEndpoint: string;
+    identityPool: boolean;
+    storageEndpoint: string | undefined;
+    caFile: string;
+    outbox: string;
+    adminCredentialsFile: string;
   },
-  data: {
-    url: input.graphqlUrl,
-    aws_region: NAMES.region,
-    default_authorization_type: 'AMAZON_COGNITO_USER_POOLS',
-    authorization_types: ['AWS_IAM'],
-    ...(input.modelIntrospection ? { model_introspection: input.modelIntrospection } : {}),
-  },
-  ...(input.storage
-    ? {
-        storage: {
-          aws_region: NAMES.region,
-          bucket_name: input.storage.bucket_name,
-          buckets: input.storage.buckets,
-        },
-      }
-    : {}),
+): Record<string, unknown> => ({
+  ...config,
+  ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
   custom: {
+    ...(isRecord(config.custom) ? config.custom : {}),
     local: {
-      user_pool_endpoint: input.userPoolEndpoint,
-      ...(input.identityPool ? { identity_pool_endpoint: input.userPoolEndpoint } : {}),
+      user_pool_endpoint: local.userPoolEndpoint,
+      ...(local.identityPool ? { identity_pool_endpoint: local.userPoolEndpoint } : {}),
       // Amplify Storage takes this per call: `options: { customEndpoint }`.
-      ...(input.storage ? { storage_endpoint: input.storage.endpoint } : {}),
-      ca_file: input.caFile,
-      outbox: input.outbox,
+      ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
+      ca_file: local.caFile,
+      outbox: local.outbox,
+      // Tools sign with the local admin credential kept here (a path, not the secret).
+      admin_credentials_file: local.adminCredentialsFile,
     },
   },
 });

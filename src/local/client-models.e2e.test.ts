@@ -5,7 +5,7 @@ import { confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-am
 import { generateClient } from 'aws-amplify/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
-import { withLocalEndpoints } from '../client/local';
+import { configureLocal } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 
@@ -69,7 +69,7 @@ let startedAt = 0;
 beforeAll(async () => {
   startedAt = Date.now();
   backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
-  Amplify.configure(withLocalEndpoints(JSON.parse(readFileSync(OUTPUTS, 'utf8'))));
+  configureLocal(Amplify, JSON.parse(readFileSync(OUTPUTS, 'utf8')));
   users.set('ada', await register('ada@example.com'));
   users.set('bob', await register('bob@example.com'));
 });

@@ -1,5 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendPrivateLine, readJsonLines } from './private-files';
 
 /** One message the local backend would have sent: a verification code, a reset code, a push. */
 export interface OutboxMessage {
@@ -13,28 +12,26 @@ export interface OutboxMessage {
   body: unknown;
 }
 
+const isMessage = (value: unknown): value is OutboxMessage =>
+  typeof value === 'object' && value !== null && 'id' in value && 'to' in value && 'channel' in value;
+
 /**
  * Where messages go instead of email and push services. It is kept in memory
- * for tests and appended to `<data>/outbox.jsonl` for people (`tail -f`).
+ * for tests and appended to `<data>/outbox.jsonl` for people (`tail -f`),
+ * owner-only since it holds verification codes. A last line cut short by a
+ * kill is dropped on the next start.
  */
 export class Outbox {
   private readonly messages: OutboxMessage[] = [];
 
   constructor(private readonly file?: string) {
-    if (file && existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (line.trim()) this.messages.push(JSON.parse(line));
-      }
-    }
+    if (file) this.messages.push(...readJsonLines(file).filter(isMessage));
   }
 
   add(message: Omit<OutboxMessage, 'id' | 'at'>): OutboxMessage {
     const stored: OutboxMessage = { id: this.messages.length + 1, at: new Date().toISOString(), ...message };
     this.messages.push(stored);
-    if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, `${JSON.stringify(stored)}\n`);
-    }
+    if (this.file) appendPrivateLine(this.file, JSON.stringify(stored));
     return stored;
   }
 

@@ -73,7 +73,7 @@ beforeAll(async () => {
     timeoutSeconds: 5,
     env: { LOG_FILE: logFile },
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await fn.stop();

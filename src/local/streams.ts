@@ -1,5 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -10,7 +9,9 @@ import {
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
+import { LOCAL_AWS } from './dynamodb/local';
 import type { LocalFunction } from './functions/runner';
+import { appendPrivateLine, makePrivate, writePrivateFile } from './private-files';
 
 /**
  * A DynamoDB stream → Lambda event source mapping, run locally with the
@@ -82,6 +83,35 @@ const PAGE = 1000;
 /** New shards are looked for this often (DynamoDB splits a stream's shards every few hours). */
 const SHARD_DISCOVERY_MS = 10_000;
 
+/**
+ * A mapping's checkpoints (shard → last sequence number handled). One that
+ * cannot be read (empty or damaged, as a kill mid-write by an older version
+ * left it) is reported and the mapping starts again from each shard's oldest
+ * record (TRIM_HORIZON): records may be delivered twice, never lost.
+ */
+export const readCheckpoints = (file: string, mappingId: string): Record<string, string> => {
+  if (!existsSync(file)) return {};
+  makePrivate(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  }
+  console.warn(
+    `stream mapping ${mappingId}: the checkpoint file ${file} is empty or damaged; reading every shard again from its oldest record`,
+  );
+  return {};
+};
+
 export class StreamMapping {
   private running = false;
   private loop: Promise<void> | undefined;
@@ -99,14 +129,11 @@ export class StreamMapping {
     private readonly region: string,
     private readonly checkpointFile: string | undefined,
     private readonly deadLetters: (letter: DeadLetter) => void,
+    /** What the stream is read with: the function's role, as Lambda's event source mappings read. */
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = LOCAL_AWS.credentials,
   ) {
-    this.streams = new DynamoDBStreamsClient({
-      endpoint,
-      region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    if (checkpointFile && existsSync(checkpointFile))
-      this.checkpoints = JSON.parse(readFileSync(checkpointFile, 'utf8'));
+    this.streams = new DynamoDBStreamsClient({ endpoint, region, credentials: { ...credentials } });
+    if (checkpointFile) this.checkpoints = readCheckpoints(checkpointFile, spec.id);
   }
 
   start(): void {
@@ -125,10 +152,8 @@ export class StreamMapping {
   private checkpoint(shardId: string, sequenceNumber: string | undefined): void {
     if (!sequenceNumber) return;
     this.checkpoints[shardId] = sequenceNumber;
-    if (this.checkpointFile) {
-      mkdirSync(dirname(this.checkpointFile), { recursive: true });
-      writeFileSync(this.checkpointFile, JSON.stringify(this.checkpoints));
-    }
+    // Temp + rename: a kill leaves the old checkpoint or the new one, never an empty file.
+    if (this.checkpointFile) writePrivateFile(this.checkpointFile, JSON.stringify(this.checkpoints));
   }
 
   private async iterator(streamArn: string, shardId: string): Promise<string | undefined> {
@@ -261,14 +286,13 @@ export class StreamMapping {
 export class DeadLetterQueue {
   readonly letters: DeadLetter[] = [];
 
-  constructor(private readonly file?: string) {}
+  constructor(private readonly file?: string) {
+    if (file) makePrivate(file);
+  }
 
   add = (letter: DeadLetter): void => {
     this.letters.push(letter);
     console.warn(`dead letter from ${letter.mapping}: ${letter.reason} (${letter.sequenceNumbers.length} record(s))`);
-    if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, `${JSON.stringify(letter)}\n`);
-    }
+    if (this.file) appendPrivateLine(this.file, JSON.stringify(letter));
   };
 }

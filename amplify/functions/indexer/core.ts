@@ -159,14 +159,28 @@ export interface IndexResult {
   errors: Array<{ sequenceNumbers: string[]; message: string }>;
 }
 
+/** Documents an engine rejected within an accepted batch (OpenSearch's `_bulk` reports them per item). */
+export interface BatchOutcome {
+  failed: ReadonlyArray<{ id: string; message: string }>;
+}
+
 /**
- * Indexes one stream batch: converts every record, uploads each CloudSearch
- * batch with exactly one call, and returns the sequence numbers of every
- * record that did not reach the index, so that Lambda retries them.
+ * Sends one batch with exactly one call. `documents` is the batch in
+ * CloudSearch's JSON form; an engine with another wire form builds it from
+ * `batch`. Throwing fails the whole batch; returning failures fails only those
+ * documents (and every record folded into them).
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: an uploader that reports nothing (CloudSearch's) returns void
+export type Uploader = (documents: string, batch: Batch) => Promise<void | BatchOutcome>;
+
+/**
+ * Indexes one stream batch: converts every record, uploads each batch with
+ * exactly one call, and returns the sequence numbers of every record that did
+ * not reach the index, so that Lambda retries them.
  */
 export const indexRecords = async (
   records: readonly DynamoDBRecord[],
-  upload: (documents: string) => Promise<void>,
+  upload: Uploader,
   maxBatchBytes: number = CLOUDSEARCH_LIMITS.maxBatchBytes,
 ): Promise<IndexResult> => {
   const result: IndexResult = { failedSequenceNumbers: [], uploaded: 0, batches: 0, errors: [] };
@@ -182,13 +196,25 @@ export const indexRecords = async (
   }
   for (const batch of toBatches(collapseByDocument(operations), maxBatchBytes)) {
     result.batches += 1;
+    let failed: BatchOutcome['failed'];
     try {
-      await upload(serializeBatch(batch));
-      result.uploaded += batch.operations.reduce((n, op) => n + op.sequenceNumbers.length, 0);
+      const outcome = await upload(serializeBatch(batch), batch);
+      failed = outcome ? outcome.failed : [];
     } catch (error) {
       const sequenceNumbers = batch.operations.flatMap((op) => op.sequenceNumbers);
       result.failedSequenceNumbers.push(...sequenceNumbers);
       result.errors.push({ sequenceNumbers, message: messageOf(error) });
+      continue;
+    }
+    const failedIds = new Map(failed.map((f) => [f.id, f.message]));
+    for (const operation of batch.operations) {
+      const message = failedIds.get(operation.document.id);
+      if (message === undefined) {
+        result.uploaded += operation.sequenceNumbers.length;
+      } else {
+        result.failedSequenceNumbers.push(...operation.sequenceNumbers);
+        result.errors.push({ sequenceNumbers: operation.sequenceNumbers, message });
+      }
     }
   }
   return result;

@@ -89,11 +89,20 @@ const decodeToken = (raw: string): PageToken => {
   throw new ValidationError('nextToken is not a token this API returned');
 };
 
-/** Validates searchNotes arguments and builds the CloudSearch request for this caller. */
-export const buildSearchRequest = (
+/** searchNotes arguments, validated, for one caller: what either engine's request is built from. */
+export interface SearchQuery {
+  owner: string;
+  query: string;
+  size: number;
+  /** The engine's cursor from the previous page's token; undefined on the first page. */
+  cursor?: string;
+}
+
+/** Validates searchNotes arguments for this caller. */
+export const parseSearchArguments = (
   args: SearchArguments,
   identity: CallerIdentity | null | undefined,
-): SearchRequest => {
+): SearchQuery => {
   const owner = ownerOf(identity);
   if (typeof args.query !== 'string' || args.query.trim().length === 0) {
     throw new ValidationError('query must be a non-empty string');
@@ -114,29 +123,42 @@ export const buildSearchRequest = (
     }
     size = args.limit;
   }
-  let cursor = 'initial';
   if (args.nextToken !== undefined && args.nextToken !== null) {
     if (typeof args.nextToken !== 'string' || args.nextToken.length > 4096) {
       throw new ValidationError('nextToken is not a token this API returned');
     }
-    cursor = decodeToken(args.nextToken).cursor;
+    return { owner, query, size, cursor: decodeToken(args.nextToken).cursor };
   }
-  return {
-    query,
-    queryParser: 'simple',
-    queryOptions: JSON.stringify({ fields: ['headline^2', 'text'] }),
-    filterQuery: ownerFilter(owner),
-    size,
-    cursor,
-    return: 'headline,text,photo_key,updated_at,_score',
-  };
+  return { owner, query, size };
 };
+
+/** The CloudSearch request for a validated query. */
+export const toCloudSearchRequest = (search: SearchQuery): SearchRequest => ({
+  query: search.query,
+  queryParser: 'simple',
+  queryOptions: JSON.stringify({ fields: ['headline^2', 'text'] }),
+  filterQuery: ownerFilter(search.owner),
+  size: search.size,
+  cursor: search.cursor ?? 'initial',
+  return: 'headline,text,photo_key,updated_at,_score',
+});
+
+/** Validates searchNotes arguments and builds the CloudSearch request for this caller. */
+export const buildSearchRequest = (args: SearchArguments, identity: CallerIdentity | null | undefined): SearchRequest =>
+  toCloudSearchRequest(parseSearchArguments(args, identity));
+
+/** Encodes a next-page token (the same shape for both engines: the engine's cursor and the hits seen so far). */
+export const nextPageToken = (cursor: string, seen: number): string => encodeToken({ cursor, seen });
+
+/** How many hits the pages before this one returned. */
+export const seenBefore = (previousToken: string | null | undefined): number =>
+  typeof previousToken === 'string' ? decodeToken(previousToken).seen : 0;
 
 const first = (fields: SearchHit['fields'], name: string): string | null => fields?.[name]?.[0] ?? null;
 
 /** Maps a CloudSearch response to the GraphQL page, with a token for the next page if there is one. */
 export const toSearchPage = (response: SearchResponse, previousToken: string | null | undefined): NoteSearchPage => {
-  const seenBefore = typeof previousToken === 'string' ? decodeToken(previousToken).seen : 0;
+  const seenEarlier = seenBefore(previousToken);
   const hits = response.hits?.hit ?? [];
   const total = response.hits?.found ?? 0;
   const items = hits.flatMap((hit): NoteSearchHit[] => {
@@ -154,7 +176,7 @@ export const toSearchPage = (response: SearchResponse, previousToken: string | n
       },
     ];
   });
-  const seen = seenBefore + hits.length;
+  const seen = seenEarlier + hits.length;
   const cursor = response.hits?.cursor;
   const nextToken = cursor && hits.length > 0 && seen < total ? encodeToken({ cursor, seen }) : null;
   return { items, nextToken, total };

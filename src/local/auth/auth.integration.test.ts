@@ -2,12 +2,20 @@ import { Amplify } from 'aws-amplify';
 import {
   confirmSignIn,
   confirmSignUp,
+  confirmUserAttribute,
+  deleteUser,
   fetchAuthSession,
+  fetchUserAttributes,
+  resendSignUpCode,
+  resetPassword,
+  sendUserAttributeVerificationCode,
   setUpTOTP,
   signIn,
   signOut,
   signUp,
   updateMFAPreference,
+  updatePassword,
+  updateUserAttributes,
   verifyTOTPSetup,
 } from 'aws-amplify/auth';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -28,6 +36,9 @@ const ROLES = {
 
 let auth: LocalAuth;
 const confirmed: PostConfirmationEvent[] = [];
+const logged: string[] = [];
+/** The pool's clock: ahead of the real one by an offset, or stopped, so that lockouts pass without sleeping. */
+const clock: { offsetMs: number; frozenAt?: number } = { offsetMs: 0 };
 
 beforeAll(async () => {
   auth = await startLocalAuth({
@@ -37,6 +48,10 @@ beforeAll(async () => {
     postConfirmation: async (event) => {
       confirmed.push(event);
     },
+    preventUserExistenceErrors: true,
+    verifyBeforeUpdate: ['email'],
+    log: (line) => logged.push(line),
+    now: () => (clock.frozenAt ?? Date.now()) + clock.offsetMs,
     identityPool: { identityPoolId: IDENTITY_POOL_ID, region: 'us-east-1', allowUnauthenticated: false, roles: ROLES },
   });
   configureFor(auth, false);
@@ -237,6 +252,279 @@ describe('local identity pool with the real aws-amplify client', () => {
     } finally {
       configureFor(auth, false);
       await open.close();
+    }
+  });
+});
+
+/** The user pool alone: these tests need no identity pool credentials. */
+const userPoolOnly = async (): Promise<void> => {
+  await signOut();
+  Amplify.configure({
+    Auth: {
+      Cognito: {
+        userPoolId: USER_POOL_ID,
+        userPoolClientId: CLIENT_ID,
+        userPoolEndpoint: auth.url,
+        loginWith: { email: true },
+      },
+    },
+  });
+};
+
+describe('account operations an app calls, with the real aws-amplify client', () => {
+  beforeAll(userPoolOnly);
+  it('changes the password: the old one stops working, a wrong previous password is refused', async () => {
+    // Prepare
+    await register('change@example.com');
+    await signIn({ username: 'change@example.com', password: PASSWORD });
+    // Act
+    await expect(
+      updatePassword({ oldPassword: 'Wrong-Horse-9-Battery', newPassword: 'Next-Horse-8-Battery' }),
+    ).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+    await expect(updatePassword({ oldPassword: PASSWORD, newPassword: 'short' })).rejects.toMatchObject({
+      name: 'InvalidPasswordException',
+    });
+    await updatePassword({ oldPassword: PASSWORD, newPassword: 'Next-Horse-8-Battery' });
+    await signOut();
+    // Assess
+    await expect(signIn({ username: 'change@example.com', password: PASSWORD })).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+    expect((await signIn({ username: 'change@example.com', password: 'Next-Horse-8-Battery' })).isSignedIn).toBe(true);
+    await signOut();
+  });
+
+  it('updates attributes; a new email waits for its code, then signs in', async () => {
+    // Prepare
+    await register('old@example.com');
+    await signIn({ username: 'old@example.com', password: PASSWORD });
+    // Act
+    const result = await updateUserAttributes({ userAttributes: { name: 'Ada L', email: 'new@example.com' } });
+    // Assess
+    expect(result.name?.isUpdated).toBe(true);
+    expect(result.email?.nextStep.updateAttributeStep).toBe('CONFIRM_ATTRIBUTE_WITH_CODE');
+    expect(result.email?.nextStep.codeDeliveryDetails?.destination).toBe('n***@example.com');
+    const pending = await fetchUserAttributes();
+    expect(pending).toMatchObject({ email: 'old@example.com', email_verified: 'true', name: 'Ada L' });
+    const code = auth.outbox.latestCode('new@example.com', 'attribute-verification') ?? '';
+    expect(logged).toContain(`code ${code} sent to new@example.com (email verification)`);
+    await expect(
+      confirmUserAttribute({ userAttributeKey: 'email', confirmationCode: code === '000000' ? '111111' : '000000' }),
+    ).rejects.toMatchObject({ name: 'CodeMismatchException' });
+    await confirmUserAttribute({ userAttributeKey: 'email', confirmationCode: code });
+    expect(await fetchUserAttributes()).toMatchObject({ email: 'new@example.com', email_verified: 'true' });
+    const refreshed = await fetchAuthSession({ forceRefresh: true });
+    expect(refreshed.tokens?.idToken?.payload).toMatchObject({ name: 'Ada L' });
+    await signOut();
+    expect((await signIn({ username: 'new@example.com', password: PASSWORD })).isSignedIn).toBe(true);
+    await expect(updateUserAttributes({ userAttributes: { email: 'ada@example.com' } })).rejects.toMatchObject({
+      name: 'AliasExistsException',
+    });
+    await expect(updateUserAttributes({ userAttributes: { 'custom:shoe': '9' } })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await signOut();
+  });
+
+  it('sends a new attribute verification code on request', async () => {
+    await signIn({ username: 'new@example.com', password: PASSWORD });
+    const sent = await sendUserAttributeVerificationCode({ userAttributeKey: 'email' });
+    expect(sent.destination).toBe('n***@example.com');
+    const code = auth.outbox.latestCode('new@example.com', 'attribute-verification') ?? '';
+    await confirmUserAttribute({ userAttributeKey: 'email', confirmationCode: code });
+    // A code is used once.
+    await expect(confirmUserAttribute({ userAttributeKey: 'email', confirmationCode: code })).rejects.toMatchObject({
+      name: 'CodeMismatchException',
+    });
+    await signOut();
+  });
+
+  it('deletes the signed-in user: their tokens and sign-in stop working', async () => {
+    await register('leaving@example.com');
+    await signIn({ username: 'leaving@example.com', password: PASSWORD });
+    const access = (await fetchAuthSession()).tokens?.accessToken.toString();
+    await deleteUser();
+    await expect(auth.pool.handle('GetUser', { AccessToken: access })).rejects.toMatchObject({
+      type: 'NotAuthorizedException',
+    });
+    await expect(signIn({ username: 'leaving@example.com', password: PASSWORD })).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+  });
+});
+
+describe('lockout and attempt limits, on an injected clock', () => {
+  beforeAll(userPoolOnly);
+  it('locks a user out after 5 wrong passwords, for 1 s, then 2 s after one more', async () => {
+    // Prepare
+    await register('locked@example.com');
+    // Stopped: SRP sign-ins take a while on a busy machine, the lock must not pass meanwhile.
+    clock.frozenAt = Date.now();
+    const wrong = () => signIn({ username: 'locked@example.com', password: 'Wrong-Horse-9-Battery' });
+    for (let i = 0; i < 5; i++)
+      await expect(wrong()).rejects.toMatchObject({ message: 'Incorrect username or password.' });
+    try {
+      // Act, Assess: even the right password is refused during the lock
+      await expect(signIn({ username: 'locked@example.com', password: PASSWORD })).rejects.toMatchObject({
+        name: 'NotAuthorizedException',
+        message: 'Password attempts exceeded',
+      });
+      clock.offsetMs += 1100;
+      await expect(wrong()).rejects.toMatchObject({ message: 'Incorrect username or password.' });
+      clock.offsetMs += 1100;
+      await expect(signIn({ username: 'locked@example.com', password: PASSWORD })).rejects.toMatchObject({
+        message: 'Password attempts exceeded',
+      });
+      clock.offsetMs += 1000;
+      expect((await signIn({ username: 'locked@example.com', password: PASSWORD })).isSignedIn).toBe(true);
+      await signOut();
+      // A success forgets the failures: one wrong password is just wrong again.
+      await expect(wrong()).rejects.toMatchObject({ message: 'Incorrect username or password.' });
+      expect((await signIn({ username: 'locked@example.com', password: PASSWORD })).isSignedIn).toBe(true);
+      await signOut();
+    } finally {
+      clock.offsetMs = 0;
+      clock.frozenAt = undefined;
+    }
+  });
+
+  it('limits wrong confirmation codes: after 5, even the right code waits, and a resent code does not reset it', async () => {
+    await signUp({
+      username: 'guess@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'guess@example.com' } },
+    });
+    const right = auth.outbox.latestCode('guess@example.com', 'verification') ?? '';
+    const wrongCode = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++)
+      await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: wrongCode })).rejects.toMatchObject(
+        {
+          name: 'CodeMismatchException',
+        },
+      );
+    try {
+      await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: right })).rejects.toMatchObject({
+        name: 'LimitExceededException',
+        message: 'Attempt limit exceeded, please try after some time.',
+      });
+      await resendSignUpCode({ username: 'guess@example.com' });
+      const resent = auth.outbox.latestCode('guess@example.com', 'verification') ?? '';
+      await expect(confirmSignUp({ username: 'guess@example.com', confirmationCode: resent })).rejects.toMatchObject({
+        name: 'LimitExceededException',
+      });
+      clock.offsetMs += 15 * 60 * 1000 + 1000;
+      const done = await confirmSignUp({ username: 'guess@example.com', confirmationCode: resent });
+      expect(done.isSignUpComplete).toBe(true);
+    } finally {
+      clock.offsetMs = 0;
+    }
+  });
+
+  it('answers an expired code with ExpiredCodeException', async () => {
+    await signUp({
+      username: 'slow@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'slow@example.com' } },
+    });
+    const code = auth.outbox.latestCode('slow@example.com', 'verification') ?? '';
+    clock.offsetMs = 25 * 3600 * 1000;
+    try {
+      await expect(confirmSignUp({ username: 'slow@example.com', confirmationCode: code })).rejects.toMatchObject({
+        name: 'ExpiredCodeException',
+      });
+    } finally {
+      clock.offsetMs = 0;
+    }
+  });
+
+  it('ends an MFA session after 3 wrong TOTP codes', async () => {
+    // Sign in to the TOTP step, then miss three times in the same session.
+    const first = await signIn({ username: 'mfa@example.com', password: PASSWORD });
+    expect(first.nextStep.signInStep).toBe('CONFIRM_SIGN_IN_WITH_TOTP_CODE');
+    for (let i = 0; i < 2; i++)
+      await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
+        name: 'CodeMismatchException',
+      });
+    await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
+      name: 'CodeMismatchException',
+    });
+    await expect(confirmSignIn({ challengeResponse: '000000' })).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+  });
+});
+
+describe('user existence errors', () => {
+  beforeAll(userPoolOnly);
+  const call = (target: LocalAuth, operation: string, body: Record<string, unknown>) =>
+    fetch(target.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      },
+      body: JSON.stringify({ ClientId: CLIENT_ID, ...body }),
+    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  it('with PreventUserExistenceErrors ENABLED, answers for an unknown user as for a known one', async () => {
+    const nobody = { Username: 'nobody@example.com' };
+    expect(await call(auth, 'ConfirmSignUp', { ...nobody, ConfirmationCode: '123456' })).toEqual({
+      status: 400,
+      body: { __type: 'CodeMismatchException', message: 'Invalid verification code provided, please try again.' },
+    });
+    const delivery = { Destination: 'n***@example.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+    expect(await call(auth, 'ResendConfirmationCode', nobody)).toEqual({
+      status: 200,
+      body: { CodeDeliveryDetails: delivery },
+    });
+    expect(await call(auth, 'ForgotPassword', nobody)).toEqual({
+      status: 200,
+      body: { CodeDeliveryDetails: delivery },
+    });
+    expect(
+      (await call(auth, 'ConfirmForgotPassword', { ...nobody, ConfirmationCode: '123456', Password: PASSWORD })).body
+        .__type,
+    ).toBe('CodeMismatchException');
+    const srp = { AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'abcdef' } };
+    const one = await call(auth, 'InitiateAuth', srp);
+    const two = await call(auth, 'InitiateAuth', srp);
+    expect(one.body.ChallengeParameters.SALT).toBe(two.body.ChallengeParameters.SALT);
+    expect(one.body.ChallengeParameters.USER_ID_FOR_SRP).toBe(two.body.ChallengeParameters.USER_ID_FOR_SRP);
+    await expect(signIn({ username: 'nobody@example.com', password: PASSWORD })).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+    expect((await resetPassword({ username: 'nobody@example.com' })).nextStep.resetPasswordStep).toBe(
+      'CONFIRM_RESET_PASSWORD_WITH_CODE',
+    );
+    expect(auth.outbox.list('nobody@example.com')).toEqual([]);
+  });
+
+  it('with LEGACY (the API default), answers UserNotFoundException', async () => {
+    const legacy = await startLocalAuth({
+      userPoolId: USER_POOL_ID,
+      clientId: CLIENT_ID,
+      passwordPolicy: PASSWORD_POLICY,
+    });
+    try {
+      const nobody = { Username: 'nobody@example.com' };
+      for (const [operation, body] of [
+        ['ConfirmSignUp', { ...nobody, ConfirmationCode: '123456' }],
+        ['ResendConfirmationCode', nobody],
+        ['ForgotPassword', nobody],
+        ['ConfirmForgotPassword', { ...nobody, ConfirmationCode: '123456', Password: PASSWORD }],
+        [
+          'InitiateAuth',
+          { AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'ab' } },
+        ],
+      ] as const)
+        expect((await call(legacy, operation, body)).body.__type).toBe('UserNotFoundException');
+    } finally {
+      await legacy.close();
     }
   });
 });

@@ -1,22 +1,17 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
 import type { Outbox } from '../outbox';
-import { createServerEphemeral, createVerifier, verifyPasswordClaim } from './srp';
+import { afterFailure, CODE_ATTEMPTS, isLocked, SIGN_IN_LOCKOUT } from './attempts';
+import { attributeChanges, attributesOf, EMAIL, REPORTED_ATTRIBUTES, userType } from './attributes';
+import { CognitoError } from './errors';
+import { pageOf, userFilter } from './listing';
+import { createServerEphemeral, createVerifier, passwordMatches, verifyPasswordClaim } from './srp';
 import type { TokenIssuer } from './tokens';
 import { newTotpSecret, verifyTotp } from './totp';
-import type { LocalUser, UserStore } from './users';
+import type { CodePurpose, LocalUser, UserStatus, UserStore } from './users';
+import { validateRequest } from './wire';
 
-/** A Cognito error as the service reports it: `__type` names it, clients branch on it. */
-export class CognitoError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+export { CognitoError } from './errors';
 
 export interface PasswordPolicy {
   minimumLength: number;
@@ -24,6 +19,8 @@ export interface PasswordPolicy {
   requireUppercase: boolean;
   requireNumbers: boolean;
   requireSymbols: boolean;
+  /** How long an administrator's temporary password lasts; Cognito's default is 7 days. */
+  temporaryPasswordValidityDays?: number;
 }
 
 export interface PostConfirmationEvent {
@@ -46,49 +43,97 @@ export interface CognitoOptions {
   outbox: Outbox;
   /** The real post-confirmation function, run in-process. */
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
-  /** The pool's groups; AdminAddUserToGroup refuses others. Absent, any group name is taken. */
+  /** The pool's groups; group operations refuse others. Absent, any group name is taken. */
   groups?: string[];
+  /**
+   * The app client's `PreventUserExistenceErrors: ENABLED`: unknown users get
+   * the answers known ones would (simulated deliveries, code mismatches,
+   * "Incorrect username or password."). Absent, Cognito's LEGACY behaviour:
+   * UserNotFoundException.
+   */
+  preventUserExistenceErrors?: boolean;
+  /** `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`: the old value stays until the code. */
+  verifyBeforeUpdate?: string[];
+  /** One line per code sent and per refused or unimplemented request. */
+  log?: (line: string) => void;
+  /** The clock lockouts, codes and challenges are timed by. */
+  now?: () => number;
 }
 
 interface PendingChallenge {
   username: string;
-  kind: 'PASSWORD_VERIFIER' | 'SOFTWARE_TOKEN_MFA';
+  kind: 'PASSWORD_VERIFIER' | 'SOFTWARE_TOKEN_MFA' | 'NEW_PASSWORD_REQUIRED';
   A?: string;
   b?: string;
   B?: string;
   secretBlock?: string;
   expiresAt: number;
+  /** Wrong TOTP codes so far in this session. */
+  tries?: number;
 }
 
 type Json = Record<string, unknown>;
 
 const CODE_TTL_MS = 24 * 3600 * 1000;
 const CHALLENGE_TTL_MS = 3 * 60 * 1000;
+const MFA_TRIES = 3;
+/** Expired challenges are swept once this many are kept; past the cap, new sign-ins wait. */
+const SWEEP_AT = 1000;
+const MAX_CHALLENGES = 100_000;
+const DEFAULT_TEMPORARY_PASSWORD_DAYS = 7;
 const SYMBOLS = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/;
 
+const PURPOSE_TEXT: Record<CodePurpose, { kind: string; why: string }> = {
+  signup: { kind: 'verification', why: 'sign-up confirmation' },
+  reset: { kind: 'password-reset', why: 'password reset' },
+  email: { kind: 'attribute-verification', why: 'email verification' },
+};
+
+const CODE_MISMATCH = () =>
+  new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+const INCORRECT = () => new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+const ATTEMPT_LIMIT = () =>
+  new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/** A member the wire check let through as a string; a handler still states that it needs it. */
 const str = (value: unknown, name: string): string => {
   if (typeof value !== 'string' || value.length === 0) {
     throw new CognitoError('InvalidParameterException', `Missing required parameter ${name}`);
   }
   return value;
 };
-
-const record = (value: unknown): Json => (typeof value === 'object' && value !== null ? { ...value } : {});
+const stringMap = (value: unknown): Record<string, string> => {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+};
+const attributeList = (value: unknown): Array<{ Name: string; Value: string }> =>
+  (Array.isArray(value) ? value : []).flatMap((a) =>
+    typeof a === 'object' && a !== null && typeof a.Name === 'string'
+      ? [{ Name: a.Name, Value: typeof a.Value === 'string' ? a.Value : '' }]
+      : [],
+  );
 
 const maskEmail = (email: string): string => `${email[0] ?? ''}***@${email.split('@')[1] ?? '***'}`;
 
 /**
- * The Cognito user-pool API, as the Amplify clients speak it (JSON over POST
- * with `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`):
+ * The Cognito user-pool API, as the Amplify clients and the AWS SDK speak it
+ * (JSON over POST with `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`):
  * sign-up and confirmation, SRP sign-in, refresh, sign-out, password reset and
- * TOTP MFA. Tokens are RS256 JWTs verified against the JWKS served beside it.
+ * change, attributes and their verification, TOTP MFA, and the admin
+ * operations. The server in front of it authenticates the admin operations
+ * (SigV4 and IAM) before they reach `handle`.
  */
 export class CognitoUserPool {
   private readonly challenges = new Map<string, PendingChallenge>();
+  /** Makes the simulated salt and user id of an unknown user the same on every attempt, as Cognito does. */
+  private readonly fakeSecret = randomBytes(32);
+  private readonly now: () => number;
   readonly poolName: string;
 
   constructor(private readonly options: CognitoOptions) {
     this.poolName = options.userPoolId.split('_')[1] ?? options.userPoolId;
+    this.now = options.now ?? Date.now;
   }
 
   /** The policy the next sign-up, password change or reset is checked against (a hot reload sets it). */
@@ -96,12 +141,20 @@ export class CognitoUserPool {
     this.options.passwordPolicy = policy;
   }
 
-  /** The groups AdminAddUserToGroup accepts (a hot reload sets them). */
+  /** The groups the group operations accept (a hot reload sets them). */
   setGroups(groups: string[]): void {
     this.options.groups = groups;
   }
 
-  async handle(operation: string, body: Json): Promise<Json> {
+  /** The app client's existence-error setting and the pool's verify-before-update attributes (a hot reload sets them). */
+  setClientSettings(settings: Pick<CognitoOptions, 'preventUserExistenceErrors' | 'verifyBeforeUpdate'>): void {
+    this.options.preventUserExistenceErrors = settings.preventUserExistenceErrors;
+    this.options.verifyBeforeUpdate = settings.verifyBeforeUpdate;
+  }
+
+  /** Answers one operation; a body of the wrong shape gets Cognito's validation errors first. */
+  async handle(operation: string, rawBody: Json): Promise<Json> {
+    const body = validateRequest(operation, rawBody);
     switch (operation) {
       case 'SignUp':
         return this.signUp(body);
@@ -131,11 +184,56 @@ export class CognitoUserPool {
         return this.verifySoftwareToken(body);
       case 'SetUserMFAPreference':
         return this.setUserMfaPreference(body);
+      case 'ChangePassword':
+        return this.changePassword(body);
+      case 'DeleteUser':
+        return this.deleteUser(body);
+      case 'UpdateUserAttributes':
+        return this.updateUserAttributes(body);
+      case 'VerifyUserAttribute':
+        return this.verifyUserAttribute(body);
+      case 'GetUserAttributeVerificationCode':
+        return this.getUserAttributeVerificationCode(body);
       case 'AdminAddUserToGroup':
+        this.checkPool(body);
         this.addToGroup(str(body.Username, 'Username'), str(body.GroupName, 'GroupName'));
         return {};
+      case 'AdminRemoveUserFromGroup':
+        return this.adminRemoveUserFromGroup(body);
+      case 'ListUsers':
+        return this.listUsers(body);
+      case 'ListUsersInGroup':
+        return this.listUsersInGroup(body);
+      case 'AdminCreateUser':
+        return this.adminCreateUser(body);
+      case 'AdminConfirmSignUp':
+        return this.adminConfirmSignUp(body);
+      case 'AdminGetUser':
+        return this.adminGetUser(body);
+      case 'AdminDeleteUser':
+        return this.adminDeleteUser(body);
+      case 'AdminDisableUser':
+        return this.adminSetEnabled(body, false);
+      case 'AdminEnableUser':
+        return this.adminSetEnabled(body, true);
+      case 'AdminSetUserPassword':
+        return this.adminSetUserPassword(body);
+      case 'AdminResetUserPassword':
+        return this.adminResetUserPassword(body);
+      case 'AdminUpdateUserAttributes':
+        return this.adminUpdateUserAttributes(body);
+      case 'AdminUserGlobalSignOut': {
+        const { username } = this.adminUser(body);
+        this.options.users.revoke((s) => s.username === username);
+        return {};
+      }
+      case 'AdminListGroupsForUser':
+        return this.adminListGroupsForUser(body);
+      case 'ListGroups':
+        return this.listGroups(body);
       default:
-        throw new CognitoError('InvalidAction', `The local user pool does not implement ${operation}.`);
+        this.options.log?.(`user pool: ${operation} is not implemented locally`);
+        throw new CognitoError('UnknownOperationException', `The local user pool does not implement ${operation}.`);
     }
   }
 
@@ -143,11 +241,15 @@ export class CognitoUserPool {
   addToGroup(login: string, group: string): void {
     const user = this.options.users.find(login);
     if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
-    if (this.options.groups && !this.options.groups.includes(group))
-      throw new CognitoError('ResourceNotFoundException', 'Group not found.');
+    this.checkGroup(group);
     this.options.users.update(user, (u) => {
       if (!u.groups.includes(group)) u.groups.push(group);
     });
+  }
+
+  private checkGroup(group: string): void {
+    if (this.options.groups && !this.options.groups.includes(group))
+      throw new CognitoError('ResourceNotFoundException', 'Group not found.');
   }
 
   private checkClient(body: Json): string {
@@ -156,6 +258,28 @@ export class CognitoUserPool {
       throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
     }
     return clientId;
+  }
+
+  private checkPool(body: Json): void {
+    const poolId = str(body.UserPoolId, 'UserPoolId');
+    if (poolId !== this.options.userPoolId)
+      throw new CognitoError('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
+  }
+
+  /** A user named in an admin request (by username or email alias). */
+  private adminUser(body: Json): LocalUser {
+    this.checkPool(body);
+    const user = this.options.users.find(str(body.Username, 'Username'));
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    return user;
+  }
+
+  /** The user a public request names, or what Cognito says when there is none. */
+  private knownUser(login: string): LocalUser | undefined {
+    const user = this.options.users.find(login);
+    if (!user && !this.options.preventUserExistenceErrors)
+      throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+    return user;
   }
 
   private checkPassword(password: string): void {
@@ -175,135 +299,191 @@ export class CognitoUserPool {
     }
   }
 
-  private sendCode(user: LocalUser, purpose: 'signup' | 'reset'): Json {
+  private touch(user: LocalUser, change: (u: LocalUser) => void): void {
+    this.options.users.update(user, (u) => {
+      change(u);
+      u.updatedAt = new Date(this.now()).toISOString();
+    });
+  }
+
+  private sendCode(user: LocalUser, purpose: CodePurpose, to: string = user.email): Json {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     this.options.users.update(user, (u) => {
-      u.codes[purpose] = { code, expiresAt: Date.now() + CODE_TTL_MS };
+      u.codes[purpose] = { code, expiresAt: this.now() + CODE_TTL_MS };
     });
+    const { kind, why } = PURPOSE_TEXT[purpose];
     this.options.outbox.add({
       channel: 'email',
-      to: user.email,
-      kind: purpose === 'signup' ? 'verification' : 'password-reset',
+      to,
+      kind,
       code,
       body: { subject: 'Your verification code', text: `Your verification code is ${code}` },
     });
-    return { Destination: maskEmail(user.email), DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+    this.options.log?.(`code ${code} sent to ${to} (${why})`);
+    return { Destination: maskEmail(to), DeliveryMedium: 'EMAIL', AttributeName: 'email' };
   }
 
-  private takeCode(user: LocalUser, purpose: 'signup' | 'reset', code: unknown): void {
+  /** What Cognito answers for an unknown user with existence errors prevented: a delivery that never happens. */
+  private simulatedDelivery(login: string): Json {
+    return {
+      Destination: maskEmail(EMAIL.test(login) ? login : 'u@***'),
+      DeliveryMedium: 'EMAIL',
+      AttributeName: 'email',
+    };
+  }
+
+  /** Checks a code; wrong ones count towards the attempt limit, which outlasts a resent code. */
+  private takeCode(user: LocalUser, purpose: CodePurpose, code: unknown): void {
+    const now = this.now();
+    if (isLocked(user.codeAttempts?.[purpose], now)) throw ATTEMPT_LIMIT();
     const sent = user.codes[purpose];
     if (!sent || sent.code !== code) {
-      throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+      this.options.users.update(user, (u) => {
+        u.codeAttempts = { ...u.codeAttempts, [purpose]: afterFailure(u.codeAttempts?.[purpose], now, CODE_ATTEMPTS) };
+      });
+      throw CODE_MISMATCH();
     }
-    if (sent.expiresAt < Date.now()) {
+    if (sent.expiresAt < now) {
       throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
     }
     this.options.users.update(user, (u) => {
       delete u.codes[purpose];
+      if (u.codeAttempts) delete u.codeAttempts[purpose];
     });
+  }
+
+  private failedSignIn(user: LocalUser): void {
+    const now = this.now();
+    this.options.users.update(user, (u) => {
+      u.signInAttempts = afterFailure(u.signInAttempts, now, SIGN_IN_LOCKOUT);
+    });
+  }
+
+  private async runPostConfirmation(user: LocalUser, clientId: string): Promise<void> {
+    if (!this.options.postConfirmation) return;
+    try {
+      await this.options.postConfirmation({
+        version: '1',
+        region: this.options.userPoolId.split('_')[0] ?? 'local',
+        userPoolId: this.options.userPoolId,
+        userName: user.username,
+        triggerSource: 'PostConfirmation_ConfirmSignUp',
+        callerContext: { awsSdkVersion: 'local', clientId },
+        request: {
+          userAttributes: {
+            ...user.attributes,
+            sub: user.sub,
+            email: user.email,
+            email_verified: String(user.emailVerified),
+            'cognito:user_status': 'CONFIRMED',
+          },
+        },
+        response: {},
+      });
+    } catch (error) {
+      throw new CognitoError(
+        'UserLambdaValidationException',
+        `PostConfirmation failed with error ${error instanceof Error ? error.message : String(error)}.`,
+      );
+    }
+  }
+
+  private newUser(email: string, password: string, status: UserStatus, attributes: Record<string, string>): LocalUser {
+    const sub = randomUUID();
+    const at = new Date(this.now()).toISOString();
+    return {
+      username: sub,
+      sub,
+      email,
+      emailVerified: false,
+      status,
+      verifier: createVerifier(this.poolName, sub, password),
+      groups: [],
+      codes: {},
+      createdAt: at,
+      updatedAt: at,
+      enabled: true,
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+    };
   }
 
   private async signUp(body: Json): Promise<Json> {
     this.checkClient(body);
     const login = str(body.Username, 'Username');
     const password = str(body.Password, 'Password');
-    const attributes = Array.isArray(body.UserAttributes) ? body.UserAttributes : [];
-    const emailAttribute = attributes.map(record).find((a) => a.Name === 'email')?.Value;
-    const email = (typeof emailAttribute === 'string' ? emailAttribute : login).toLowerCase();
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    const { standard, email: emailAttribute } = attributeChanges(attributeList(body.UserAttributes), 'user');
+    const email = emailAttribute ?? login.toLowerCase();
+    if (!EMAIL.test(email)) {
       throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
     }
     if (this.options.users.find(email)) {
       throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
     }
     this.checkPassword(password);
-    const sub = randomUUID();
-    const user: LocalUser = {
-      username: sub,
-      sub,
-      email,
-      emailVerified: false,
-      status: 'UNCONFIRMED',
-      verifier: createVerifier(this.poolName, sub, password),
-      groups: [],
-      codes: {},
-      createdAt: new Date().toISOString(),
-    };
+    const user = this.newUser(email, password, 'UNCONFIRMED', standard);
     this.options.users.add(user);
     const delivery = this.sendCode(user, 'signup');
-    return { UserConfirmed: false, UserSub: sub, CodeDeliveryDetails: delivery };
+    return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: delivery };
   }
 
   private async confirmSignUp(body: Json): Promise<Json> {
     const clientId = this.checkClient(body);
-    const user = this.options.users.find(str(body.Username, 'Username'));
-    if (!user) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
-    if (user.status === 'CONFIRMED') {
-      throw new CognitoError('NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
+    const user = this.knownUser(str(body.Username, 'Username'));
+    if (!user) throw CODE_MISMATCH();
+    if (user.status !== 'UNCONFIRMED') {
+      throw new CognitoError('NotAuthorizedException', `User cannot be confirmed. Current status is ${user.status}`);
     }
     this.takeCode(user, 'signup', body.ConfirmationCode);
-    this.options.users.update(user, (u) => {
+    this.touch(user, (u) => {
       u.status = 'CONFIRMED';
       u.emailVerified = true;
     });
-    if (this.options.postConfirmation) {
-      try {
-        await this.options.postConfirmation({
-          version: '1',
-          region: this.options.userPoolId.split('_')[0] ?? 'local',
-          userPoolId: this.options.userPoolId,
-          userName: user.username,
-          triggerSource: 'PostConfirmation_ConfirmSignUp',
-          callerContext: { awsSdkVersion: 'local', clientId },
-          request: {
-            userAttributes: {
-              sub: user.sub,
-              email: user.email,
-              email_verified: 'true',
-              'cognito:user_status': 'CONFIRMED',
-            },
-          },
-          response: {},
-        });
-      } catch (error) {
-        throw new CognitoError(
-          'UserLambdaValidationException',
-          `PostConfirmation failed with error ${error instanceof Error ? error.message : String(error)}.`,
-        );
-      }
-    }
+    await this.runPostConfirmation(user, clientId);
     return {};
   }
 
   private async resendConfirmationCode(body: Json): Promise<Json> {
     this.checkClient(body);
-    const user = this.options.users.find(str(body.Username, 'Username'));
-    if (!user) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+    const login = str(body.Username, 'Username');
+    const user = this.knownUser(login);
+    if (!user) return { CodeDeliveryDetails: this.simulatedDelivery(login) };
+    if (user.status !== 'UNCONFIRMED')
+      throw new CognitoError('InvalidParameterException', 'User is already confirmed.');
     return { CodeDeliveryDetails: this.sendCode(user, 'signup') };
+  }
+
+  /** The salt and user id Cognito simulates for an unknown user name: the same on every attempt. */
+  private simulatedUser(login: string): { userId: string; salt: string } {
+    const digest = createHmac('sha256', this.fakeSecret).update(login.toLowerCase()).digest('hex');
+    const userId = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-4${digest.slice(13, 16)}-a${digest.slice(17, 20)}-${digest.slice(20, 32)}`;
+    return { userId, salt: digest.slice(32, 64) };
   }
 
   private async initiateAuth(body: Json): Promise<Json> {
     const clientId = this.checkClient(body);
-    const params = record(body.AuthParameters);
+    const params = stringMap(body.AuthParameters);
     if (body.AuthFlow === 'USER_SRP_AUTH') {
       const login = str(params.USERNAME, 'USERNAME');
       const A = str(params.SRP_A, 'SRP_A');
-      if (!/^[0-9a-f]+$/i.test(A)) throw new CognitoError('InvalidParameterException', 'SRP_A is not hex.');
-      // An unknown user gets a challenge like any other and fails at the proof: no user enumeration.
+      if (!/^[0-9a-f]{1,1024}$/i.test(A)) throw new CognitoError('InvalidParameterException', 'SRP_A is not valid.');
       const user = this.options.users.find(login);
-      const verifier = user?.verifier ?? createVerifier(this.poolName, randomUUID(), randomUUID());
+      if (!user && !this.options.preventUserExistenceErrors)
+        throw new CognitoError('UserNotFoundException', 'User does not exist.');
+      // An unknown user gets a challenge like any other and fails at the proof: no user enumeration.
+      const simulated = this.simulatedUser(login);
+      const verifier = user?.verifier ?? createVerifier(this.poolName, simulated.userId, randomUUID(), simulated.salt);
       const { b, B } = createServerEphemeral(verifier);
       const secretBlock = randomBytes(64).toString('base64');
       const session = randomBytes(48).toString('base64url');
-      const userId = user?.username ?? randomUUID();
-      this.challenges.set(session, {
+      const userId = user?.username ?? simulated.userId;
+      this.remember(session, {
         username: userId,
         kind: 'PASSWORD_VERIFIER',
         A,
         b,
         B,
         secretBlock,
-        expiresAt: Date.now() + CHALLENGE_TTL_MS,
+        expiresAt: this.now() + CHALLENGE_TTL_MS,
       });
       return {
         ChallengeName: 'PASSWORD_VERIFIER',
@@ -334,6 +514,7 @@ export class CognitoUserPool {
     if (!session || !user || session.clientId !== clientId || this.options.users.isRevoked(session.originJti)) {
       throw new CognitoError('NotAuthorizedException', 'Invalid Refresh Token');
     }
+    if (user.enabled === false) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     // The new tokens keep the sign-in's origin_jti, so revoking the refresh token revokes them too.
     const { originJti: _, ...tokens } = await this.options.tokens.issue(
       user,
@@ -344,56 +525,153 @@ export class CognitoUserPool {
     return { AuthenticationResult: tokens };
   }
 
+  private newSession(pending: PendingChallenge): string {
+    const session = randomBytes(48).toString('base64url');
+    this.remember(session, pending);
+    return session;
+  }
+
+  /** Keeps a challenge; abandoned ones expire, so the map stays bounded however many sign-ins start. */
+  private remember(session: string, pending: PendingChallenge): void {
+    if (this.challenges.size >= SWEEP_AT) {
+      const now = this.now();
+      for (const [id, c] of this.challenges) if (c.expiresAt < now) this.challenges.delete(id);
+      if (this.challenges.size >= MAX_CHALLENGES)
+        throw new CognitoError('TooManyRequestsException', 'Too many sign-ins in progress; try again later.');
+    }
+    this.challenges.set(session, pending);
+  }
+
   private async respondToAuthChallenge(body: Json): Promise<Json> {
     const clientId = this.checkClient(body);
     const sessionId = str(body.Session, 'Session');
     const pending = this.challenges.get(sessionId);
     this.challenges.delete(sessionId);
-    if (!pending || pending.expiresAt < Date.now() || pending.kind !== body.ChallengeName) {
+    if (!pending || pending.expiresAt < this.now() || pending.kind !== body.ChallengeName) {
       throw new CognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
     }
-    const responses = record(body.ChallengeResponses);
+    const responses = stringMap(body.ChallengeResponses);
     const user = this.options.users.find(pending.username);
-    if (pending.kind === 'PASSWORD_VERIFIER') {
-      const valid =
-        user !== undefined &&
-        pending.A !== undefined &&
-        pending.b !== undefined &&
-        pending.B !== undefined &&
-        responses.PASSWORD_CLAIM_SECRET_BLOCK === pending.secretBlock &&
-        verifyPasswordClaim({
-          poolName: this.poolName,
-          userId: pending.username,
-          A: pending.A,
-          B: pending.B,
-          b: pending.b,
-          verifier: user.verifier,
-          secretBlock: pending.secretBlock ?? '',
-          timestamp: str(responses.TIMESTAMP, 'TIMESTAMP'),
-          signature: str(responses.PASSWORD_CLAIM_SIGNATURE, 'PASSWORD_CLAIM_SIGNATURE'),
+    if (pending.kind === 'PASSWORD_VERIFIER') return this.passwordVerifier(pending, responses, user, clientId);
+    if (!user) throw new CognitoError('NotAuthorizedException', 'Invalid session for the user.');
+    if (pending.kind === 'NEW_PASSWORD_REQUIRED') {
+      const password = str(responses.NEW_PASSWORD, 'NEW_PASSWORD');
+      try {
+        this.checkPassword(password);
+        const { standard } = attributeChanges(
+          Object.entries(responses)
+            .filter(([key]) => key.startsWith('userAttributes.'))
+            .map(([key, Value]) => ({ Name: key.slice('userAttributes.'.length), Value })),
+          'user',
+        );
+        this.touch(user, (u) => {
+          u.verifier = createVerifier(this.poolName, u.username, password);
+          u.status = 'CONFIRMED';
+          delete u.temporaryPasswordExpiresAt;
+          if (Object.keys(standard).length > 0) u.attributes = { ...u.attributes, ...standard };
         });
-      if (!valid || !user) throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
-      if (user.status !== 'CONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
-      if (user.totp?.enabled) {
-        const session = randomBytes(48).toString('base64url');
-        this.challenges.set(session, {
-          username: user.username,
-          kind: 'SOFTWARE_TOKEN_MFA',
-          expiresAt: Date.now() + CHALLENGE_TTL_MS,
-        });
-        return { ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: session, ChallengeParameters: {} };
+      } catch (error) {
+        // A password the policy refuses may be tried again in the same session.
+        this.challenges.set(sessionId, pending);
+        throw error;
       }
-      return this.signedIn(user, clientId);
+      return this.afterPassword(user, clientId);
     }
     const code = str(responses.SOFTWARE_TOKEN_MFA_CODE, 'SOFTWARE_TOKEN_MFA_CODE');
-    if (!user?.totp?.enabled || !verifyTotp(user.totp.secret, code)) {
+    if (!user.totp?.enabled || !verifyTotp(user.totp.secret, code)) {
+      this.failedSignIn(user);
+      const tries = (pending.tries ?? 0) + 1;
+      if (tries < MFA_TRIES) this.challenges.set(sessionId, { ...pending, tries });
       throw new CognitoError('CodeMismatchException', 'Invalid code received for user');
+    }
+    this.options.users.update(user, (u) => {
+      delete u.signInAttempts;
+    });
+    return this.signedIn(user, clientId);
+  }
+
+  private async passwordVerifier(
+    pending: PendingChallenge,
+    responses: Record<string, string>,
+    user: LocalUser | undefined,
+    clientId: string,
+  ): Promise<Json> {
+    if (user?.enabled === false) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (user?.status === 'RESET_REQUIRED')
+      throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
+    if (user && isLocked(user.signInAttempts, this.now()))
+      throw new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+    const timestamp = str(responses.TIMESTAMP, 'TIMESTAMP');
+    const signature = str(responses.PASSWORD_CLAIM_SIGNATURE, 'PASSWORD_CLAIM_SIGNATURE');
+    const valid =
+      user !== undefined &&
+      pending.A !== undefined &&
+      pending.b !== undefined &&
+      pending.B !== undefined &&
+      responses.PASSWORD_CLAIM_SECRET_BLOCK === pending.secretBlock &&
+      verifyPasswordClaim({
+        poolName: this.poolName,
+        userId: pending.username,
+        A: pending.A,
+        B: pending.B,
+        b: pending.b,
+        verifier: user.verifier,
+        secretBlock: pending.secretBlock ?? '',
+        timestamp,
+        signature,
+      });
+    if (!valid || !user) {
+      if (user) this.failedSignIn(user);
+      throw INCORRECT();
+    }
+    if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
+    this.options.users.update(user, (u) => {
+      delete u.signInAttempts;
+    });
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      if ((user.temporaryPasswordExpiresAt ?? Number.POSITIVE_INFINITY) < this.now())
+        throw new CognitoError(
+          'NotAuthorizedException',
+          'Temporary password has expired and must be reset by an administrator.',
+        );
+      const session = this.newSession({
+        username: user.username,
+        kind: 'NEW_PASSWORD_REQUIRED',
+        expiresAt: this.now() + CHALLENGE_TTL_MS,
+      });
+      const userAttributes = Object.fromEntries(
+        attributesOf(user)
+          .filter((a) => a.Name !== 'sub')
+          .map((a) => [a.Name, a.Value]),
+      );
+      return {
+        ChallengeName: 'NEW_PASSWORD_REQUIRED',
+        Session: session,
+        ChallengeParameters: {
+          USER_ID_FOR_SRP: user.username,
+          requiredAttributes: '[]',
+          userAttributes: JSON.stringify(userAttributes),
+        },
+      };
+    }
+    return this.afterPassword(user, clientId);
+  }
+
+  /** After a proven password: the MFA challenge if the user has TOTP, else tokens. */
+  private async afterPassword(user: LocalUser, clientId: string): Promise<Json> {
+    if (user.totp?.enabled) {
+      const session = this.newSession({
+        username: user.username,
+        kind: 'SOFTWARE_TOKEN_MFA',
+        expiresAt: this.now() + CHALLENGE_TTL_MS,
+      });
+      return { ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: session, ChallengeParameters: {} };
     }
     return this.signedIn(user, clientId);
   }
 
   private async signedIn(user: LocalUser, clientId: string): Promise<Json> {
-    const authTime = Math.floor(Date.now() / 1000);
+    const authTime = Math.floor(this.now() / 1000);
     const { originJti, ...tokens } = await this.options.tokens.issue(user, clientId, authTime);
     const RefreshToken = this.options.tokens.newRefreshToken();
     this.options.users.putRefresh(RefreshToken, { username: user.username, clientId, authTime, originJti });
@@ -403,28 +681,26 @@ export class CognitoUserPool {
   /** The user an access token belongs to, after checking its signature, issuer, use, expiry and revocation. */
   private async userOf(accessToken: unknown): Promise<LocalUser> {
     const token = str(accessToken, 'AccessToken');
+    let user: LocalUser | undefined;
     try {
       const key = await importJWK(this.options.tokens.jwks().keys[0] ?? {}, 'RS256');
       const { payload } = await jwtVerify(token, key, { issuer: this.options.tokens.issuer, algorithms: ['RS256'] });
-      const user = typeof payload.username === 'string' ? this.options.users.find(payload.username) : undefined;
+      user = typeof payload.username === 'string' ? this.options.users.find(payload.username) : undefined;
       const originJti = typeof payload.origin_jti === 'string' ? payload.origin_jti : '';
-      if (payload.token_use !== 'access' || !user || this.options.users.isRevoked(originJti))
-        throw new Error('revoked');
-      return user;
+      if (payload.token_use !== 'access' || !user || this.options.users.isRevoked(originJti)) user = undefined;
     } catch {
-      throw new CognitoError('NotAuthorizedException', 'Invalid Access Token');
+      user = undefined;
     }
+    if (!user) throw new CognitoError('NotAuthorizedException', 'Invalid Access Token');
+    if (user.enabled === false) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    return user;
   }
 
   private async getUser(body: Json): Promise<Json> {
     const user = await this.userOf(body.AccessToken);
     return {
       Username: user.username,
-      UserAttributes: [
-        { Name: 'sub', Value: user.sub },
-        { Name: 'email', Value: user.email },
-        { Name: 'email_verified', Value: String(user.emailVerified) },
-      ],
+      UserAttributes: attributesOf(user),
       MFAOptions: [],
       PreferredMfaSetting: user.totp?.enabled ? 'SOFTWARE_TOKEN_MFA' : undefined,
       UserMFASettingList: user.totp?.enabled ? ['SOFTWARE_TOKEN_MFA'] : [],
@@ -446,22 +722,29 @@ export class CognitoUserPool {
 
   private async forgotPassword(body: Json): Promise<Json> {
     this.checkClient(body);
-    const user = this.options.users.find(str(body.Username, 'Username'));
-    // With prevent-user-existence-errors on, an unknown user looks like a known one.
-    if (!user)
-      return { CodeDeliveryDetails: { Destination: 'u***@***', DeliveryMedium: 'EMAIL', AttributeName: 'email' } };
+    const login = str(body.Username, 'Username');
+    const user = this.knownUser(login);
+    if (!user) return { CodeDeliveryDetails: this.simulatedDelivery(login) };
+    if (!user.emailVerified)
+      throw new CognitoError(
+        'InvalidParameterException',
+        'Cannot reset password for the user as there is no registered/verified email or phone_number',
+      );
     return { CodeDeliveryDetails: this.sendCode(user, 'reset') };
   }
 
   private async confirmForgotPassword(body: Json): Promise<Json> {
     this.checkClient(body);
-    const user = this.options.users.find(str(body.Username, 'Username'));
-    if (!user) throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    const user = this.knownUser(str(body.Username, 'Username'));
+    if (!user) throw CODE_MISMATCH();
     const password = str(body.Password, 'Password');
     this.checkPassword(password);
     this.takeCode(user, 'reset', body.ConfirmationCode);
-    this.options.users.update(user, (u) => {
+    this.touch(user, (u) => {
       u.verifier = createVerifier(this.poolName, u.username, password);
+      if (u.status === 'RESET_REQUIRED' || u.status === 'FORCE_CHANGE_PASSWORD') u.status = 'CONFIRMED';
+      delete u.temporaryPasswordExpiresAt;
+      delete u.signInAttempts;
     });
     this.options.users.revoke((s) => s.username === user.username);
     return {};
@@ -489,13 +772,350 @@ export class CognitoUserPool {
 
   private async setUserMfaPreference(body: Json): Promise<Json> {
     const user = await this.userOf(body.AccessToken);
-    const settings = record(body.SoftwareTokenMfaSettings);
-    if (settings.Enabled === true && !user.totp?.verified) {
+    const settings = typeof body.SoftwareTokenMfaSettings === 'object' ? body.SoftwareTokenMfaSettings : undefined;
+    const enabled = settings !== null && settings !== undefined && 'Enabled' in settings && settings.Enabled === true;
+    if (enabled && !user.totp?.verified) {
       throw new CognitoError('InvalidParameterException', 'User has not verified software token mfa');
     }
-    this.options.users.update(user, (u) => {
-      if (u.totp) u.totp.enabled = settings.Enabled === true;
+    if (settings)
+      this.options.users.update(user, (u) => {
+        if (u.totp) u.totp.enabled = enabled;
+      });
+    return {};
+  }
+
+  private async changePassword(body: Json): Promise<Json> {
+    const user = await this.userOf(body.AccessToken);
+    const previous = str(body.PreviousPassword, 'PreviousPassword');
+    const proposed = str(body.ProposedPassword, 'ProposedPassword');
+    if (isLocked(user.signInAttempts, this.now())) throw ATTEMPT_LIMIT();
+    if (!passwordMatches(this.poolName, user.username, previous, user.verifier)) {
+      this.failedSignIn(user);
+      throw INCORRECT();
+    }
+    this.checkPassword(proposed);
+    this.touch(user, (u) => {
+      u.verifier = createVerifier(this.poolName, u.username, proposed);
+      delete u.signInAttempts;
     });
     return {};
+  }
+
+  private async deleteUser(body: Json): Promise<Json> {
+    const user = await this.userOf(body.AccessToken);
+    this.options.users.remove(user);
+    this.options.log?.(`user ${user.email} deleted their account`);
+    return {};
+  }
+
+  /** A new email: kept pending until verified where the pool says so, else in use at once and unverified. */
+  private changeEmail(user: LocalUser, email: string): Json | undefined {
+    if (email === user.email && !user.pendingEmail) return undefined;
+    const owner = this.options.users.find(email);
+    if (owner && owner !== user)
+      throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+    if (email === user.email) {
+      this.touch(user, (u) => {
+        delete u.pendingEmail;
+      });
+      return undefined;
+    }
+    if (this.options.verifyBeforeUpdate?.includes('email')) {
+      this.touch(user, (u) => {
+        u.pendingEmail = email;
+      });
+    } else {
+      this.touch(user, (u) => {
+        u.email = email;
+        u.emailVerified = false;
+      });
+    }
+    return this.sendCode(user, 'email', email);
+  }
+
+  private async updateUserAttributes(body: Json): Promise<Json> {
+    const user = await this.userOf(body.AccessToken);
+    const { standard, email } = attributeChanges(attributeList(body.UserAttributes), 'user');
+    const deliveries: Json[] = [];
+    if (email) {
+      const delivery = this.changeEmail(user, email);
+      if (delivery) deliveries.push(delivery);
+    }
+    if (Object.keys(standard).length > 0)
+      this.touch(user, (u) => {
+        u.attributes = { ...u.attributes, ...standard };
+      });
+    return { CodeDeliveryDetailsList: deliveries };
+  }
+
+  private checkVerifiable(name: string): void {
+    if (name !== 'email')
+      throw new CognitoError('InvalidParameterException', `Attribute ${name} cannot be verified: only email is.`);
+  }
+
+  private async verifyUserAttribute(body: Json): Promise<Json> {
+    const user = await this.userOf(body.AccessToken);
+    this.checkVerifiable(str(body.AttributeName, 'AttributeName'));
+    this.takeCode(user, 'email', body.Code);
+    const pending = user.pendingEmail;
+    if (pending) {
+      const owner = this.options.users.find(pending);
+      if (owner && owner !== user)
+        throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+    }
+    this.touch(user, (u) => {
+      if (pending) u.email = pending;
+      delete u.pendingEmail;
+      u.emailVerified = true;
+    });
+    return {};
+  }
+
+  private async getUserAttributeVerificationCode(body: Json): Promise<Json> {
+    const user = await this.userOf(body.AccessToken);
+    this.checkVerifiable(str(body.AttributeName, 'AttributeName'));
+    return { CodeDeliveryDetails: this.sendCode(user, 'email', user.pendingEmail ?? user.email) };
+  }
+
+  private adminRemoveUserFromGroup(body: Json): Json {
+    const user = this.adminUser(body);
+    const group = str(body.GroupName, 'GroupName');
+    this.checkGroup(group);
+    this.options.users.update(user, (u) => {
+      u.groups = u.groups.filter((g) => g !== group);
+    });
+    return {};
+  }
+
+  private listUsers(body: Json): Json {
+    this.checkPool(body);
+    const only = Array.isArray(body.AttributesToGet)
+      ? body.AttributesToGet.filter((a): a is string => typeof a === 'string')
+      : undefined;
+    const unknown = only?.find((a) => !REPORTED_ATTRIBUTES.has(a));
+    if (unknown)
+      throw new CognitoError(
+        'InvalidParameterException',
+        `Invalid attributes given, ${unknown} is not a valid attribute.`,
+      );
+    const matches = userFilter(text(body.Filter));
+    const { page, next } = pageOf(this.options.users.list().filter(matches), body.Limit, body.PaginationToken);
+    return { Users: page.map((u) => userType(u, this.now(), only)), ...(next ? { PaginationToken: next } : {}) };
+  }
+
+  private listUsersInGroup(body: Json): Json {
+    this.checkPool(body);
+    const group = str(body.GroupName, 'GroupName');
+    this.checkGroup(group);
+    const members = this.options.users.list().filter((u) => u.groups.includes(group));
+    const { page, next } = pageOf(members, body.Limit, body.NextToken);
+    return { Users: page.map((u) => userType(u, this.now())), ...(next ? { NextToken: next } : {}) };
+  }
+
+  /** A temporary password that meets the pool's policy. */
+  private temporaryPassword(): string {
+    const length = Math.max(this.options.passwordPolicy.minimumLength, 12);
+    const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    const body = Array.from({ length: length - 4 }, () => alphabet[randomInt(alphabet.length)]).join('');
+    return `${body}aA9!`;
+  }
+
+  private sendTemporaryPassword(user: LocalUser, password: string): void {
+    this.options.outbox.add({
+      channel: 'email',
+      to: user.email,
+      kind: 'temporary-password',
+      code: password,
+      body: {
+        subject: 'Your temporary password',
+        text: `Your username is ${user.email} and temporary password is ${password}.`,
+      },
+    });
+    this.options.log?.(`temporary password ${password} sent to ${user.email} (invitation)`);
+  }
+
+  private temporaryExpiry(): number {
+    const days = this.options.passwordPolicy.temporaryPasswordValidityDays ?? DEFAULT_TEMPORARY_PASSWORD_DAYS;
+    return this.now() + days * 24 * 3600 * 1000;
+  }
+
+  private adminCreateUser(body: Json): Json {
+    this.checkPool(body);
+    const login = str(body.Username, 'Username').toLowerCase();
+    const action = text(body.MessageAction);
+    if (action !== undefined && action !== 'RESEND' && action !== 'SUPPRESS')
+      throw new CognitoError(
+        'InvalidParameterException',
+        `1 validation error detected: Value '${action}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
+      );
+    const {
+      standard,
+      email: emailAttribute,
+      emailVerified,
+    } = attributeChanges(attributeList(body.UserAttributes), 'admin');
+    if (!EMAIL.test(login)) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
+    const password = text(body.TemporaryPassword) ?? this.temporaryPassword();
+    this.checkPassword(password);
+    const existing = this.options.users.find(login);
+    if (action === 'RESEND') {
+      if (!existing) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+      if (existing.status !== 'FORCE_CHANGE_PASSWORD')
+        throw new CognitoError(
+          'UnsupportedUserStateException',
+          `Resend not possible. ${existing.username} status is not FORCE_CHANGE_PASSWORD`,
+        );
+      this.touch(existing, (u) => {
+        u.verifier = createVerifier(this.poolName, u.username, password);
+        u.temporaryPasswordExpiresAt = this.temporaryExpiry();
+      });
+      this.sendTemporaryPassword(existing, password);
+      return { User: userType(existing, this.now()) };
+    }
+    if (existing) throw new CognitoError('UsernameExistsException', 'User account already exists');
+    if (emailAttribute && emailAttribute !== login)
+      throw new CognitoError('InvalidParameterException', 'The email attribute must be the username in this pool.');
+    const user = this.newUser(login, password, 'FORCE_CHANGE_PASSWORD', standard);
+    user.emailVerified = emailVerified === true;
+    user.temporaryPasswordExpiresAt = this.temporaryExpiry();
+    this.options.users.add(user);
+    if (action !== 'SUPPRESS') this.sendTemporaryPassword(user, password);
+    return { User: userType(user, this.now()) };
+  }
+
+  private async adminConfirmSignUp(body: Json): Promise<Json> {
+    const user = this.adminUser(body);
+    if (user.status !== 'UNCONFIRMED')
+      throw new CognitoError('NotAuthorizedException', `User cannot be confirmed. Current status is ${user.status}`);
+    this.touch(user, (u) => {
+      u.status = 'CONFIRMED';
+      delete u.codes.signup;
+    });
+    await this.runPostConfirmation(user, this.options.clientId);
+    return {};
+  }
+
+  private adminGetUser(body: Json): Json {
+    const user = this.adminUser(body);
+    const { Attributes, ...type } = userType(user, this.now());
+    return {
+      ...type,
+      UserAttributes: Attributes,
+      MFAOptions: [],
+      ...(user.totp?.enabled ? { PreferredMfaSetting: 'SOFTWARE_TOKEN_MFA' } : {}),
+      UserMFASettingList: user.totp?.enabled ? ['SOFTWARE_TOKEN_MFA'] : [],
+    };
+  }
+
+  private adminDeleteUser(body: Json): Json {
+    const user = this.adminUser(body);
+    this.options.users.remove(user);
+    return {};
+  }
+
+  private adminSetEnabled(body: Json, enabled: boolean): Json {
+    const user = this.adminUser(body);
+    this.touch(user, (u) => {
+      u.enabled = enabled;
+    });
+    // Disabling a user ends their sessions: refresh tokens and the access tokens issued with them.
+    if (!enabled) this.options.users.revoke((s) => s.username === user.username);
+    return {};
+  }
+
+  private adminSetUserPassword(body: Json): Json {
+    const user = this.adminUser(body);
+    const password = str(body.Password, 'Password');
+    this.checkPassword(password);
+    const permanent = body.Permanent === true;
+    this.touch(user, (u) => {
+      u.verifier = createVerifier(this.poolName, u.username, password);
+      delete u.signInAttempts;
+      if (permanent) {
+        u.status = 'CONFIRMED';
+        delete u.temporaryPasswordExpiresAt;
+      } else {
+        u.status = 'FORCE_CHANGE_PASSWORD';
+        u.temporaryPasswordExpiresAt = this.temporaryExpiry();
+      }
+    });
+    return {};
+  }
+
+  private adminResetUserPassword(body: Json): Json {
+    const user = this.adminUser(body);
+    if (!user.emailVerified)
+      throw new CognitoError(
+        'InvalidParameterException',
+        'Cannot reset password for the user as there is no registered/verified email or phone_number',
+      );
+    this.touch(user, (u) => {
+      u.status = 'RESET_REQUIRED';
+    });
+    this.sendCode(user, 'reset');
+    return {};
+  }
+
+  private adminUpdateUserAttributes(body: Json): Json {
+    const user = this.adminUser(body);
+    const { standard, email, emailVerified } = attributeChanges(attributeList(body.UserAttributes), 'admin');
+    if (email && emailVerified === true) {
+      // An administrator who vouches for the new email sets it at once, verified.
+      const owner = this.options.users.find(email);
+      if (owner && owner !== user)
+        throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+      this.touch(user, (u) => {
+        u.email = email;
+        delete u.pendingEmail;
+      });
+    } else if (email) {
+      this.changeEmail(user, email);
+    }
+    this.touch(user, (u) => {
+      if (emailVerified !== undefined) u.emailVerified = emailVerified;
+      if (Object.keys(standard).length > 0) u.attributes = { ...u.attributes, ...standard };
+    });
+    return {};
+  }
+
+  /** The pool's groups as Cognito's GroupType, with the role and precedence the template gives them. */
+  private groupType(name: string): Json {
+    const role = this.options.tokens.groupRoles[name];
+    const precedence = role?.precedence ?? this.options.groups?.indexOf(name);
+    return {
+      GroupName: name,
+      UserPoolId: this.options.userPoolId,
+      ...(precedence !== undefined && precedence >= 0 ? { Precedence: precedence } : {}),
+      ...(role ? { RoleArn: role.roleArn } : {}),
+    };
+  }
+
+  /** A page of group names; the token is the last name of the page before. */
+  private groupPage(names: string[], limit: unknown, token: unknown): Json {
+    const size = typeof limit === 'number' && limit > 0 ? limit : 60;
+    let start = 0;
+    if (typeof token === 'string') {
+      const after = Buffer.from(token, 'base64url').toString('utf8');
+      start = names.indexOf(after) + 1;
+      if (start === 0) throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
+    }
+    const page = names.slice(start, start + size);
+    const last = page.at(-1);
+    return {
+      Groups: page.map((g) => this.groupType(g)),
+      ...(last !== undefined && start + size < names.length
+        ? { NextToken: Buffer.from(last).toString('base64url') }
+        : {}),
+    };
+  }
+
+  private adminListGroupsForUser(body: Json): Json {
+    const user = this.adminUser(body);
+    return this.groupPage([...user.groups], body.Limit, body.NextToken);
+  }
+
+  private listGroups(body: Json): Json {
+    this.checkPool(body);
+    const names = this.options.groups ?? [...new Set(this.options.users.list().flatMap((u) => u.groups))].sort();
+    return this.groupPage(names, body.Limit, body.NextToken);
   }
 }

@@ -107,12 +107,21 @@ export class LocalIdentityPool {
   }
 
   private async getCredentialsForIdentity(body: Json): Promise<Json> {
-    const identityId = typeof body.IdentityId === 'string' ? body.IdentityId : '';
+    let identityId = typeof body.IdentityId === 'string' ? body.IdentityId : '';
     if (!identityId) throw new CognitoError('InvalidParameterException', 'IdentityId is required.');
-    const owner = Object.entries(this.state.users).find(([, id]) => id === identityId)?.[0];
+    let owner = Object.entries(this.state.users).find(([, id]) => id === identityId)?.[0];
     const isGuest = this.state.guests.includes(identityId);
     if (!owner && !isGuest) throw new CognitoError('ResourceNotFoundException', `Identity '${identityId}' not found.`);
     const login = await this.login(body.Logins);
+    if (isGuest && login) {
+      // A guest who signs in: Cognito links the login to the unauthenticated identity, or, when the
+      // login already has an identity, merges the guest into it and answers with that identity.
+      this.state.guests = this.state.guests.filter((id) => id !== identityId);
+      identityId = this.state.users[login.sub] ?? identityId;
+      this.state.users[login.sub] = identityId;
+      this.save();
+      owner = login.sub;
+    }
     let issued: Omit<CredentialIdentity, 'secretAccessKey' | 'sessionToken' | 'expiresAt'>;
     if (owner) {
       // An authenticated identity only hands out credentials to the user it belongs to.

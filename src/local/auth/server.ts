@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
+import { listenLoopback } from '../http/json-server';
+import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
+import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
-import { CognitoError, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
+import { CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
+import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
 import { TokenIssuer } from './tokens';
 import { UserStore } from './users';
@@ -25,8 +30,27 @@ export interface LocalAuthOptions {
   };
   /** The IAM role of each user-pool group that has one. */
   groupRoles?: Record<string, { roleArn: string; precedence: number }>;
-  /** The pool's groups; absent, AdminAddUserToGroup takes any name. */
+  /** The pool's groups; absent, the group operations take any name. */
   groups?: string[];
+  /** The app client's PreventUserExistenceErrors is ENABLED (absent: LEGACY, Cognito's API default). */
+  preventUserExistenceErrors?: boolean;
+  /** The pool's AttributesRequireVerificationBeforeUpdate (e.g. `['email']`). */
+  verifyBeforeUpdate?: string[];
+  /**
+   * Checks the SigV4 signature of IAM-authenticated operations (every
+   * `Admin*`, ListUsers, ListUsersInGroup): over the raw request, for the
+   * service `cognito-idp`. Without it and `authorizePrincipal`, those
+   * operations are refused.
+   */
+  verifySigned?: SignedRequestVerifier;
+  /** The IAM decision for `cognito-idp:<Operation>` on the user pool's ARN. */
+  authorizePrincipal?: PrincipalAuthorizer;
+  /** The account in the user pool's ARN. Default `000000000000`. */
+  accountId?: string;
+  /** Codes as they are sent, refused requests and unimplemented operations: one line each. */
+  log?: (line: string) => void;
+  /** The clock of lockouts, codes and challenges (tests move it). */
+  now?: () => number;
   /** 0 picks a free port. */
   port?: number;
 }
@@ -40,6 +64,8 @@ export interface LocalAuth {
   url: string;
   /** The `iss` of every token; its JWKS is at `<issuer>/.well-known/jwks.json`. */
   issuer: string;
+  /** The user pool's ARN: the resource IAM policies name for the admin operations. */
+  userPoolArn: string;
   pool: CognitoUserPool;
   tokens: TokenIssuer;
   identityPool?: LocalIdentityPool;
@@ -48,50 +74,248 @@ export interface LocalAuth {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Past this much, an oversized body is not even drained: the connection is dropped. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+const USER_POOL_SERVICE = 'AWSCognitoIdentityProviderService';
+const IDENTITY_SERVICE = 'AWSCognitoIdentityService';
+
+/**
+ * The user-pool operations Cognito serves without IAM: apps call them with
+ * a client id, a session or an access token. Every other operation needs a
+ * SigV4 signature and an IAM allow.
+ */
+const PUBLIC_OPERATIONS = new Set([
+  'SignUp',
+  'ConfirmSignUp',
+  'ResendConfirmationCode',
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'GetTokensFromRefreshToken',
+  'GetUser',
+  'GlobalSignOut',
+  'RevokeToken',
+  'ForgotPassword',
+  'ConfirmForgotPassword',
+  'AssociateSoftwareToken',
+  'VerifySoftwareToken',
+  'SetUserMFAPreference',
+  'ChangePassword',
+  'DeleteUser',
+  'UpdateUserAttributes',
+  'VerifyUserAttribute',
+  'GetUserAttributeVerificationCode',
+  'DeleteUserAttributes',
+  'ConfirmDevice',
+  'ForgetDevice',
+  'GetDevice',
+  'ListDevices',
+  'UpdateDeviceStatus',
+]);
+
+/** Headers only a signed request carries: a browser preflight that asks for them is refused. */
+const SIGNING_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'x-amzn-errortype, x-amzn-requestid',
+};
+
+/** An answer, and whether a browser may read it (public operations) or not (IAM ones). */
+class Refusal extends Error {
+  constructor(
+    readonly error: CognitoError,
+    readonly cors: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The body, refused past the limit with a 413 the client can read (the rest is drained, up to a bound). */
+const readCapped = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES) req.destroy();
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES)
+        reject(
+          new CognitoError(
+            'RequestEntityTooLargeException',
+            `Request body is larger than ${MAX_BODY_BYTES} bytes.`,
+            413,
+          ),
+        );
+      else resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+
+const send = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  cors: boolean,
+  extra: Record<string, string> = {},
+) => {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': randomUUID(),
+    ...(cors ? CORS : {}),
+    ...extra,
+  });
+  res.end(JSON.stringify(body));
+};
+
+const sendError = (res: ServerResponse, error: CognitoError, cors: boolean) =>
+  send(res, error.status, { __type: error.type, message: error.message }, cors, { 'x-amzn-errortype': error.type });
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const parseBody = (raw: Buffer): Record<string, unknown> => {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8') || '{}');
+  } catch {
+    throw new CognitoError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (!isRecord(body)) throw new CognitoError('SerializationException', 'The request body must be a JSON object.');
+  return body;
+};
 
 /** Starts the local Cognito user pool on 127.0.0.1. */
 export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAuth> => {
   const dir = options.dataDir ? join(options.dataDir, 'auth') : undefined;
   const users = new UserStore(dir && join(dir, 'state.json'));
   const outbox = options.outbox ?? new Outbox(options.dataDir && join(options.dataDir, 'outbox.jsonl'));
+  const log = options.log ?? (() => {});
+  const region = options.userPoolId.split('_')[0] ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const poolArn = (poolId: string) => `arn:aws:cognito-idp:${region}:${accountId}:userpool/${poolId}`;
   let pool: CognitoUserPool | undefined;
   let tokens: TokenIssuer | undefined;
   let identityPool: LocalIdentityPool | undefined;
   const jwksPath = `/${options.userPoolId}/.well-known/jwks.json`;
 
-  const server = jsonServer(
-    async (req, res) => {
-      if (req.method === 'GET' && req.url === jwksPath && tokens) {
-        sendJson(res, 200, tokens.jwks());
-        return;
+  const principalArn = (principal: LocalPrincipal): string =>
+    principal.kind === 'admin' || !principal.roleArn
+      ? `arn:aws:iam::${accountId}:user/${principal.name}`
+      : `arn:aws:sts::${accountId}:assumed-role/${principal.roleArn.split('/').at(-1)}/${principal.name}`;
+
+  /** SigV4 and IAM, as Cognito checks them for its admin operations. */
+  const authenticate = (req: IncomingMessage, raw: Buffer, operation: string): void => {
+    const signed = req.headers.authorization !== undefined || /[?&]X-Amz-Signature=/i.test(req.url ?? '');
+    if (!options.verifySigned || !options.authorizePrincipal) {
+      throw signed
+        ? new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.')
+        : new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
+    let principal: LocalPrincipal;
+    try {
+      principal = options.verifySigned(
+        { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw },
+        'cognito-idp',
+      );
+    } catch (error) {
+      if (error instanceof SignedRequestError) throw new CognitoError(error.code, error.message, error.status);
+      throw error;
+    }
+    // The resource is the pool the request names, as IAM sees it; a pool that is not this one fails afterwards.
+    let named: unknown;
+    try {
+      named = JSON.parse(raw.toString('utf8')).UserPoolId;
+    } catch {
+      named = undefined;
+    }
+    const resource = poolArn(
+      typeof named === 'string' && /^[\w-]+_[0-9a-zA-Z]+$/.test(named) ? named : options.userPoolId,
+    );
+    const action = `cognito-idp:${operation}`;
+    const decision = options.authorizePrincipal(principal, { action, resource });
+    if (decision !== 'Allow') {
+      const why =
+        decision === 'ExplicitDeny'
+          ? `with an explicit deny in an identity-based policy`
+          : `because no identity-based policy allows the ${action} action`;
+      throw new CognitoError(
+        'AccessDeniedException',
+        `User: ${principalArn(principal)} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+      );
+    }
+  };
+
+  const preflight = (req: IncomingMessage, res: ServerResponse): void => {
+    const requested = String(req.headers['access-control-request-headers'] ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0);
+    // Signed (IAM) operations are for SDKs and tools, not for web pages.
+    if (requested.some((h) => SIGNING_HEADERS.has(h))) {
+      log('user pool: refused a browser preflight for a signed request');
+      res.writeHead(403).end();
+      return;
+    }
+    res.writeHead(204, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': requested.length > 0 ? requested.join(', ') : 'content-type, x-amz-target',
+      'access-control-max-age': '86400',
+    });
+    res.end();
+  };
+
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method === 'OPTIONS') return preflight(req, res);
+    if (req.method === 'GET' && req.url === jwksPath && tokens) return send(res, 200, tokens.jwks(), true);
+    const target = req.headers['x-amz-target'];
+    const [service, operation, ...rest] = typeof target === 'string' ? target.split('.') : [];
+    const handler = service === IDENTITY_SERVICE ? identityPool : service === USER_POOL_SERVICE ? pool : undefined;
+    if (req.method !== 'POST' || !operation || rest.length > 0 || !handler) {
+      throw new Refusal(
+        new CognitoError('UnknownOperationException', 'Expected a POST with X-Amz-Target naming a Cognito operation.'),
+        true,
+      );
+    }
+    const iam = service === USER_POOL_SERVICE && !PUBLIC_OPERATIONS.has(operation);
+    let raw: Buffer;
+    try {
+      raw = await readCapped(req);
+    } catch (error) {
+      throw error instanceof CognitoError ? new Refusal(error, !iam) : error;
+    }
+    try {
+      if (iam) authenticate(req, raw, operation);
+      const result = await handler.handle(operation, parseBody(raw));
+      send(res, 200, result, !iam);
+    } catch (error) {
+      if (error instanceof CognitoError) {
+        if (iam && error.type !== 'UserNotFoundException') log(`user pool: refused ${operation}: ${error.type}`);
+        throw new Refusal(error, !iam);
       }
-      const target = req.headers['x-amz-target'];
-      const [service, operation] = typeof target === 'string' ? target.split('.') : [];
-      const handler = service === 'AWSCognitoIdentityService' ? identityPool : pool;
-      if (req.method !== 'POST' || !operation || !handler) {
-        throw new HttpError(400, 'UnknownOperationException', 'Expected a POST with X-Amz-Target.');
-      }
-      const body = parseJson(await readBody(req, MAX_BODY_BYTES));
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new HttpError(400, 'SerializationException', 'The request body must be a JSON object.');
-      }
-      try {
-        sendJson(res, 200, await handler.handle(operation, { ...body }), {
-          'content-type': 'application/x-amz-json-1.1',
-        });
-      } catch (error) {
-        if (error instanceof CognitoError) throw new HttpError(error.status, error.type, error.message);
-        throw error;
-      }
-    },
-    (error) => ({ __type: error.type, message: error.message }),
-  );
+      throw error;
+    }
+  };
+
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      if (error instanceof Refusal) return sendError(res, error.error, error.cors);
+      // The last resort: the request fails, the server keeps serving.
+      log(`user pool: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendError(res, new CognitoError('InternalErrorException', 'Internal error.', 500), true);
+    });
+  });
 
   const { url, close } = await listenLoopback(server, options.port);
   const issuer = `${url}/${options.userPoolId}`;
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
   tokens.groupRoles = options.groupRoles ?? {};
-  pool = new CognitoUserPool({ ...options, users, tokens, outbox });
+  pool = new CognitoUserPool({ ...options, users, tokens, outbox, log });
   if (options.identityPool) {
     identityPool = new LocalIdentityPool({
       ...options.identityPool,
@@ -104,6 +328,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   return {
     url,
     issuer,
+    userPoolArn: poolArn(options.userPoolId),
     pool,
     tokens,
     identityPool,

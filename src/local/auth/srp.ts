@@ -51,9 +51,23 @@ const privateX = (poolName: string, userId: string, password: string, saltHex: s
   toBig(hashHex(`${padHex(toBig(saltHex))}${hashUtf8(`${poolName}${userId}:${password}`)}`));
 
 /** The verifier for a password, as Cognito derives it from the pool name and the user's internal id. */
-export const createVerifier = (poolName: string, userId: string, password: string): PasswordVerifier => {
-  const salt = padHex(toBig(randomBytes(16).toString('hex')));
-  return { salt, verifier: modPow(g, privateX(poolName, userId, password, salt), N).toString(16) };
+export const createVerifier = (
+  poolName: string,
+  userId: string,
+  password: string,
+  salt: string = padHex(toBig(randomBytes(16).toString('hex'))),
+): PasswordVerifier => ({ salt, verifier: modPow(g, privateX(poolName, userId, password, salt), N).toString(16) });
+
+/** Whether a password is the one behind a verifier (ChangePassword sends the previous password itself). */
+export const passwordMatches = (
+  poolName: string,
+  userId: string,
+  password: string,
+  kept: PasswordVerifier,
+): boolean => {
+  const computed = Buffer.from(createVerifier(poolName, userId, password, kept.salt).verifier);
+  const stored = Buffer.from(kept.verifier);
+  return computed.length === stored.length && timingSafeEqual(computed, stored);
 };
 
 /** The server's ephemeral pair for one sign-in: b stays here, B goes to the client as SRP_B. */

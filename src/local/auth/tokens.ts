@@ -9,6 +9,8 @@ export interface TokenSubject {
   email: string;
   emailVerified: boolean;
   groups: string[];
+  /** Further standard attributes (name, locale, ...): the ID token carries them. */
+  attributes?: Record<string, string>;
 }
 
 export interface IssuedTokens {
@@ -91,6 +93,7 @@ export class TokenIssuer {
         .setJti(randomUUID())
         .sign(this.privateKey);
     const IdToken = await sign({
+      ...subject.attributes,
       ...common,
       ...groups,
       ...roleClaims,

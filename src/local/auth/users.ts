@@ -1,6 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { makePrivate, writePrivateFile } from '../private-files';
 import type { PasswordVerifier } from './srp';
+
+/** Cognito's user statuses that the local pool reaches. */
+export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
+
+/** What a code is for: sign-up confirmation, a password reset, or verifying (a new) email. */
+export type CodePurpose = 'signup' | 'reset' | 'email';
+
+/** Failed attempts that lead to a temporary lockout (sign-in) or an attempt limit (codes). */
+export interface Attempts {
+  failures: number;
+  lastFailureAt: number;
+  /** Until when (ms since epoch) attempts are refused. */
+  lockedUntil: number;
+}
 
 export interface LocalUser {
   /** The internal username, a UUID: Cognito's `cognito:username` in a pool that signs in with email. */
@@ -8,13 +22,25 @@ export interface LocalUser {
   sub: string;
   email: string;
   emailVerified: boolean;
-  status: 'UNCONFIRMED' | 'CONFIRMED';
+  status: UserStatus;
   verifier: PasswordVerifier;
   groups: string[];
   totp?: { secret: string; verified: boolean; enabled: boolean };
   /** Codes the user was sent, by purpose. */
-  codes: Partial<Record<'signup' | 'reset', { code: string; expiresAt: number }>>;
+  codes: Partial<Record<CodePurpose, { code: string; expiresAt: number }>>;
   createdAt: string;
+  /** Absent in files written before it existed: enabled. */
+  enabled?: boolean;
+  updatedAt?: string;
+  /** Standard attributes other than sub and email (name, given_name, locale, ...). */
+  attributes?: Record<string, string>;
+  /** A new email waiting for its verification code while the old one stays in use. */
+  pendingEmail?: string;
+  /** A temporary password (AdminCreateUser, AdminSetUserPassword with Permanent false) expires. */
+  temporaryPasswordExpiresAt?: number;
+  /** Failed sign-ins, and failed codes by purpose: they survive a resent code. */
+  signInAttempts?: Attempts;
+  codeAttempts?: Partial<Record<CodePurpose, Attempts>>;
 }
 
 export interface RefreshSession {
@@ -35,21 +61,32 @@ export class UserStore {
   private state: State = { users: [], refresh: {}, revokedJtis: [] };
 
   constructor(private readonly file?: string) {
-    if (file && existsSync(file)) this.state = JSON.parse(readFileSync(file, 'utf8'));
+    if (file && existsSync(file)) {
+      makePrivate(file);
+      this.state = JSON.parse(readFileSync(file, 'utf8'));
+    }
   }
 
   private save(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify(this.state), { mode: 0o600 });
-    renameSync(temp, this.file);
+    // A fresh 0600 temporary file renamed over the state (a reused `.tmp` kept its old mode), in a 0700 folder.
+    if (this.file) writePrivateFile(this.file, JSON.stringify(this.state));
   }
 
   /** A user by email (the sign-in alias) or by internal username. */
   find(login: string): LocalUser | undefined {
     const email = login.toLowerCase();
     return this.state.users.find((u) => u.username === login || u.email === email);
+  }
+
+  /** Every user, oldest first. */
+  list(): LocalUser[] {
+    return [...this.state.users];
+  }
+
+  /** Deletes a user and revokes every refresh token they hold. */
+  remove(user: LocalUser): void {
+    this.state.users = this.state.users.filter((u) => u !== user);
+    this.revoke((s) => s.username === user.username);
   }
 
   add(user: LocalUser): void {

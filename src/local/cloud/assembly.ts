@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { localApiKey } from '../graphql/auth-modes';
 
 /**
  * Reads a synthesized Gen 2 cloud assembly the way CloudFormation would
@@ -187,6 +188,8 @@ export class Stack {
         return names.apiId;
       case 'AWS::AppSync::GraphQLApi.GraphQLUrl':
         return names.graphqlUrl;
+      case 'AWS::AppSync::ApiKey.ApiKey':
+        return localApiKey(this.path, id);
       case 'AWS::AppSync::DataSource.Name':
         return this.resolve(props.Name);
       case 'AWS::AppSync::FunctionConfiguration.FunctionId':

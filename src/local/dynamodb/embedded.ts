@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbGuard } from './access';
 import { Database, DatabaseError } from './engine/database';
 import { ValidationError } from './engine/expressions';
 import { Journal } from './engine/journal';
@@ -47,7 +48,13 @@ class InProcessCaller implements DynamoDbCaller {
 
 const TARGET = /^DynamoDB(?:Streams)?_20120810\.(\w+)$/;
 
-const handle = (database: Database, request: IncomingMessage, response: ServerResponse, body: Buffer): void => {
+const handle = (
+  database: Database,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer,
+  guard: DynamoDbGuard | undefined,
+): void => {
   const reply = (status: number, payload: unknown) => {
     const text = JSON.stringify(payload);
     response.writeHead(status, {
@@ -71,9 +78,23 @@ const handle = (database: Database, request: IncomingMessage, response: ServerRe
     return;
   }
   let input: unknown;
+  let parsed = true;
   try {
     input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch {
+    parsed = false;
+  }
+  // Authentication comes before the body is read as JSON, as in DynamoDB.
+  const refused = guard?.(
+    { method: request.method ?? 'POST', url: request.url ?? '/', headers: request.headers, body },
+    operation,
+    input,
+  );
+  if (refused) {
+    reply(refused.status, { __type: refused.type, message: refused.message });
+    return;
+  }
+  if (!parsed) {
     fail(new DatabaseError('SerializationException', 'Start of structure or map found where not expected.'));
     return;
   }
@@ -88,26 +109,49 @@ const handle = (database: Database, request: IncomingMessage, response: ServerRe
 
 /**
  * Starts the embedded DynamoDB: data in `dbPath` (journaled), or in memory
- * without one. Same shape as DynamoDB Local's handle.
+ * without one. Same shape as DynamoDB Local's handle. With a `guard`, the
+ * HTTP front authenticates and authorizes each request (see `access.ts`);
+ * `credentials` are then what the handle's own client signs with.
  */
 export const startEmbeddedDynamoDb = async (
-  options: { dbPath?: string; port?: number } = {},
+  options: {
+    dbPath?: string;
+    port?: number;
+    guard?: DynamoDbGuard;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** Milliseconds since the epoch, for TTL expiry and stream iterators; tests pass their own. */
+    clock?: () => number;
+  } = {},
 ): Promise<LocalDynamoDb> => {
   const journal = options.dbPath ? new Journal(join(options.dbPath, 'embedded')) : undefined;
-  const database = new Database(journal);
+  const database = new Database(journal, { clock: options.clock });
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the client reads the 413 once it has sent its body.
+      if (size > MAX_REQUEST_BYTES) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
       if (size > MAX_REQUEST_BYTES) {
-        response.writeHead(413).end();
-        request.destroy();
+        const text = JSON.stringify({
+          __type: 'com.amazon.coral.service#RequestEntityTooLarge',
+          message: `Request size exceeded ${MAX_REQUEST_BYTES} bytes`,
+        });
+        response.writeHead(413, { 'content-type': 'application/x-amz-json-1.0' }).end(text);
         return;
       }
-      chunks.push(chunk);
+      try {
+        handle(database, request, response, Buffer.concat(chunks), options.guard);
+      } catch (error) {
+        // A last resort: nothing may throw out of a request handler.
+        console.error('embedded DynamoDB: request failed:', error);
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(JSON.stringify({ __type: 'com.amazon.coral.service#InternalFailure', message: 'Internal error' }));
+      }
     });
-    request.on('end', () => handle(database, request, response, Buffer.concat(chunks)));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -116,7 +160,11 @@ export const startEmbeddedDynamoDb = async (
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  const client = new DynamoDBClient({
+    ...LOCAL_AWS,
+    ...(options.credentials && { credentials: options.credentials }),
+    endpoint,
+  });
   return {
     endpoint,
     client,

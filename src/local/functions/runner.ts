@@ -25,16 +25,38 @@ export interface FunctionSpec {
   handler: string;
   timeoutSeconds: number;
   env: Record<string, string>;
+  /**
+   * A CA certificate file the function's TLS clients trust besides the
+   * public ones: the local services' CA, as the cloud's endpoints have
+   * publicly trusted certificates.
+   */
+  caFile?: string;
 }
 
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
+if (workerData.caFile) {
+  // Every TLS context made without its own CA list (the SDK's agents) also trusts the local CA.
+  const tls = require('node:tls');
+  const ca = require('node:fs').readFileSync(workerData.caFile, 'utf8');
+  const create = tls.createSecureContext;
+  tls.createSecureContext = (options) => {
+    const context = create(options);
+    if (!options || !options.ca) context.context.addCACert(ca);
+    return context;
+  };
+}
 let handler;
 const load = import(pathToFileURL(workerData.entry).href).then((m) => {
   handler = m[workerData.exportName] ?? m.default?.[workerData.exportName];
   if (typeof handler !== 'function') throw new Error('the bundle exports no ' + workerData.exportName);
 });
+// The init phase: Lambda times it apart from the handler's own timeout.
+load.then(
+  () => parentPort.postMessage({ init: true }),
+  (error) => parentPort.postMessage({ init: false, message: error?.message ?? String(error) }),
+);
 parentPort.on('message', async ({ id, event, deadline }) => {
   try {
     await load;
@@ -55,8 +77,13 @@ parentPort.on('message', async ({ id, event, deadline }) => {
 });
 `;
 
+/** Lambda's limit on a function's init phase (loading the bundle and its module scope). */
+const INIT_TIMEOUT_MS = 10_000;
+
 export class LocalFunction {
   private readonly worker: Worker;
+  /** Settles when the bundle has loaded; invocations wait for it before their timeout starts. */
+  private readonly initialized: Promise<void>;
   private readonly pending = new Map<
     string,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -67,11 +94,42 @@ export class LocalFunction {
     this.worker = new Worker(WORKER_CODE, {
       eval: true,
       env: spec.env,
-      workerData: { entry: spec.entry, exportName, name: spec.name },
+      workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
     });
+    let initDone: (error?: Error) => void = () => {};
+    this.initialized = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          initDone(
+            new FunctionError(`INIT_REPORT Init Duration exceeded ${INIT_TIMEOUT_MS} ms`, 'Runtime.InitTimeout'),
+          ),
+        INIT_TIMEOUT_MS,
+      );
+      timer.unref();
+      initDone = (error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    // An init failure is reported to each invocation, not as an unhandled rejection.
+    this.initialized.catch(() => {});
     this.worker.on(
       'message',
-      (message: { id: string; ok: boolean; result?: unknown; errorType?: string; message?: string }) => {
+      (message: {
+        id: string;
+        ok: boolean;
+        result?: unknown;
+        errorType?: string;
+        message?: string;
+        init?: boolean;
+      }) => {
+        if (message.init !== undefined) {
+          initDone(
+            message.init ? undefined : new FunctionError(message.message ?? 'init failed', 'Runtime.ImportModuleError'),
+          );
+          return;
+        }
         const call = this.pending.get(message.id);
         if (!call) return;
         this.pending.delete(message.id);
@@ -87,8 +145,12 @@ export class LocalFunction {
     this.worker.unref();
   }
 
-  /** Invokes the handler with an event, as Lambda's RequestResponse invocation does. */
-  invoke(event: unknown): Promise<unknown> {
+  /**
+   * Invokes the handler with an event, as Lambda's RequestResponse invocation
+   * does: after the init phase, the handler has the function's timeout.
+   */
+  async invoke(event: unknown): Promise<unknown> {
+    await this.initialized;
     const id = randomUUID();
     const ms = this.spec.timeoutSeconds * 1000;
     return new Promise((resolve, reject) => {

@@ -11,6 +11,10 @@ const isRecord = (value: unknown): value is Json =>
 /** A function as a synthesized assembly defines it, with the endpoints the local services use. */
 export interface LocalFunctionSpec extends FunctionSpec {
   logicalId: string;
+  /** The execution role (its ARN, as the assembly names it): its policies limit what the function may do. */
+  roleArn: string | undefined;
+  /** The role's local credentials, which the function signs with (and its stream mappings read with). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   /** The folder of the bundle (index.mjs and its source map). */
   codeDir: string;
   /** The project files the bundle was built from (absolute), read from its source map. */
@@ -26,9 +30,19 @@ export class MissingBundleError extends Error {
 
 export interface FunctionEnvironment {
   region: string;
-  dynamodbEndpoint: string;
+  /**
+   * The local endpoint of each AWS service that runs here, by the SDK's
+   * `AWS_ENDPOINT_URL_<SERVICE>` suffix (`DYNAMODB`, `S3`, `PINPOINT`, ...).
+   */
+  endpoints: Record<string, string>;
+  /** The CloudSearch domain endpoint, for the template's `CLOUDSEARCH_*_ENDPOINT` variables. */
   searchEndpoint: string;
-  pushEndpoint: string;
+  /** The local OpenSearch endpoint, for `OPENSEARCH_ENDPOINT`, when the template creates a domain. */
+  openSearchEndpoint?: string;
+  /** The local CA's certificate file, trusted by the functions' TLS clients (the local S3 is HTTPS). */
+  caFile?: string;
+  /** The credential a function signs with, from its name and role. */
+  credentialsFor(name: string, roleArn: string | undefined): LocalFunctionSpec['credentials'];
 }
 
 const bundleInputs = (codeDir: string, entry: string): string[] => {
@@ -52,20 +66,14 @@ export const functionSpecsOf = (
   previous: ReadonlyMap<string, LocalFunctionSpec> = new Map(),
 ): Map<string, LocalFunctionSpec> => {
   const wanted = new Set(logicalIds);
-  const ssmParameters = new Map(
-    assembly
-      .resources('AWS::SSM::Parameter')
-      .map(({ stack, properties }) => [
-        String(stack.resolve(properties.Name)),
-        String(stack.resolve(properties.Value)),
-      ]),
-  );
   const specs = new Map<string, LocalFunctionSpec>();
   for (const { logicalId, stack, properties } of assembly.resources('AWS::Lambda::Function')) {
     if (!wanted.has(logicalId)) continue;
     const props = stack.resolve(properties);
     if (!isRecord(props)) throw new Error(`function ${logicalId} has no properties`);
     const handler = String(props.Handler ?? 'index.handler');
+    const roleArn = typeof props.Role === 'string' ? props.Role : undefined;
+    const credentials = environment.credentialsFor(logicalId, roleArn);
     const code = isRecord(props.Code) ? String(props.Code.S3Key) : '';
     let codeDir: string;
     let inputs: string[] | undefined;
@@ -87,20 +95,21 @@ export const functionSpecsOf = (
       isRecord(props.Environment) && isRecord(props.Environment.Variables) ? props.Environment.Variables : {};
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(templateEnv)) env[key] = String(value ?? '');
-    // Only endpoints differ: the same variables, pointed at the local services.
-    for (const [key, value] of Object.entries(env)) {
-      if (key.endsWith('_PARAMETER') && ssmParameters.has(value))
-        env[key.replace(/_PARAMETER$/, '')] = ssmParameters.get(value) ?? '';
-    }
+    // Only endpoints differ: the same variables, pointed at the local services (SSM parameters are served, not inlined).
     if ('CLOUDSEARCH_DOCUMENT_ENDPOINT' in env) env.CLOUDSEARCH_DOCUMENT_ENDPOINT = environment.searchEndpoint;
     if ('CLOUDSEARCH_SEARCH_ENDPOINT' in env) env.CLOUDSEARCH_SEARCH_ENDPOINT = environment.searchEndpoint;
+    if ('OPENSEARCH_ENDPOINT' in env && environment.openSearchEndpoint)
+      env.OPENSEARCH_ENDPOINT = environment.openSearchEndpoint;
     Object.assign(env, {
       AWS_REGION: environment.region,
       AWS_DEFAULT_REGION: environment.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: environment.dynamodbEndpoint,
-      AWS_ENDPOINT_URL_PINPOINT: environment.pushEndpoint,
+      // As on Lambda: the execution role's temporary credentials.
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      ...Object.fromEntries(
+        Object.entries(environment.endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url]),
+      ),
       AWS_LAMBDA_FUNCTION_NAME: logicalId,
       PATH: process.env.PATH ?? '',
     });
@@ -112,6 +121,9 @@ export const functionSpecsOf = (
       .digest('hex');
     specs.set(logicalId, {
       logicalId,
+      roleArn,
+      credentials,
+      caFile: environment.caFile,
       name: logicalId,
       entry,
       handler,

@@ -1,4 +1,6 @@
 // graphql@15's ES build has extensionless imports that Node's ESM loader rejects, so these modules import its CommonJS entry.
+
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import {
   buildSchema,
   type DocumentNode,
@@ -11,17 +13,23 @@ import {
   type GraphQLResolveInfo,
   GraphQLScalarType,
   type GraphQLSchema,
+  getNamedType,
+  isInputObjectType,
   Kind,
   type OperationDefinitionNode,
   parse,
   type SelectionSetNode,
+  specifiedRules,
   validate,
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
 import type { LocalFunction } from '../functions/runner';
-import { AppSyncJs, AppSyncJsError } from './appsync-js';
+import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
+import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
+import type { SubscriptionPlan } from './filters';
+import { measureOperation, SubscriptionRootRule, subscriptionRootField } from './limits';
 import { type RequestIdentity, Vtl } from './vtl';
 
 /**
@@ -108,11 +116,46 @@ export class AppSyncError extends Error {
   }
 }
 
+/** The authorization mode a caller was authenticated with. */
+export const modeOf = (identity: RequestIdentity): AuthMode =>
+  identity.apiKey ? 'API_KEY' : identity.iam ? 'AWS_IAM' : 'AMAZON_COGNITO_USER_POOLS';
+
+/** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
+const runJs = (run: () => JsResult): JsResult => {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
+    throw error;
+  }
+};
+
 export interface RequestContext {
   identity: RequestIdentity;
   phase: 'execute' | 'subscribe';
   /** Set by a Subscription field's resolver while it starts. */
   subscriptionFilter?: unknown;
+  /** The Subscription field whose resolver ran to its end: its auth step allowed the caller. */
+  subscriptionResolverRan?: string;
+  /** Set once the auth-mode directives allowed the request. */
+  authModesAllowed?: boolean;
+  /** Resolvers run so far in this request (AppSync's resolver count limit). */
+  resolverCount?: number;
+}
+
+/** AppSync's per-request limits, from the GraphQLApi resource (0 or absent: the service defaults). */
+export interface RequestLimits {
+  /** ResolverCountLimit: 1–10,000, default 10,000. */
+  resolverCount: number;
+  /** QueryDepthLimit: 1–75 nested levels; 0 means no limit. */
+  queryDepth: number;
+}
+
+export const DEFAULT_RESOLVER_COUNT_LIMIT = 10_000;
+
+/** A failed subscription start, with errors in AppSync's format. */
+export interface SubscribeRefusal {
+  errors: Json[];
 }
 
 /** A resolver's template text: inline in the stack, or a file asset. */
@@ -138,6 +181,9 @@ export class LocalGraphqlApi {
   private readonly dataSources = new Map<string, DataSourceSpec>();
   /** Mutation field → subscription fields that listen to it. */
   readonly subscriptionsByMutation = new Map<string, string[]>();
+  readonly limits: RequestLimits;
+  /** The API's authorization modes and keys, as its template defines them. */
+  readonly auth: ApiAuthSettings;
   private readonly preparedDocuments = new Map<
     string,
     { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] }
@@ -153,6 +199,21 @@ export class LocalGraphqlApi {
     const sdl = assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location));
     this.schema = buildSchema(`${PRELUDE}\n${sdl}`);
     this.installScalars();
+    this.auth = apiAuthSettingsOf(assembly) ?? {
+      defaultMode: 'AMAZON_COGNITO_USER_POOLS',
+      additionalModes: [],
+      apiKeys: [],
+    };
+    const apiResource = assembly.resources('AWS::AppSync::GraphQLApi')[0];
+    const limit = (value: unknown, max: number): number => {
+      const n = Number(apiResource ? apiResource.stack.resolve(value) : 0);
+      return Number.isInteger(n) && n > 0 && n <= max ? n : 0;
+    };
+    this.limits = {
+      resolverCount:
+        limit(apiResource?.properties.ResolverCountLimit, DEFAULT_RESOLVER_COUNT_LIMIT) || DEFAULT_RESOLVER_COUNT_LIMIT,
+      queryDepth: limit(apiResource?.properties.QueryDepthLimit, 75),
+    };
 
     for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
       const name = String(stack.resolve(properties.Name));
@@ -285,8 +346,14 @@ export class LocalGraphqlApi {
       if (!(type instanceof GraphQLObjectType)) continue;
       const field: GraphQLField<unknown, RequestContext> | undefined = type.getFields()[spec.fieldName];
       if (!field) continue;
-      field.resolve = async (source, args, context, info) => {
-        return this.runResolver(spec, source, args, context, info);
+      field.resolve = async (source, args, context: RequestContext, info) => {
+        context.resolverCount = (context.resolverCount ?? 0) + 1;
+        if (context.resolverCount > this.limits.resolverCount) throw resolverLimitError(this.limits.resolverCount);
+        const value = await this.runResolver(spec, source, args, context, info);
+        // Reached only when every step (the auth step among them) returned without an error.
+        if (context.phase === 'subscribe' && spec.typeName === this.schema.getSubscriptionType()?.name)
+          context.subscriptionResolverRan = spec.fieldName;
+        return value;
       };
       if (spec.typeName === 'Subscription') {
         const subscribe = field.astNode?.directives?.find((d) => d.name.value === 'aws_subscribe');
@@ -389,6 +456,7 @@ export class LocalGraphqlApi {
         const ctx = jsContext(prevResult);
         try {
           const request = template.js.run('request', ctx);
+          if (request.earlyReturn) return request.value;
           const outcome = dataSource
             ? await this.invokeDataSource(dataSource, request.value, sync, conflictCall())
             : { result: request.value };
@@ -437,12 +505,13 @@ export class LocalGraphqlApi {
     // Pipeline: the before step, the functions in order, then the after step with the last result.
     let prev: unknown;
     if (spec.template.kind === 'js' && spec.template.js) {
+      const js = spec.template.js;
       const ctx = jsContext(undefined);
-      spec.template.js.run('request', ctx);
+      const before = runJs(() => js.run('request', ctx));
+      if (before.earlyReturn) return before.value;
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
       for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.sync);
-      const after = spec.template.js.run('response', { ...ctx, stash, prev: { result: prev } });
-      return after.value;
+      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } })).value;
     }
     const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
     if (before) {
@@ -461,7 +530,8 @@ export class LocalGraphqlApi {
     return after.result;
   }
 
-  private jsIdentity(identity: RequestIdentity): Json {
+  private jsIdentity(identity: RequestIdentity): Json | null {
+    if (identity.apiKey) return null;
     if (identity.iam) return { ...identity.iam, sourceIp: [identity.sourceIp] };
     const claims = identity.claims;
     const username = String(claims.username ?? claims['cognito:username'] ?? '');
@@ -485,17 +555,13 @@ export class LocalGraphqlApi {
     throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
   }
 
-  /** Checks the auth-mode directives AppSync applies before any resolver runs (user pools is the default mode). */
   /**
    * AppSync's first check, before any resolver: a field answers only the
-   * authorization modes its directives name (or the default mode, user
-   * pools, without any). IAM callers need `@aws_iam`.
+   * authorization modes its directives name, or the API's default mode when
+   * it names none; `cognito_groups` narrows user pools to those groups.
    */
-  private checkAuthModes(
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    identity: RequestIdentity,
-  ): GraphQLError | undefined {
+  private checkAuthModes(operation: OperationDefinitionNode, identity: RequestIdentity): GraphQLError | undefined {
+    const mode = modeOf(identity);
     const groups = Array.isArray(identity.claims['cognito:groups'])
       ? identity.claims['cognito:groups'].map(String)
       : [];
@@ -508,21 +574,22 @@ export class LocalGraphqlApi {
     for (const selection of operation.selectionSet.selections) {
       if (selection.kind !== Kind.FIELD || !root) continue;
       const field = root.getFields()[selection.name.value];
-      const directives = field?.astNode?.directives ?? [];
-      const authDirectives = directives.filter(
+      const authDirectives = (field?.astNode?.directives ?? []).filter(
         (d) => d.name.value.startsWith('aws_') && d.name.value !== 'aws_subscribe',
       );
-      const iamAllowed = authDirectives.some((d) => d.name.value === 'aws_iam');
-      if (identity.iam) {
-        if (iamAllowed) continue;
-      } else if (authDirectives.length === 0) continue;
       const userPools = authDirectives.find(
         (d) => d.name.value === 'aws_cognito_user_pools' || d.name.value === 'aws_auth',
       );
       const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
       const allowedGroups =
         groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
-      if (identity.iam || !userPools || (allowedGroups.length > 0 && !allowedGroups.some((g) => groups.includes(g)))) {
+      const allowed =
+        authDirectives.length === 0
+          ? mode === this.auth.defaultMode
+          : mode === 'AMAZON_COGNITO_USER_POOLS'
+            ? userPools !== undefined && (allowedGroups.length === 0 || allowedGroups.some((g) => groups.includes(g)))
+            : authDirectives.some((d) => d.name.value === MODE_DIRECTIVES[mode]);
+      if (!allowed)
         return new GraphQLError(
           `Not Authorized to access ${selection.name.value} on type ${root.name}`,
           [selection],
@@ -532,9 +599,7 @@ export class LocalGraphqlApi {
           undefined,
           { errorType: 'Unauthorized' },
         );
-      }
     }
-    void document;
     return undefined;
   }
 
@@ -566,16 +631,149 @@ export class LocalGraphqlApi {
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] };
     }
-    const errors = validate(this.schema, document);
-    if (errors.length > 0) return { errors: [...errors] };
     const operations = document.definitions.filter(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
     );
     const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+    // The limits come before validation: validating a huge document is itself the expensive part.
+    for (const candidate of operationName ? operations.filter((o) => o === operation) : operations) {
+      const exceeded = this.exceededLimit(document, candidate);
+      if (exceeded) return { errors: [exceeded] };
+    }
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(this.schema, document, [...specifiedRules, SubscriptionRootRule]);
+    } catch (error) {
+      // Only a pathological document (nesting beyond the stack) gets here.
+      return {
+        errors: [new GraphQLError(`Validation failed: ${error instanceof Error ? error.message : String(error)}`)],
+      };
+    }
+    if (errors.length > 0) return { errors: [...errors] };
+    if (operationName && !operation)
+      return { errors: [new GraphQLError(`Unknown operation named "${operationName}".`)] };
     if (!operation || (!operationName && operations.length > 1)) {
       return { errors: [new GraphQLError('Must provide operation name if query contains multiple operations.')] };
     }
     return { document, operation };
+  }
+
+  /** AppSync's resolver count and query depth limits, checked on the document before anything runs. */
+  private exceededLimit(document: DocumentNode, operation: OperationDefinitionNode): GraphQLError | undefined {
+    const measured = measureOperation(this.schema, document, operation, {
+      hasResolver: (typeName, fieldName) => this.resolvers.has(`${typeName}.${fieldName}`),
+      maxResolvers: this.limits.resolverCount,
+      maxDepth: this.limits.queryDepth,
+    });
+    if (measured.resolvers > this.limits.resolverCount || measured.tooLarge)
+      return new GraphQLError(
+        resolverLimitError(this.limits.resolverCount).message,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        {
+          errorType: LIMIT_ERROR_TYPE,
+        },
+      );
+    if (this.limits.queryDepth > 0 && measured.depth > this.limits.queryDepth)
+      return new GraphQLError(
+        `The query depth ${measured.depth} exceeds the query depth limit of ${this.limits.queryDepth}.`,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        { errorType: LIMIT_ERROR_TYPE },
+      );
+    return undefined;
+  }
+
+  /**
+   * Starts a subscription as AppSync does: validates it, runs its field's
+   * resolver (the auth step, which may set a filter) for the caller, and
+   * returns what delivery needs. A subscription whose resolver did not run
+   * to its end, or whose field answered no auth check, is refused: nothing
+   * is ever registered without an auth decision.
+   */
+  async subscribe(
+    query: string,
+    variables: Json | undefined,
+    operationName: string | undefined,
+    identity: RequestIdentity,
+  ): Promise<{ plan: SubscriptionPlan } | SubscribeRefusal> {
+    const prepared = this.prepare(query, operationName);
+    if (!prepared.document || !prepared.operation) return { errors: formatErrors(prepared.errors) ?? [] };
+    const { document, operation } = prepared;
+    if (operation.operation !== 'subscription') {
+      return {
+        errors: [
+          {
+            errorType: 'UnsupportedOperation',
+            message: `${operation.operation} not supported through the realtime channel`,
+          },
+        ],
+      };
+    }
+    const subscriptionType = this.schema.getSubscriptionType();
+    // SubscriptionRootRule has made this the only root field, with no directive that could skip it.
+    const node = subscriptionRootField(document, operation);
+    const field = node ? subscriptionType?.getFields()[node.name.value] : undefined;
+    if (!subscriptionType || !node || !field) {
+      return {
+        errors: [
+          {
+            errorType: 'ValidationError',
+            message: 'A subscription selects exactly one field of the Subscription type.',
+          },
+        ],
+      };
+    }
+    const context: RequestContext = { identity, phase: 'subscribe' };
+    const { result, variables: coerced } = await this.run(document, operation, variables, operationName, context);
+    if (result.errors && result.errors.length > 0) return { errors: formatErrors(result.errors) ?? [] };
+    const hasResolver = this.resolvers.has(`${subscriptionType.name}.${field.name}`);
+    const authorized = hasResolver ? context.subscriptionResolverRan === field.name : context.authModesAllowed === true;
+    if (!authorized) {
+      return {
+        errors: [
+          {
+            errorType: 'Unauthorized',
+            message: `Not Authorized to access ${field.name} on type ${subscriptionType.name}`,
+          },
+        ],
+      };
+    }
+    let args: Json;
+    try {
+      const plain = toPlain(getArgumentValues(field, node, coerced ?? {}));
+      args = isRecord(plain) ? plain : {};
+    } catch (error) {
+      return {
+        errors: [{ errorType: 'ValidationError', message: error instanceof Error ? error.message : String(error) }],
+      };
+    }
+    // Input-object arguments (`filter`) are the resolver's to turn into a filter; the others filter by equality.
+    const argumentFilter = Object.fromEntries(
+      Object.entries(args).filter(([name]) => {
+        const type = field.args.find((a) => a.name === name)?.type;
+        return type !== undefined && !isInputObjectType(getNamedType(type));
+      }),
+    );
+    return {
+      plan: {
+        authorized: true,
+        field: field.name,
+        responseKey: node.alias?.value ?? node.name.value,
+        selectionSet: node.selectionSet,
+        fragments: Object.fromEntries(
+          document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])),
+        ),
+        argumentFilter,
+        resolverFilter: context.subscriptionFilter,
+      },
+    };
   }
 
   async execute(
@@ -586,24 +784,46 @@ export class LocalGraphqlApi {
   ): Promise<{ result: ExecutionResult; mutationEvents: Array<{ mutation: string; payload: unknown }> }> {
     const prepared = this.prepare(query, operationName);
     if (!prepared.document || !prepared.operation) return { result: { errors: prepared.errors }, mutationEvents: [] };
-    const denied = this.checkAuthModes(prepared.document, prepared.operation, context.identity);
-    if (denied) return { result: { data: null, errors: [denied] }, mutationEvents: [] };
-    const result = await execute({
-      schema: this.schema,
-      document: prepared.document,
-      variableValues: variables,
-      operationName,
-      contextValue: context,
-    });
+    const { result } = await this.run(prepared.document, prepared.operation, variables, operationName, context);
     const mutationEvents: Array<{ mutation: string; payload: unknown }> = [];
     if (prepared.operation.operation === 'mutation' && isRecord(result.data)) {
       for (const selection of prepared.operation.selectionSet.selections) {
         if (selection.kind !== Kind.FIELD) continue;
         const payload = result.data[selection.alias?.value ?? selection.name.value];
-        if (payload !== null && payload !== undefined) mutationEvents.push({ mutation: selection.name.value, payload });
+        // Subscribers filter on field names: an alias in the mutation must not pose as another field.
+        if (payload !== null && payload !== undefined)
+          mutationEvents.push({
+            mutation: selection.name.value,
+            payload: byFieldName(selection.selectionSet, payload, prepared.document),
+          });
       }
     }
     return { result, mutationEvents };
+  }
+
+  /** The auth-mode check, then graphql-js; variables that are not an object answer an error, never throw. */
+  private async run(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: unknown,
+    operationName: string | undefined,
+    context: RequestContext,
+  ): Promise<{ result: ExecutionResult; variables?: Json }> {
+    if (variables !== undefined && variables !== null && !isRecord(variables))
+      return { result: { errors: [new GraphQLError('Variables must be provided as a JSON object.')] } };
+    const denied = this.checkAuthModes(operation, context.identity);
+    if (denied) return { result: { data: null, errors: [denied] } };
+    context.authModesAllowed = true;
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
+    if (coerced.errors) return { result: { errors: coerced.errors } };
+    const result = await execute({
+      schema: this.schema,
+      document,
+      variableValues: variables ?? undefined,
+      operationName,
+      contextValue: context,
+    });
+    return { result, variables: coerced.coerced };
   }
 }
 
@@ -631,6 +851,38 @@ export const projectSelection = (
       Object.assign(out, projectSelection(fragments[selection.name.value]?.selectionSet, value, fragments));
     }
   }
+  return out;
+};
+
+/** The errorType of AppSync's per-request limit errors. */
+export const LIMIT_ERROR_TYPE = 'LimitExceededError';
+
+const resolverLimitError = (limit: number) =>
+  new AppSyncError(`The request exceeds the limit of ${limit} resolvers per request.`, LIMIT_ERROR_TYPE);
+
+/** A mutation result keyed by field names instead of the response keys (aliases) the mutation chose. */
+const byFieldName = (selectionSet: SelectionSetNode | undefined, value: unknown, document: DocumentNode): unknown => {
+  if (!selectionSet || value === null || value === undefined) return value;
+  if (Array.isArray(value)) return value.map((v) => byFieldName(selectionSet, v, document));
+  if (!isRecord(value)) return value;
+  const out: Json = {};
+  const visit = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        if (key in value) out[selection.name.value] = byFieldName(selection.selectionSet, value[key], document);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, seen);
+      } else if (!seen.has(selection.name.value)) {
+        const fragment = document.definitions.find(
+          (d): d is FragmentDefinitionNode =>
+            d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+        );
+        if (fragment) visit(fragment.selectionSet, new Set([...seen, selection.name.value]));
+      }
+    }
+  };
+  visit(selectionSet, new Set());
   return out;
 };
 

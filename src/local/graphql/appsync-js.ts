@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createContext, Script } from 'node:vm';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { transformSync } from 'esbuild';
+import { conditionExpression, dynamodbModule, ModuleInputError, toDynamoDB, toMapValues } from './appsync-js-dynamodb';
 
 /**
  * The APPSYNC_JS runtime for the resolvers that `a.handler.custom` produces:
@@ -22,6 +22,13 @@ export class AppSyncJsError extends Error {
 export interface JsResult {
   value: unknown;
   subscriptionFilter?: unknown;
+  /** `runtime.earlyReturn(value)` ran: AppSync skips the data source and the response handler. */
+  earlyReturn?: boolean;
+}
+
+/** Thrown by `runtime.earlyReturn` to leave the handler; `run` turns it into the result. */
+class EarlyReturn {
+  constructor(readonly value: unknown) {}
 }
 
 export class AppSyncJs {
@@ -48,11 +55,12 @@ export class AppSyncJs {
           nowEpochMilliSeconds: () => Date.now(),
           nowEpochSeconds: () => Math.floor(Date.now() / 1000),
         },
-        dynamodb: {
-          toMapValues: (value: Record<string, unknown>) => marshall(value, { removeUndefinedValues: true }),
-          toDynamoDB: (value: unknown) => marshall({ v: value }, { removeUndefinedValues: true }).v,
+        dynamodb: { toMapValues, toDynamoDB },
+        transform: {
+          toSubscriptionFilter: (filter: unknown) => filter,
+          toDynamoDBFilterExpression: (filter: unknown) => JSON.stringify(conditionExpression(filter)),
+          toDynamoDBConditionExpression: (filter: unknown) => JSON.stringify(conditionExpression(filter)),
         },
-        transform: { toSubscriptionFilter: (filter: unknown) => filter },
       },
       extensions: {
         setSubscriptionFilter: (filter: unknown) => {
@@ -60,8 +68,8 @@ export class AppSyncJs {
         },
       },
       runtime: {
-        earlyReturn: () => {
-          throw new AppSyncJsError('runtime.earlyReturn is not supported locally', 'UnsupportedOperation');
+        earlyReturn: (value: unknown = null) => {
+          throw new EarlyReturn(value);
         },
       },
     };
@@ -70,7 +78,11 @@ export class AppSyncJs {
       exports: module.exports,
       require: (name: string) => {
         if (name === '@aws-appsync/utils') return utils;
-        throw new Error(`${path}: APPSYNC_JS cannot import ${name}`);
+        if (name === '@aws-appsync/utils/dynamodb') return dynamodbModule;
+        throw new AppSyncJsError(
+          `${path}: APPSYNC_JS has no module ${name} (AppSync's runtime offers @aws-appsync/utils, @aws-appsync/utils/dynamodb)`,
+          'UnsupportedModule',
+        );
       },
     });
     new Script(cjs, { filename: path }).runInContext(context, { timeout: 1000 });
@@ -82,7 +94,15 @@ export class AppSyncJs {
     const handler = this.exports[name];
     if (typeof handler !== 'function') throw new Error(`APPSYNC_JS module has no ${name} function`);
     this.filter = undefined;
-    const value: unknown = Reflect.apply(handler, undefined, [ctx]);
-    return { value, subscriptionFilter: this.filter };
+    try {
+      const value: unknown = Reflect.apply(handler, undefined, [ctx]);
+      return { value, subscriptionFilter: this.filter };
+    } catch (error) {
+      if (error instanceof EarlyReturn)
+        return { value: error.value, subscriptionFilter: this.filter, earlyReturn: true };
+      // A module call the resolver got wrong fails the request, as on AppSync, not the server.
+      if (error instanceof ModuleInputError) throw new AppSyncJsError(error.message, 'Code');
+      throw error;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { FragmentDefinitionNode, SelectionSetNode } from 'graphql/index.js';
 /**
  * Subscription filters, in the input form the resolvers pass to
  * `util.transform.toSubscriptionFilter`: `{ and: [...], or: [...], not: {...},
@@ -68,3 +69,33 @@ export const matchesSubscriptionFilter = (filter: unknown, payload: Record<strin
     return Object.entries(condition).every(([operator, operand]) => matchOperator(payload[key], operator, operand));
   });
 };
+
+/**
+ * What a started subscription delivers by. Only `LocalGraphqlApi.subscribe`
+ * builds one, and only after the field's auth step allowed the caller:
+ * `authorized` is the record of that decision, not a default.
+ */
+export interface SubscriptionPlan {
+  authorized: true;
+  field: string;
+  responseKey: string;
+  selectionSet: SelectionSetNode | undefined;
+  fragments: Record<string, FragmentDefinitionNode>;
+  /** AppSync's basic filtering: each argument the subscriber gave (null included) and its value. */
+  argumentFilter: Record<string, unknown>;
+  /** The filter the resolver set (`$extensions.setSubscriptionFilter`), if any. */
+  resolverFilter: unknown;
+}
+
+/**
+ * Whether an event reaches a subscriber, as AppSync decides: the auth step
+ * allowed the subscription, every argument equals the same-named field of the
+ * mutation's response (a field the mutation did not select never matches),
+ * and the resolver's filter passes. All three, always.
+ */
+export const deliverable = (plan: SubscriptionPlan, payload: Record<string, unknown>): boolean =>
+  plan.authorized === true &&
+  Object.entries(plan.argumentFilter).every(
+    ([name, value]) => name in payload && JSON.stringify(payload[name]) === JSON.stringify(value),
+  ) &&
+  matchesSubscriptionFilter(plan.resolverFilter, payload);

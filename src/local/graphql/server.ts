@@ -1,15 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import { type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql/index.js';
 import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { CredentialIdentity } from '../auth/identity-pool';
-import { listenLoopback, readBody } from '../http/json-server';
+import { listenLoopback } from '../http/json-server';
 import { SignatureError, verifySigV4 } from '../storage/sigv4';
 import type { LocalTls } from '../tls';
-import { type AppSyncError, formatErrors, type LocalGraphqlApi, projectSelection, type RequestContext } from './api';
-import { matchesSubscriptionFilter } from './filters';
+import { type AppSyncError, formatErrors, type LocalGraphqlApi } from './api';
+import { MAX_FRAME_BYTES, RealtimeHub } from './realtime';
 import type { RequestIdentity } from './vtl';
 
 /**
@@ -26,6 +25,28 @@ export interface TokenVerifier {
   clientId: string;
   keys: JWTVerifyGetKey;
 }
+
+/** The body, or 'too large' as soon as it passes the limit (what follows is drained, not kept). */
+const readRequestBody = (req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        resolve('too large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? 'too large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Signed headers as a realtime client sends them (any case), as an HTTP server would receive them. */
 const lowerCased = (headers: Record<string, unknown>): IncomingMessage['headers'] =>
@@ -54,23 +75,7 @@ export const verifyUserPoolToken = async (token: string | undefined, verifier: T
   return payload;
 };
 
-interface Subscription {
-  id: string;
-  socket: WebSocket;
-  field: string;
-  responseKey: string;
-  selectionSet: SelectionSetNode | undefined;
-  fragments: Record<string, FragmentDefinitionNode>;
-  query: string;
-  variables?: Record<string, unknown>;
-  operationName?: string;
-  filter: unknown;
-  identity: RequestIdentity;
-}
-
 const MAX_BODY_BYTES = 1024 * 1024;
-const KEEP_ALIVE_MS = 60_000;
-const CONNECTION_TIMEOUT_MS = 300_000;
 
 export interface LocalGraphqlServer {
   url: string;
@@ -100,8 +105,6 @@ export const startGraphqlServer = async (options: {
     userPoolProvider: string;
   };
 }): Promise<LocalGraphqlServer> => {
-  const subscriptions = new Map<string, Subscription>();
-
   const identityOf = async (token: string | undefined, req: IncomingMessage): Promise<RequestIdentity> => ({
     claims: await verifyUserPoolToken(token, options.verifier),
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
@@ -109,6 +112,26 @@ export const startGraphqlServer = async (options: {
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
     ),
   });
+
+  /**
+   * A caller that sends `x-api-key`: one of the API's keys, before it expires,
+   * on an API with API_KEY among its modes. AppSync gives it no identity.
+   */
+  const apiKeyIdentity = (key: string, req: IncomingMessage): RequestIdentity => {
+    const auth = options.api().auth;
+    const enabled = auth.defaultMode === 'API_KEY' || auth.additionalModes.includes('API_KEY');
+    const known = auth.apiKeys.find((k) => k.id === key);
+    if (!enabled || !known || known.expires * 1000 <= Date.now())
+      throw new UnauthorizedError('You are not authorized to make this call.');
+    return {
+      claims: {},
+      apiKey: true,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      ),
+    };
+  };
 
   /**
    * The `$ctx.identity` of a request signed (SigV4, service appsync) with
@@ -180,20 +203,6 @@ export const startGraphqlServer = async (options: {
     res.end(JSON.stringify(body));
   };
 
-  const publish = async (mutation: string, payload: unknown) => {
-    const api = options.api();
-    const fields = api.subscriptionsByMutation.get(mutation) ?? [];
-    for (const subscription of subscriptions.values()) {
-      if (!fields.includes(subscription.field)) continue;
-      if (typeof payload !== 'object' || payload === null) continue;
-      if (!matchesSubscriptionFilter(subscription.filter, { ...payload })) continue;
-      const data = {
-        [subscription.responseKey]: projectSelection(subscription.selectionSet, payload, subscription.fragments),
-      };
-      subscription.socket.send(JSON.stringify({ id: subscription.id, type: 'data', payload: { data } }));
-    }
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -209,28 +218,34 @@ export const startGraphqlServer = async (options: {
       return;
     }
     const signed = (req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256');
+    const apiKey = req.headers['x-api-key'];
     let identity: RequestIdentity | undefined;
-    // A JWT is checked before the body is read; a SigV4 signature covers the body, so it is read first.
+    // A JWT or an API key is checked before the body is read; a SigV4 signature covers the body, so it is read first.
     if (!signed) {
       try {
-        identity = await identityOf(req.headers.authorization, req);
+        identity =
+          req.headers.authorization === undefined && typeof apiKey === 'string'
+            ? apiKeyIdentity(apiKey, req)
+            : await identityOf(req.headers.authorization, req);
       } catch (error) {
         sendUnauthorized(res, error);
         return;
       }
     }
-    let raw: Buffer;
+    let raw: Buffer | 'too large';
     try {
-      raw = await readBody(req, MAX_BODY_BYTES);
-    } catch (error) {
-      const tooLarge = error instanceof Error && error.name === 'RequestEntityTooLarge';
-      send(res, tooLarge ? 413 : 400, {
-        errors: [
-          {
-            errorType: tooLarge ? 'RequestEntityTooLargeException' : 'MalformedHttpRequestException',
-            message: tooLarge ? 'Request body exceeds 1 MB.' : 'Invalid JSON payload in POST request.',
-          },
-        ],
+      raw = await readRequestBody(req, MAX_BODY_BYTES);
+    } catch {
+      send(res, 400, {
+        errors: [{ errorType: 'MalformedHttpRequestException', message: 'Invalid JSON payload in POST request.' }],
+      });
+      return;
+    }
+    if (raw === 'too large') {
+      // Answered, not cut off: the rest of the body is read and dropped, then the connection closes.
+      res.setHeader('connection', 'close');
+      send(res, 413, {
+        errors: [{ errorType: 'RequestEntityTooLargeException', message: 'Request body exceeds 1 MB.' }],
       });
       return;
     }
@@ -245,25 +260,30 @@ export const startGraphqlServer = async (options: {
         return;
       }
     }
-    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    // AppSync's answers to a body that is no GraphQL request (graphql/graphql-over-http#81).
+    const malformed = (message: string) =>
+      send(res, 400, { errors: [{ errorType: 'MalformedHttpRequestException', message }] });
+    if (raw.length === 0) {
+      malformed('Request body is empty.');
+      return;
+    }
+    let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      send(res, 400, {
-        errors: [{ errorType: 'MalformedHttpRequestException', message: 'Invalid JSON payload in POST request.' }],
-      });
+      malformed('Unable to parse GraphQL query.');
       return;
     }
-    if (typeof body?.query !== 'string') {
-      send(res, 400, {
-        errors: [{ errorType: 'MalformedHttpRequestException', message: 'The request has no query.' }],
-      });
+    if (
+      !isRecord(body) ||
+      typeof body.query !== 'string' ||
+      (body.variables !== undefined && body.variables !== null && !isRecord(body.variables)) ||
+      (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string')
+    ) {
+      malformed('Unable to parse GraphQL query.');
       return;
     }
-    const variables =
-      typeof body.variables === 'object' && body.variables !== null
-        ? (body.variables as Record<string, unknown>)
-        : undefined;
+    const variables = isRecord(body.variables) ? body.variables : undefined;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const api = options.api();
     const { result, mutationEvents } = await api.execute(body.query, variables, operationName, {
@@ -271,7 +291,7 @@ export const startGraphqlServer = async (options: {
       phase: 'execute',
     });
     send(res, 200, { data: result.data ?? null, ...(result.errors ? { errors: formatErrors(result.errors) } : {}) });
-    for (const event of mutationEvents) await publish(event.mutation, event.payload);
+    for (const event of mutationEvents) hub.publish(event.mutation, event.payload);
   };
 
   const server = createServer({ key: options.tls.key, cert: options.tls.cert }, (req, res) => {
@@ -281,151 +301,33 @@ export const startGraphqlServer = async (options: {
     });
   });
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols) => (protocols.has('graphql-ws') ? 'graphql-ws' : false),
+  const hub = new RealtimeHub({
+    api: options.api,
+    // The connection's headers (signed for /graphql/connect) or a start's (signed with its data, for /graphql).
+    authenticate: async (headers, signed, req) => {
+      const token = headers.Authorization ?? headers.authorization;
+      const apiKey = headers['x-api-key'] ?? headers['X-Api-Key'];
+      if (token === undefined && typeof apiKey === 'string') return apiKeyIdentity(apiKey, req);
+      if (typeof token === 'string' && token.startsWith('AWS4-HMAC-SHA256'))
+        return iamIdentity({ method: 'POST', url: signed.url, headers: lowerCased(headers), body: signed.body }, req);
+      return identityOf(typeof token === 'string' ? token : undefined, req);
+    },
   });
 
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    handleProtocols: (protocols) => (protocols.has('graphql-ws') ? 'graphql-ws' : false),
+  });
+  wss.on('error', (error) => console.error('local GraphQL: realtime server error:', error));
+
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
     if ((req.url ?? '').split('?')[0] !== '/graphql/realtime') {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-
-  wss.on('connection', async (ws: WebSocket, req: IncomingMessage) => {
-    const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
-      .split(',')
-      .map((p) => p.trim());
-    const header = protocols.find((p) => p.startsWith('header-'));
-    // Listeners are attached before any await below: a client may send connection_init at once.
-    const queued: Buffer[] = [];
-    let deliver: ((raw: Buffer) => void) | undefined;
-    ws.on('message', (raw: Buffer) => (deliver ? deliver(raw) : queued.push(raw)));
-    let connectionIdentity: RequestIdentity | undefined;
-    try {
-      const parsed = header
-        ? JSON.parse(Buffer.from(header.slice('header-'.length), 'base64url').toString('utf8'))
-        : {};
-      const token = parsed.Authorization ?? parsed.authorization;
-      connectionIdentity = String(token ?? '').startsWith('AWS4-HMAC-SHA256')
-        ? iamIdentity({ method: 'POST', url: '/graphql/connect', headers: lowerCased(parsed), body: '{}' }, req)
-        : await identityOf(token, req);
-    } catch (error) {
-      ws.send(
-        JSON.stringify({
-          type: 'connection_error',
-          payload: {
-            errors: [
-              { errorType: 'UnauthorizedException', message: error instanceof Error ? error.message : 'Unauthorized' },
-            ],
-          },
-        }),
-      );
-      ws.close(1000);
-      return;
-    }
-    const keepAlive = setInterval(() => ws.send(JSON.stringify({ type: 'ka' })), KEEP_ALIVE_MS);
-    ws.on('close', () => {
-      clearInterval(keepAlive);
-      for (const [key, s] of subscriptions) if (s.socket === ws) subscriptions.delete(key);
-    });
-    deliver = (raw: Buffer) => void onMessage(raw);
-    const onMessage = async (raw: Buffer) => {
-      let message: {
-        type?: string;
-        id?: string;
-        payload?: { data?: string; extensions?: { authorization?: Record<string, string> } };
-      };
-      try {
-        message = JSON.parse(raw.toString());
-      } catch {
-        ws.send(
-          JSON.stringify({
-            type: 'error',
-            payload: { errors: [{ errorType: 'MalformedMessage', message: 'Invalid JSON' }] },
-          }),
-        );
-        return;
-      }
-      if (message.type === 'connection_init') {
-        ws.send(JSON.stringify({ type: 'connection_ack', payload: { connectionTimeoutMs: CONNECTION_TIMEOUT_MS } }));
-        return;
-      }
-      const id = message.id ?? '';
-      const key = `${id}@${String(req.socket.remotePort)}`;
-      if (message.type === 'stop') {
-        subscriptions.delete(key);
-        ws.send(JSON.stringify({ type: 'complete', id }));
-        return;
-      }
-      if (message.type !== 'start') return;
-      const fail = (errorType: string, text: string) =>
-        ws.send(JSON.stringify({ type: 'error', id, payload: { errors: [{ errorType, message: text }] } }));
-      let identity: RequestIdentity;
-      try {
-        const authorization = message.payload?.extensions?.authorization ?? {};
-        identity = connectionIdentity
-          ? String(authorization.Authorization ?? authorization.authorization ?? '').startsWith('AWS4-HMAC-SHA256')
-            ? iamIdentity(
-                {
-                  method: 'POST',
-                  url: '/graphql',
-                  headers: lowerCased(authorization),
-                  body: message.payload?.data ?? '',
-                },
-                req,
-              )
-            : await identityOf(authorization.Authorization ?? authorization.authorization, req)
-          : await Promise.reject(new UnauthorizedError('Unauthorized'));
-      } catch (error) {
-        fail('UnauthorizedException', error instanceof Error ? error.message : 'Unauthorized');
-        return;
-      }
-      let request: { query?: string; variables?: Record<string, unknown>; operationName?: string };
-      try {
-        request = JSON.parse(message.payload?.data ?? '{}');
-      } catch {
-        fail('MalformedMessage', 'The start payload data is not JSON');
-        return;
-      }
-      const api = options.api();
-      const prepared = api.prepare(String(request.query ?? ''), request.operationName);
-      const field = prepared.operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
-      if (prepared.operation?.operation !== 'subscription' || field?.kind !== Kind.FIELD) {
-        const errors = formatErrors(prepared.errors) ?? [
-          { errorType: 'ValidationError', message: 'Expected a subscription' },
-        ];
-        ws.send(JSON.stringify({ type: 'error', id, payload: { errors } }));
-        return;
-      }
-      const context: RequestContext = { identity, phase: 'subscribe' };
-      const { result } = await api.execute(String(request.query), request.variables, request.operationName, context);
-      if (result.errors && result.errors.length > 0) {
-        ws.send(JSON.stringify({ type: 'error', id, payload: { errors: formatErrors(result.errors) } }));
-        return;
-      }
-      subscriptions.set(key, {
-        id,
-        socket: ws,
-        field: field.name.value,
-        responseKey: field.alias?.value ?? field.name.value,
-        selectionSet: field.selectionSet,
-        fragments: Object.fromEntries(
-          (prepared.document?.definitions ?? []).flatMap((d) =>
-            d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [],
-          ),
-        ),
-        query: String(request.query),
-        variables: request.variables,
-        operationName: request.operationName,
-        filter: context.subscriptionFilter,
-        identity,
-      });
-      ws.send(JSON.stringify({ type: 'start_ack', id }));
-    };
-    for (const raw of queued.splice(0)) deliver(raw);
+    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws, req));
   });
 
   const listening = await listenLoopback(server, options.port);
@@ -433,27 +335,10 @@ export const startGraphqlServer = async (options: {
   return {
     url,
     realtimeUrl: `${url.replace('https://', 'wss://')}/realtime`,
-    subscriptionCount: () => subscriptions.size,
-    revalidate: () => {
-      const api = options.api();
-      let ended = 0;
-      for (const [key, subscription] of subscriptions) {
-        const { errors } = api.prepare(subscription.query, subscription.operationName);
-        if (!errors?.length) continue;
-        subscriptions.delete(key);
-        ended++;
-        const message = `The schema changed and this subscription no longer validates: ${errors.map((e) => e.message).join('; ')}`;
-        subscription.socket.send(
-          JSON.stringify({
-            type: 'error',
-            id: subscription.id,
-            payload: { errors: [{ errorType: 'ValidationError', message }] },
-          }),
-        );
-      }
-      return ended;
-    },
+    subscriptionCount: () => hub.subscriptionCount(),
+    revalidate: () => hub.revalidate(),
     close: async () => {
+      hub.close();
       for (const client of wss.clients) client.terminate();
       wss.close();
       await listening.close();

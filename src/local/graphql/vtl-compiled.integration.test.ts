@@ -295,7 +295,8 @@ describe('the compiled VTL engine on every synthesized template', () => {
       silent.filter((pair) => !pair.content.includes('$util.unauthorized()')).map((pair) => pair.compiled.path),
     ).toEqual([]);
     expect(silent.length).toBeLessThan(pairs.length / 20);
-  }, 120_000); // every pipeline (now with the postDataLoad steps) through both engines: ~50 s on a shared 2-core machine
+    // Every pipeline (with the postDataLoad steps) through both engines: about 50 s on a shared 2-core machine.
+  }, 180_000);
 
   it('compiles every synthesized template: none falls back to the interpreter', () => {
     expect(pairs.length).toBeGreaterThan(300);

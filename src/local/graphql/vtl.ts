@@ -21,6 +21,8 @@ export interface RequestIdentity {
   headers: Record<string, string>;
   /** Set for a SigV4-signed (AWS_IAM) caller: AppSync's `$ctx.identity` for IAM. */
   iam?: IamIdentity;
+  /** A caller that sent a valid API key: AppSync gives it no `$ctx.identity`. */
+  apiKey?: boolean;
 }
 
 /** `$ctx.identity` of an AWS_IAM request signed with identity-pool credentials. */
@@ -294,22 +296,25 @@ transformUtils.toSubscriptionFilter ??= (filter: unknown) => filter;
 
 /** The request context the simulator's engine takes for a caller. */
 const requestOf = (identity: RequestIdentity) =>
-  identity.iam
-    ? {
-        iamToken: identity.iam,
-        sourceIp: identity.sourceIp,
-        headers: identity.headers,
-        requestAuthorizationMode: 'AWS_IAM',
-      }
-    : {
-        jwt: identity.claims,
-        sourceIp: identity.sourceIp,
-        headers: identity.headers,
-        requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-      };
+  identity.apiKey
+    ? { sourceIp: identity.sourceIp, headers: identity.headers, requestAuthorizationMode: 'API_KEY' }
+    : identity.iam
+      ? {
+          iamToken: identity.iam,
+          sourceIp: identity.sourceIp,
+          headers: identity.headers,
+          requestAuthorizationMode: 'AWS_IAM',
+        }
+      : {
+          jwt: identity.claims,
+          sourceIp: identity.sourceIp,
+          headers: identity.headers,
+          requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
+        };
 
 /** `$ctx.identity` as the simulator maps it, for a user-pool or an IAM caller. */
 const identityOf = (identity: RequestIdentity): unknown => {
+  if (identity.apiKey) return null;
   const iam = identity.iam;
   if (iam) {
     return mapValue({

@@ -1,8 +1,18 @@
-import { CloudSearchDomainClient, SearchCommand, UploadDocumentsCommand } from '@aws-sdk/client-cloudsearch-domain';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CloudSearchDomainClient,
+  CloudSearchDomainServiceException,
+  SearchCommand,
+  UploadDocumentsCommand,
+} from '@aws-sdk/client-cloudsearch-domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRecords } from '../../../amplify/functions/indexer/core';
 import { buildSearchRequest, type NoteSearchPage, toSearchPage } from '../../../amplify/functions/search/core';
 import { streamRecord } from '../../../amplify/functions/shared/test-events';
+import { LocalCredentials } from '../iam/credentials';
+import type { PolicyDocument } from '../iam/policy';
 import { type LocalSearch, startLocalSearch } from './server';
 
 const ADA = { sub: 'sub-ada', username: 'sub-ada' };
@@ -37,18 +47,45 @@ const find = async (
   return toSearchPage(await client.send(new SearchCommand(request)), nextToken);
 };
 
+const DOMAIN = 'arn:aws:cloudsearch:us-east-1:000000000000:domain/notes';
+/** The indexer's and the search function's role policies, as the templates synthesize them. */
+const POLICIES = new Map<string, PolicyDocument[]>([
+  [
+    'arn:aws:iam::000000000000:role/indexerRole',
+    [{ Statement: { Effect: 'Allow', Action: 'cloudsearch:document', Resource: DOMAIN } }],
+  ],
+  [
+    'arn:aws:iam::000000000000:role/searchRole',
+    [{ Statement: { Effect: 'Allow', Action: 'cloudsearch:search', Resource: DOMAIN } }],
+  ],
+]);
+let dir: string;
+let credentials: LocalCredentials;
+
 beforeAll(async () => {
-  search = await startLocalSearch({ textFields: ['headline', 'text'] });
-  client = new CloudSearchDomainClient({
-    endpoint: search.url,
+  dir = mkdtempSync(join(tmpdir(), 'local-search-'));
+  credentials = new LocalCredentials({
+    file: join(dir, 'admin-credentials.json'),
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    accountId: '000000000000',
+    policies: () => POLICIES,
   });
+  search = await startLocalSearch({
+    textFields: ['headline', 'text'],
+    access: {
+      domainArn: DOMAIN,
+      verify: credentials.verify,
+      authorize: credentials.authorize,
+      arnOf: (p) => credentials.arnOf(p),
+    },
+  });
+  client = new CloudSearchDomainClient({ endpoint: search.url, region: 'us-east-1', credentials: credentials.admin });
 });
 
 afterAll(async () => {
   client.destroy();
   await search.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('local CloudSearch with the real SDK client and the indexer and search function cores', () => {
@@ -133,5 +170,89 @@ describe('local CloudSearch with the real SDK client and the indexer and search 
       ),
     ).rejects.toMatchObject({ name: 'DocumentServiceException' });
     expect(search.count()).toBe(before);
+  });
+});
+
+describe('local CloudSearch authenticates and authorizes as the domain does', () => {
+  const clientWith = (creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+    new CloudSearchDomainClient({ endpoint: search.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  const failure = async (promise: Promise<unknown>) => {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof Error)) throw new Error('the call succeeded');
+    return {
+      name: error.name,
+      message: error.message,
+      status: error instanceof CloudSearchDomainServiceException ? error.$metadata.httpStatusCode : undefined,
+    };
+  };
+
+  it('refuses unsigned requests as anonymous, and answers no CORS', async () => {
+    // Act
+    const searched = await fetch(`${search.url}/2013-01-01/search?q=lighthouse`);
+    const uploaded = await fetch(`${search.url}/2013-01-01/documents/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ type: 'add', id: 'injected', fields: { owner: ownerOf(ADA), headline: 'lighthouse' } }]),
+    });
+    const preflight = await fetch(`${search.url}/2013-01-01/search`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    // Assess
+    expect(searched.status).toBe(403);
+    expect(await searched.json()).toEqual({
+      __type: '#AccessDenied',
+      message: `User: anonymous is not authorized to perform: cloudsearch:search on resource: ${DOMAIN}`,
+    });
+    expect(uploaded.status).toBe(403);
+    expect(preflight.status).toBeGreaterThanOrEqual(400);
+    for (const response of [searched, uploaded, preflight]) {
+      const names: string[] = [];
+      response.headers.forEach((_, name) => {
+        names.push(name);
+      });
+      expect(names.filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+    expect((await find(ADA, 'injected')).items).toEqual([]);
+  });
+
+  it('refuses an unknown key and a wrong secret', async () => {
+    // Act
+    const unknown = await failure(
+      clientWith({ accessKeyId: 'local', secretAccessKey: 'local' }).send(new SearchCommand({ query: 'x' })),
+    );
+    const wrong = await failure(
+      clientWith({ ...credentials.admin, secretAccessKey: 'wrong' }).send(new SearchCommand({ query: 'x' })),
+    );
+    // Assess
+    expect(unknown).toMatchObject({ name: 'UnrecognizedClientException', status: 403 });
+    expect(wrong).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+  });
+
+  it("lets the indexer only upload and the search function only search, each with its role's credentials", async () => {
+    // Prepare
+    const indexer = clientWith(credentials.forFunction('indexer', 'arn:aws:iam::000000000000:role/indexerRole'));
+    const searcher = clientWith(credentials.forFunction('search', 'arn:aws:iam::000000000000:role/searchRole'));
+    const documents = JSON.stringify([
+      { type: 'add', id: 'roles-1', fields: { owner: ownerOf(ADA), headline: 'Roles granite' } },
+    ]);
+    // Act
+    await indexer.send(new UploadDocumentsCommand({ documents, contentType: 'application/json' }));
+    const found = await searcher.send(new SearchCommand(buildSearchRequest({ query: 'granite' }, ADA)));
+    const indexerSearches = await failure(indexer.send(new SearchCommand({ query: 'granite' })));
+    const searcherUploads = await failure(
+      searcher.send(new UploadDocumentsCommand({ documents, contentType: 'application/json' })),
+    );
+    // Assess
+    expect(found.hits?.hit?.map((h) => h.id)).toEqual(['roles-1']);
+    expect(indexerSearches).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+      message: `User: arn:aws:sts::000000000000:assumed-role/indexerRole/indexer is not authorized to perform: cloudsearch:search on resource: ${DOMAIN}`,
+    });
+    expect(searcherUploads.message).toContain('cloudsearch:document');
   });
 });

@@ -1,7 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import MiniSearch from 'minisearch';
-import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
+import { HttpError, listenLoopback, parseJson } from '../http/json-server';
+import type { Decision } from '../iam/policy';
+import {
+  type LocalPrincipal,
+  type PrincipalAuthorizer,
+  SignedRequestError,
+  type SignedRequestVerifier,
+} from '../iam/principals';
+import { makePrivate, writePrivateFile } from '../private-files';
 import { matchesFilter, parseFilter, parseSimple, QueryError } from './query';
 
 /** CloudSearch's documented limits for one documents batch. */
@@ -10,9 +18,20 @@ const DOCUMENT_ID = /^[A-Za-z0-9_\-=#;:/?@&]{1,128}$/;
 
 type Fields = Record<string, unknown>;
 
+/** Who may call the domain: SigV4 (service `cloudsearch`), then IAM on the domain's ARN. */
+export interface SearchAccess {
+  /** `arn:aws:cloudsearch:<region>:<account>:domain/<name>`, as the role policies name it. */
+  domainArn: string;
+  verify: SignedRequestVerifier;
+  authorize: PrincipalAuthorizer;
+  /** How IAM names a principal in its messages. */
+  arnOf(principal: LocalPrincipal): string;
+}
+
 export interface LocalSearchOptions {
   /** The text fields that are searched; other fields can be filtered and returned. */
   textFields: string[];
+  access: SearchAccess;
   /** Where the documents persist; in memory when absent. */
   file?: string;
   port?: number;
@@ -28,6 +47,36 @@ export interface LocalSearch {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The body, or undefined when it is over the batch limit: the rest is read
+ * and dropped (so the client reads the answer once it has sent its body),
+ * and the 413 answered.
+ */
+const readLimited = (req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > LIMITS.batchBytes) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size <= LIMITS.batchBytes) {
+        resolve(Buffer.concat(chunks));
+        return;
+      }
+      const text = JSON.stringify({
+        __type: '#DocumentServiceException',
+        message: `Request size exceeded ${LIMITS.batchBytes} bytes`,
+      });
+      res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'DocumentServiceException' });
+      res.end(text);
+      resolve(undefined);
+    });
+    req.on('error', reject);
+  });
+
 const toList = (value: unknown): string[] =>
   value === undefined || value === null ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 
@@ -38,6 +87,7 @@ const toList = (value: unknown): string[] =>
  * cursor paging. MiniSearch does the indexing and scoring.
  */
 export const startLocalSearch = async (options: LocalSearchOptions): Promise<LocalSearch> => {
+  if (options.file) makePrivate(options.file);
   const documents = new Map<string, Fields>(
     options.file && existsSync(options.file) ? Object.entries(JSON.parse(readFileSync(options.file, 'utf8'))) : [],
   );
@@ -49,10 +99,8 @@ export const startLocalSearch = async (options: LocalSearchOptions): Promise<Loc
   index.addAll([...documents].map(([id, fields]) => ({ ...fields, id })));
 
   const persist = (): void => {
-    if (!options.file) return;
-    mkdirSync(dirname(options.file), { recursive: true });
-    writeFileSync(`${options.file}.tmp`, JSON.stringify(Object.fromEntries(documents)));
-    renameSync(`${options.file}.tmp`, options.file);
+    // Owner-only (notes' text), replaced whole by temp + rename.
+    if (options.file) writePrivateFile(options.file, JSON.stringify(Object.fromEntries(documents)));
   };
 
   const upload = (body: Buffer): Record<string, unknown> => {
@@ -178,14 +226,72 @@ export const startLocalSearch = async (options: LocalSearchOptions): Promise<Loc
     };
   };
 
-  const server = jsonServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    if (req.method === 'POST' && url.pathname === '/2013-01-01/documents/batch') {
-      sendJson(res, 200, upload(await readBody(req, LIMITS.batchBytes + 1)));
-    } else if (req.method === 'GET' && url.pathname === '/2013-01-01/search') {
-      sendJson(res, 200, search(url.searchParams));
-    } else {
-      throw new HttpError(404, 'NotFound', `No such endpoint: ${req.method} ${url.pathname}`);
+  /** CloudSearch's data plane answers JSON without CORS: browsers are not its callers. */
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-amzn-requestid': crypto.randomUUID(),
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const { access } = options;
+  const denied = (who: string, action: string, decision: Decision = 'ImplicitDeny') => {
+    const why = decision === 'ExplicitDeny' ? ' with an explicit deny' : '';
+    return new HttpError(
+      403,
+      'AccessDenied',
+      `User: ${who} is not authorized to perform: ${action} on resource: ${access.domainArn}${why}`,
+    );
+  };
+  /** Verifies the signature over the whole body, then asks IAM for the action on the domain. */
+  const authorize = (req: IncomingMessage, body: Buffer, action: string): void => {
+    const headers = req.headers;
+    if (headers.authorization === undefined && !/[?&]X-Amz-Signature=/.test(req.url ?? ''))
+      throw denied('anonymous', action);
+    let principal: LocalPrincipal;
+    try {
+      principal = access.verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body }, 'cloudsearch');
+    } catch (error) {
+      if (error instanceof SignedRequestError) {
+        if (error.code === 'MissingAuthenticationTokenException') throw denied('anonymous', action);
+        throw new HttpError(403, error.code, error.message);
+      }
+      throw error;
+    }
+    const decision = access.authorize(principal, { action, resource: access.domainArn });
+    if (decision !== 'Allow') throw denied(access.arnOf(principal), action, decision);
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const body = await readLimited(req, res);
+      if (!body) return;
+      if (req.method === 'POST' && url.pathname === '/2013-01-01/documents/batch') {
+        authorize(req, body, 'cloudsearch:document');
+        send(res, 200, upload(body));
+      } else if (req.method === 'GET' && url.pathname === '/2013-01-01/search') {
+        authorize(req, body, 'cloudsearch:search');
+        send(res, 200, search(url.searchParams));
+      } else {
+        throw new HttpError(404, 'NotFound', `No such endpoint: ${req.method} ${url.pathname}`);
+      }
+    } catch (error) {
+      // Nothing throws out of the handler: unknown failures answer 500 and the server keeps serving.
+      const known = error instanceof HttpError ? error : new HttpError(500, 'InternalFailure', 'Internal error');
+      if (!(error instanceof HttpError)) console.error('local CloudSearch:', error);
+      if (res.headersSent) res.end();
+      else
+        send(
+          res,
+          known.status,
+          { __type: `#${known.type}`, message: known.message },
+          { 'x-amzn-errortype': known.type },
+        );
     }
   });
   const listening = await listenLoopback(server, options.port);

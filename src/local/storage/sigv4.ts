@@ -27,6 +27,8 @@ export interface VerifiedSignature {
   /** The payload hash the signature covers: a hex SHA-256 the body must match, or `UNSIGNED-PAYLOAD`. */
   payloadHash: string;
   presigned: boolean;
+  /** What a streaming (aws-chunked) body's chunk signatures chain from: the seed signature and its signing key. */
+  signing: { signature: string; amzDate: string; scope: string; key: Buffer };
 }
 
 /** Why a request was refused, with S3's error code. */
@@ -243,5 +245,10 @@ export const verifySigV4 = (
       'The request signature we calculated does not match the signature you provided.',
     );
   }
-  return { accessKeyId: parts.accessKeyId, payloadHash: parts.payloadHash, presigned: parts.presigned };
+  return {
+    accessKeyId: parts.accessKeyId,
+    payloadHash: parts.payloadHash,
+    presigned: parts.presigned,
+    signing: { signature: parts.signature.toLowerCase(), amzDate: parts.amzDate, scope, key: signingKey },
+  };
 };

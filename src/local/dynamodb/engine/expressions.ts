@@ -109,11 +109,17 @@ interface Token {
 
 const tokenize = (source: string, kind: string): Token[] => {
   const tokens: Token[] = [];
-  const pattern = /\s+|(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|([A-Za-z_][A-Za-z0-9_]*)|(\d+)|(<>|<=|>=|[=<>(),.[\]+-])/y;
+  const pattern =
+    /\s+|(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|([A-Za-z][A-Za-z0-9_]*)|(\d+(?![A-Za-z_]))|(<>|<=|>=|[=<>(),.[\]+-])/y;
   let at = 0;
   while (at < source.length) {
     pattern.lastIndex = at;
     const match = pattern.exec(source);
+    // A name cannot start with `_` or a digit; DynamoDB quotes from the token before.
+    if (!match && /[_\d]/.test(source[at] ?? '')) {
+      const near = source.slice(tokens.at(-1)?.start ?? at, at + 2);
+      throw new ValidationError(`Invalid ${kind}: Syntax error; token: "${source[at]}", near: "${near}"`);
+    }
     if (!match) {
       throw new ValidationError(
         `Invalid ${kind}: Syntax error; token: "${source.slice(at, at + 1)}", near: "${source.slice(Math.max(0, at - 1), at + 2)}"`,
@@ -132,11 +138,62 @@ const tokenize = (source: string, kind: string): Token[] => {
 };
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+
+/** DynamoDB's expression limits: 4 KB of text, 300 operators and functions, 100 IN operands, 32 path levels. */
+const MAX_EXPRESSION_CHARS = 4096;
+const MAX_OPERATORS = 300;
+const MAX_IN_OPERANDS = 100;
+const MAX_PATH_LEVELS = 32;
+/**
+ * Every level of parentheses that is not redundant holds at least one
+ * operator, so nesting deeper than this is over the operator limit; the
+ * parser, which recurses on parentheses, never sees it.
+ */
+const MAX_PARENTHESES = MAX_OPERATORS + 2;
+
+/** Kinds whose size error names the size. */
+const SIZED_KINDS = new Set(['ConditionExpression', 'FilterExpression', 'KeyConditionExpression']);
+
+/**
+ * DynamoDB refuses parentheses that only wrap another pair, `((a = :v))`,
+ * before it parses the rest. Checked over the tokens, without recursion; a
+ * function's or IN's parentheses are not a grouping.
+ */
+const checkParentheses = (tokens: Token[], kind: string): void => {
+  const open: number[] = [];
+  const closing = new Map<number, number>();
+  let deepest = 0;
+  for (const [at, token] of tokens.entries()) {
+    if (token.text === '(') {
+      open.push(at);
+      deepest = Math.max(deepest, open.length);
+    } else if (token.text === ')') {
+      const start = open.pop();
+      if (start !== undefined) closing.set(start, at);
+    }
+  }
+  const grouping = (at: number): boolean => {
+    const before = tokens[at - 1];
+    return before?.type !== 'name' || ['AND', 'OR', 'NOT'].includes(before.text.toUpperCase());
+  };
+  for (const [start, end] of closing) {
+    if (grouping(start) && tokens[start + 1]?.text === '(' && closing.get(start + 1) === end - 1)
+      throw new ValidationError(`Invalid ${kind}: The expression has redundant parentheses;`);
+  }
+  if (deepest > MAX_PARENTHESES) throw tooManyOperators(kind);
+};
+
+const tooManyOperators = (kind: string) =>
+  new ValidationError(
+    `Invalid ${kind}: The expression contains too many operators; operator count: ${MAX_OPERATORS + 1}`,
+  );
 const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class Parser {
   private at = 0;
   private readonly tokens: Token[];
+  /** Operators and functions of a condition, which DynamoDB limits. */
+  operators = 0;
 
   constructor(
     private readonly source: string,
@@ -144,7 +201,12 @@ class Parser {
     private readonly placeholders: Placeholders,
   ) {
     if (source.trim() === '') throw new ValidationError(`Invalid ${kind}: The expression can not be empty;`);
+    if (source.length > MAX_EXPRESSION_CHARS)
+      throw new ValidationError(
+        `Invalid ${kind}: Expression size has exceeded the maximum allowed size;${SIZED_KINDS.has(kind) ? ` expression size: ${source.length}` : ''}`,
+      );
     this.tokens = tokenize(source, kind);
+    checkParentheses(this.tokens, kind);
   }
 
   private peek(offset = 0): Token {
@@ -192,8 +254,13 @@ class Parser {
         if (index.type !== 'number') this.fail(index);
         this.expect(']');
         path.push({ index: Number(index.text) });
-      } else return path;
+      } else break;
     }
+    if (path.length > MAX_PATH_LEVELS)
+      throw new ValidationError(
+        `Invalid ${this.kind}: The document path has too many nesting levels; nesting levels: ${path.length}`,
+      );
+    return path;
   }
 
   private element(): PathElement {
@@ -219,6 +286,7 @@ class Parser {
     if (token.type === 'name' && this.peek(1).text === '(') {
       const name = token.text;
       if (name === 'size') {
+        this.operators += 1;
         this.next();
         this.expect('(');
         const path = this.path();
@@ -274,17 +342,23 @@ class Parser {
     let left = operand();
     while (this.isWord(this.peek(), word)) {
       this.next();
+      this.operators += 1;
       left = { kind: word === 'OR' ? 'or' : 'and', left, right: operand() };
     }
     return left;
   }
 
+  /** NOT … NOT c, counted in a loop: a long chain of NOTs does not recurse. */
   private negation(): Condition {
-    if (this.isWord(this.peek(), 'NOT')) {
+    let nots = 0;
+    while (this.isWord(this.peek(), 'NOT')) {
       this.next();
-      return { kind: 'not', condition: this.negation() };
+      nots += 1;
     }
-    return this.primary();
+    this.operators += nots;
+    let condition = this.primary();
+    for (; nots > 0; nots -= 1) condition = { kind: 'not', condition };
+    return condition;
   }
 
   private primary(): Condition {
@@ -299,16 +373,19 @@ class Parser {
     const operand = this.operand();
     const op = this.peek();
     if (COMPARATORS.has(op.text)) {
+      this.operators += 1;
       this.next();
       return { kind: 'compare', op: op.text as '=', left: operand, right: this.operand() };
     }
     if (this.isWord(op, 'BETWEEN')) {
+      this.operators += 1;
       this.next();
       const low = this.operand();
       if (!this.isWord(this.next(), 'AND')) this.fail(this.peek(-1));
       return { kind: 'between', operand, low, high: this.operand() };
     }
     if (this.isWord(op, 'IN')) {
+      this.operators += 1;
       this.next();
       this.expect('(');
       const list = [this.operand()];
@@ -317,18 +394,27 @@ class Parser {
         list.push(this.operand());
       }
       this.expect(')');
+      if (list.length > MAX_IN_OPERANDS)
+        throw new ValidationError(
+          `Invalid ${this.kind}: The IN operator is provided with too many operands; number of operands: ${list.length}`,
+        );
       return { kind: 'in', operand, list };
     }
     return this.fail(op);
   }
 
   private func(): Condition {
+    this.operators += 1;
     const name = this.next().text;
     this.expect('(');
     let result: Condition;
     switch (name) {
       case 'attribute_exists':
       case 'attribute_not_exists':
+        if (this.peek().type === 'valueRef')
+          throw new ValidationError(
+            `Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${name}`,
+          );
         result = { kind: name === 'attribute_exists' ? 'exists' : 'not_exists', path: this.path() };
         break;
       case 'attribute_type':
@@ -398,6 +484,7 @@ export const parseCondition = (source: string, kind: string, placeholders: Place
   const parser = new Parser(source, kind, placeholders);
   const condition = parser.condition();
   parser.end();
+  if (parser.operators > MAX_OPERATORS) throw tooManyOperators(kind);
   return condition;
 };
 
@@ -411,26 +498,56 @@ export const parseUpdate = (source: string, placeholders: Placeholders): UpdateA
     ...actions.add.map((a) => a.path),
     ...actions.delete.map((a) => a.path),
   ];
+  checkPaths(paths, 'UpdateExpression');
+  for (const { value } of actions.set) checkArithmetic(value, placeholders);
+  return actions;
+};
+
+/** `a + :v` with a value that is not a number is refused before the item is read. */
+const checkArithmetic = (operand: Operand, placeholders: Placeholders): void => {
+  if (operand.kind !== 'arithmetic') return;
+  for (const side of [operand.left, operand.right]) {
+    if (side.kind !== 'value') continue;
+    const type = typeOf(placeholders.value(side.placeholder));
+    if (type !== 'N')
+      throw new ValidationError(
+        `Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operand.op}, operand type: ${type}`,
+      );
+  }
+};
+
+/**
+ * DynamoDB refuses two paths of one expression where one contains the other
+ * (they overlap) or where they part as a name against an index (they conflict).
+ */
+const checkPaths = (paths: Path[], kind: string): void => {
   for (let i = 0; i < paths.length; i += 1) {
     for (let j = i + 1; j < paths.length; j += 1) {
       const a = paths[i] as Path;
       const b = paths[j] as Path;
       const shorter = Math.min(a.length, b.length);
-      const same = a.slice(0, shorter).every((e, k) => JSON.stringify(e) === JSON.stringify(b[k]));
-      if (same) {
+      let parting = -1;
+      for (let k = 0; k < shorter && parting < 0; k += 1)
+        if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) parting = k;
+      const how =
+        parting < 0
+          ? 'overlap'
+          : 'name' in (a[parting] as PathElement) !== 'name' in (b[parting] as PathElement)
+            ? 'conflict'
+            : undefined;
+      if (how)
         throw new ValidationError(
-          `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${formatPath(a)}, path two: ${formatPath(b)}`,
+          `Invalid ${kind}: Two document paths ${how} with each other; must remove or rewrite one of these paths; path one: ${formatPath(a)}, path two: ${formatPath(b)}`,
         );
-      }
     }
   }
-  return actions;
 };
 
 export const parseProjection = (source: string, placeholders: Placeholders): Path[] => {
   const parser = new Parser(source, 'ProjectionExpression', placeholders);
   const paths = parser.projection();
   parser.end();
+  checkPaths(paths, 'ProjectionExpression');
   return paths;
 };
 
@@ -508,6 +625,20 @@ export const validateCondition = (condition: Condition, kind: string, placeholde
       checkDistinct(condition.operand, [condition.low, condition.high], 'BETWEEN', kind);
       for (const o of [condition.operand, condition.low, condition.high])
         checkOrderable(o, 'BETWEEN', kind, placeholders);
+      if (condition.low.kind === 'value' && condition.high.kind === 'value') {
+        const low = placeholders.value(condition.low.placeholder);
+        const high = placeholders.value(condition.high.placeholder);
+        const shown = (v: Value) => `AttributeValue: {${typeOf(v)}:${String(v.S ?? v.N ?? v.B)}}`;
+        const operands = `lower bound operand: ${shown(low)}, upper bound operand: ${shown(high)}`;
+        if (typeOf(low) !== typeOf(high))
+          throw new ValidationError(
+            `Invalid ${kind}: The BETWEEN operator requires same data type for lower and upper bounds; ${operands}`,
+          );
+        if ((compareScalars(low, high) ?? 0) > 0)
+          throw new ValidationError(
+            `Invalid ${kind}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${operands}`,
+          );
+      }
       return;
     case 'and':
     case 'or':
@@ -575,6 +706,11 @@ export const evaluate = (condition: Condition, item: Item, placeholders: Placeho
       const wanted = operandValue(condition.operand, item, placeholders);
       if (value === undefined || wanted === undefined) return false;
       if (value.S !== undefined) return wanted.S !== undefined && value.S.includes(wanted.S);
+      if (value.B !== undefined)
+        return (
+          wanted.B !== undefined &&
+          Buffer.from(String(value.B), 'base64').includes(Buffer.from(String(wanted.B), 'base64'))
+        );
       if (value.L !== undefined) return value.L.some((element) => equals(element, wanted));
       return setHas(value, wanted);
     }
@@ -746,7 +882,19 @@ export const applyUpdate = (actions: UpdateActions, current: Item, placeholders:
     path,
     value: clone(updateValue(value, current, placeholders)),
   }));
-  for (const { path, value } of sets) writePath(item, path, value);
+  // Writes past the end of a list append in the order of their indexes, not in the order written.
+  const pastEnd = (path: Path): number => {
+    const last = path.at(-1);
+    if (!last || !('index' in last) || path.length < 2) return -1;
+    const list = resolvePath(current, path.slice(0, -1))?.L;
+    return list && last.index >= list.length ? last.index : -1;
+  };
+  const placed = sets.map((set) => ({ ...set, after: pastEnd(set.path) }));
+  const ordered = [
+    ...placed.filter((s) => s.after < 0),
+    ...placed.filter((s) => s.after >= 0).sort((a, b) => a.after - b.after),
+  ];
+  for (const { path, value } of ordered) writePath(item, path, value);
   // List elements go from the highest index down, so that earlier removals do not shift later ones.
   const removals = [...actions.remove].sort((a, b) => {
     const ai = a.at(-1);

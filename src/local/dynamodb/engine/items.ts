@@ -35,12 +35,28 @@ const binary = (value: unknown): string => {
 
 const MEMBERS = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'BOOL', 'NULL', 'L', 'M'] as const;
 
+/** How many lists and maps an attribute of an item may nest: the item is the 32nd level. */
+export const MAX_NESTING = 31;
+export const NESTING_MESSAGE =
+  'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit';
+const MAX_NAME_BYTES = 65535;
+
+/** DynamoDB's checks of an attribute name, in an item, a map or ExpressionAttributeNames. */
+export const checkName = (name: string): void => {
+  if (name === '') fail('Empty attribute name');
+  // A UTF-8 byte is at most three UTF-16 units' worth of a code unit: count bytes only near the limit.
+  if (name.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES)
+    fail('Attribute name is too large, must be less than 65536 bytes');
+};
+
 /**
  * A checked and frozen copy of an attribute value. Numbers at the top of an
  * item, alone or in a set, take their normal form; DynamoDB Local keeps the
  * text of numbers nested in lists and maps as given, after checking them.
+ * `room` is how many more lists and maps may nest in it: the recursion stops
+ * there, so no input can exhaust the stack.
  */
-export const checkValue = (value: unknown, nested = false): Value => {
+export const checkValue = (value: unknown, nested = false, room = MAX_NESTING): Value => {
   if (typeof value !== 'object' || value === null)
     return fail('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
   let type: (typeof MEMBERS)[number] | undefined;
@@ -73,12 +89,17 @@ export const checkValue = (value: unknown, nested = false): Value => {
     case 'L':
       if (!Array.isArray(raw))
         return fail('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
-      return Object.freeze({ L: Object.freeze(raw.map((element) => checkValue(element, true))) as Value[] });
+      if (room <= 0) return fail(NESTING_MESSAGE);
+      return Object.freeze({ L: Object.freeze(raw.map((element) => checkValue(element, true, room - 1))) as Value[] });
     case 'M': {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
         return fail('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+      if (room <= 0) return fail(NESTING_MESSAGE);
       const map: Record<string, Value> = {};
-      for (const [key, member] of Object.entries(raw)) map[key] = checkValue(member, true);
+      for (const [key, member] of Object.entries(raw)) {
+        checkName(key);
+        map[key] = checkValue(member, true, room - 1);
+      }
       return Object.freeze({ M: Object.freeze(map) });
     }
     default: {
@@ -108,7 +129,10 @@ export const checkItem = (item: unknown): Item => {
       "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
     );
   const checked: Item = {};
-  for (const [name, value] of Object.entries(item)) checked[name] = checkValue(value);
+  for (const [name, value] of Object.entries(item)) {
+    checkName(name);
+    checked[name] = checkValue(value);
+  }
   return Object.freeze(checked);
 };
 

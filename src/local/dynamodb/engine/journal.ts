@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   closeSync,
   existsSync,
   fsyncSync,
@@ -27,7 +28,9 @@ import type { Item } from './values';
 export type JournalEntry =
   | { kind: 'table'; definition: TableDefinition }
   | { kind: 'drop'; table: string }
-  | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number }
+  | { kind: 'write'; table: string; item?: Item; key?: Item; sequence: string; at: number; expired?: true }
+  /** A transaction's writes, as one line: a crash keeps all of them or none. */
+  | { kind: 'transaction'; writes: Array<{ table: string; item?: Item; key?: Item; sequence: string }>; at: number }
   | { kind: 'seed'; table: string; items: Item[] }
   | { kind: 'records'; table: string; records: StreamRecord[] }
   | { kind: 'sequence'; sequence: string };
@@ -35,6 +38,10 @@ export type JournalEntry =
 export class JournalCorruptError extends Error {
   override readonly name = 'JournalCorruptError';
 }
+
+/** The journal holds every user's data: only its owner may read it, as with the other state files. */
+const FILE_MODE = 0o600;
+const DIRECTORY_MODE = 0o700;
 
 /** The journal is compacted again once it has grown by this much and by more than the last snapshot's size. */
 const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
@@ -50,8 +57,11 @@ export class Journal {
     directory: string,
     private readonly compactAfterBytes = COMPACT_AFTER_BYTES,
   ) {
-    mkdirSync(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
+    // Files and folders made by earlier versions were readable by everyone; `mode` above covers only new ones.
+    chmodSync(directory, DIRECTORY_MODE);
     this.file = join(directory, 'journal.jsonl');
+    if (existsSync(this.file)) chmodSync(this.file, FILE_MODE);
   }
 
   /**
@@ -82,7 +92,9 @@ export class Journal {
   compact(entries: Iterable<JournalEntry>): void {
     this.close();
     const temporary = `${this.file}.compacting`;
-    const fd = openSync(temporary, 'w');
+    const fd = openSync(temporary, 'w', FILE_MODE);
+    // A temporary file left by an earlier crash keeps its old mode through openSync.
+    chmodSync(temporary, FILE_MODE);
     try {
       let buffer = '';
       let written = 0;
@@ -101,11 +113,11 @@ export class Journal {
       closeSync(fd);
     }
     renameSync(temporary, this.file);
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.file, 'a', FILE_MODE);
   }
 
   append(entry: JournalEntry): void {
-    if (this.fd === undefined) this.fd = openSync(this.file, 'a');
+    if (this.fd === undefined) this.fd = openSync(this.file, 'a', FILE_MODE);
     this.appended += writeSync(this.fd, `${JSON.stringify(entry)}\n`);
   }
 

@@ -78,9 +78,9 @@ export class SortedItems {
   /** The entry for an item, or undefined when the item lacks this ordering's key (a sparse index). */
   private entry(item: Item, id: string): { partition: string; entry: Entry } | undefined {
     const hash = item[this.key.hash.name];
-    if (hash === undefined) return undefined;
+    if (!indexable(hash, this.key.hash)) return undefined;
     const sort = this.key.range ? item[this.key.range.name] : undefined;
-    if (this.key.range && sort === undefined) return undefined;
+    if (this.key.range && !indexable(sort, this.key.range)) return undefined;
     return { partition: keyText(hash), entry: { item, sort, id } };
   }
 
@@ -153,3 +153,15 @@ export class SortedItems {
     }
   }
 }
+
+/** Whether an item belongs in an ordering by this key: every key attribute indexable. */
+export const inKey = (item: Item, key: KeySchema): boolean =>
+  indexable(item[key.hash.name], key.hash) && (!key.range || indexable(item[key.range.name], key.range));
+
+/**
+ * Whether an item's attribute can be an index key: present and not empty.
+ * An index added to a table with items (a backfill) leaves out the items
+ * that fail this, as DynamoDB Local does; writes refuse them.
+ */
+export const indexable = (value: Value | undefined, _attribute: KeyAttribute): value is Value =>
+  value !== undefined && value.S !== '' && value.B !== '';

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type Differential, type Json, startDifferential } from './differential';
+
+/**
+ * Expression checks the embedded store used to miss, against DynamoDB Local:
+ * names starting with `_` or a digit, BETWEEN bounds, `:v = key`, filters on
+ * key attributes, path overlaps and conflicts, and arithmetic on non-numbers.
+ */
+
+let db: Differential;
+const TABLE = 'Gaps';
+const S = (s: string) => ({ S: s });
+const N = (n: string) => ({ N: n });
+const KEY = { id: S('p'), r: N('1') };
+
+beforeAll(async () => {
+  db = await startDifferential();
+  await db.setup('CreateTable', {
+    TableName: TABLE,
+    AttributeDefinitions: [
+      { AttributeName: 'id', AttributeType: 'S' },
+      { AttributeName: 'r', AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: 'id', KeyType: 'HASH' },
+      { AttributeName: 'r', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  await db.setup('PutItem', { TableName: TABLE, Item: { ...KEY, a: { M: { b: S('x') } }, n: N('3') } });
+}, 120_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+const condition = (ConditionExpression: string, values: Json = { ':v': S('x') }) =>
+  db.both('DeleteItem', {
+    TableName: TABLE,
+    Key: { id: S('nobody'), r: N('0') },
+    ConditionExpression,
+    ...(ConditionExpression.includes(':') ? { ExpressionAttributeValues: values } : {}),
+  });
+
+describe('expression checks answer as DynamoDB Local answers', () => {
+  it('refuses names that start with _ or a digit', async () => {
+    for (const expression of ['_a = :v', '1a = :v', 'a._b = :v', 'a.b1 = :v', 'a1_ = :v']) await condition(expression);
+    await db.both('UpdateItem', {
+      TableName: TABLE,
+      Key: KEY,
+      UpdateExpression: 'SET _a = :v',
+      ExpressionAttributeValues: { ':v': S('x') },
+    });
+    await db.both('GetItem', { TableName: TABLE, Key: KEY, ProjectionExpression: 'a, 9b' });
+  });
+
+  it('refuses a value where attribute_exists needs a path', async () => {
+    await condition('attribute_exists(:v)');
+    await condition('attribute_not_exists(:v)');
+  });
+
+  it('checks BETWEEN bounds in conditions and key conditions', async () => {
+    await condition('n BETWEEN :hi AND :lo', { ':hi': N('5'), ':lo': N('1') });
+    await condition('n BETWEEN :lo AND :hi', { ':hi': S('5'), ':lo': N('1') });
+    await condition('n BETWEEN :lo AND :hi', { ':hi': N('5'), ':lo': N('5') });
+    await condition('n BETWEEN :lo AND :hi', { ':hi': S('b'), ':lo': S('a') });
+    await db.both('Query', {
+      TableName: TABLE,
+      KeyConditionExpression: 'id = :v AND r BETWEEN :b AND :a',
+      ExpressionAttributeValues: { ':v': S('p'), ':a': N('1'), ':b': N('5') },
+    });
+  });
+
+  it('reads `:v = key` as `key = :v`, and refuses filters on the key', async () => {
+    const query = (input: Json) => db.both('Query', { TableName: TABLE, ...input });
+    await query({ KeyConditionExpression: ':v = id', ExpressionAttributeValues: { ':v': S('p') } });
+    await query({
+      KeyConditionExpression: ':v = id AND :r >= r',
+      ExpressionAttributeValues: { ':v': S('p'), ':r': N('1') },
+    });
+    await query({
+      KeyConditionExpression: 'id = :v AND :r < r',
+      ExpressionAttributeValues: { ':v': S('p'), ':r': N('1') },
+    });
+    await query({
+      KeyConditionExpression: 'id = :v',
+      FilterExpression: 'r = :r',
+      ExpressionAttributeValues: { ':v': S('p'), ':r': N('1') },
+    });
+    await query({
+      KeyConditionExpression: 'id = :v',
+      FilterExpression: 'n = :n OR id = :v',
+      ExpressionAttributeValues: { ':v': S('p'), ':n': N('3') },
+    });
+    await query({
+      KeyConditionExpression: 'id = :v',
+      FilterExpression: 'n = :n',
+      ExpressionAttributeValues: { ':v': S('p'), ':n': N('3') },
+    });
+  });
+
+  it('refuses overlapping and conflicting paths in projections and updates', async () => {
+    for (const ProjectionExpression of ['a, a.b', 'a.b, a[0]', 'a.b, a.c', 'a[0], a[0]', 'a.b, n, a.b.c'])
+      await db.both('GetItem', { TableName: TABLE, Key: KEY, ProjectionExpression });
+    for (const UpdateExpression of ['SET a.b = :v, a[0] = :v', 'SET a.b = :v, a.c = :v', 'SET a.b = :v REMOVE a'])
+      await db.both('UpdateItem', {
+        TableName: TABLE,
+        Key: KEY,
+        UpdateExpression,
+        ExpressionAttributeValues: { ':v': S('x') },
+      });
+  });
+
+  it('refuses arithmetic on values that are not numbers before it reads the item', async () => {
+    for (const UpdateExpression of ['SET z = :v + :v', 'SET z = missing + :v', 'SET z = :v - n', 'SET z = n + :one'])
+      await db.both('UpdateItem', {
+        TableName: TABLE,
+        Key: KEY,
+        UpdateExpression,
+        ExpressionAttributeValues: UpdateExpression.includes(':one') ? { ':one': N('1') } : { ':v': S('x') },
+        ReturnValues: 'UPDATED_NEW',
+      });
+  });
+});
