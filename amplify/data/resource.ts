@@ -1,5 +1,7 @@
 import { a, type ClientSchema } from '@aws-amplify/backend';
+import { conflictHandler } from '../functions/conflict-handler/resource';
 import { postConfirmation } from '../functions/post-confirmation/resource';
+import { push } from '../functions/push/resource';
 import { search } from '../functions/search/resource';
 import { LIMITS } from '../shared/limits';
 import { defineSyncedData } from './synced-data';
@@ -9,6 +11,9 @@ export const schema = a.schema({
 
   Note: a
     .model({
+      // Declared so that the create auth step's field allow-list (written because of the owner
+      // field's rule) names it: DataStore always sends the id it generated.
+      id: a.id().required(),
       headline: a
         .string()
         .required()
@@ -51,6 +56,8 @@ export const schema = a.schema({
 
   Device: a
     .model({
+      // See Note.id.
+      id: a.id().required(),
       token: a
         .string()
         .required()
@@ -126,6 +133,12 @@ export type Schema = ClientSchema<typeof schema>;
 
 export const data = defineSyncedData({
   schema,
-  conflictResolution: { detectionType: 'VERSION', handlerType: 'AUTOMERGE' },
-  tableAccess: [{ function: postConfirmation, model: 'UserProfile', actions: ['dynamodb:PutItem'] }],
+  // Versionless writes (client.models) win; versioned ones (DataStore) merge as AUTOMERGE does.
+  conflictResolution: { detectionType: 'VERSION', handlerType: 'LAMBDA', conflictHandler },
+  hideDeletedRecords: true,
+  // Both write as the versioned data source does, so DataStore sees their changes by delta sync.
+  tableAccess: [
+    { function: postConfirmation, model: 'UserProfile', actions: ['dynamodb:PutItem'], versioned: true },
+    { function: push, model: 'Device', actions: ['dynamodb:UpdateItem'], versioned: true },
+  ],
 });

@@ -9,6 +9,7 @@ import {
   type AuthorizationModes,
   type ConflictResolutionStrategy,
   FieldLogLevel,
+  type FunctionSlot,
   RetentionDays,
 } from '@aws-amplify/data-construct';
 import type {
@@ -22,10 +23,13 @@ import type {
   ResourceProvider,
 } from '@aws-amplify/plugin-types';
 import { Aspects, type IAspect, Stack, Tags } from 'aws-cdk-lib';
-import { CfnFunctionConfiguration, CfnResolver } from 'aws-cdk-lib/aws-appsync';
-import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { CfnDataSource, CfnFunctionConfiguration, CfnResolver, MappingTemplate } from 'aws-cdk-lib/aws-appsync';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
+import { SYNC_ENV } from '../functions/shared/versioned-writes';
 
 /**
  * The parts of an `a.schema(...)` value this factory uses. Declared structurally
@@ -34,7 +38,7 @@ import type { IConstruct } from 'constructs';
 interface TransformableSchema {
   transform(): {
     schema: string;
-    functionSlots: unknown[];
+    functionSlots: FunctionSlot[];
     jsFunctions: JsResolver[];
     lambdaFunctions: Record<string, ConstructFactory<ResourceProvider<FunctionResources>>>;
   };
@@ -57,13 +61,34 @@ export interface TableAccess {
   actions: Array<
     'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query'
   >;
+  /**
+   * The function writes as the versioned data source does (see
+   * functions/shared/versioned-writes.ts): it also gets PutItem on the
+   * DeltaSync table, whose name comes through `DELTASYNC_TABLE_NAME_PARAMETER`,
+   * and the model data source's TTLs.
+   */
+  versioned?: boolean;
+}
+
+/** Conflict resolution by one of the project's own functions (AppSync's `ConflictHandler: LAMBDA`). */
+export interface LambdaConflictResolution {
+  detectionType: 'VERSION';
+  handlerType: 'LAMBDA';
+  conflictHandler: ConstructFactory<ResourceProvider<FunctionResources>>;
 }
 
 export interface SyncedDataProps {
   schema: TransformableSchema;
   name?: string;
   /** DataStore conflict detection for every model. */
-  conflictResolution: ConflictResolutionStrategy;
+  conflictResolution: Exclude<ConflictResolutionStrategy, { handlerType: 'LAMBDA' }> | LambdaConflictResolution;
+  /**
+   * Keeps soft-deleted records out of every non-sync read (`get<Model>`, the
+   * list and index queries): a postDataLoad slot drops items with `_deleted`.
+   * The `sync<Model>s` queries still return them, which is how DataStore
+   * learns of deletes.
+   */
+  hideDeletedRecords?: boolean;
   /**
    * Direct table access for functions outside the data stack (such as auth
    * triggers). The table name reaches the function through an SSM parameter
@@ -130,6 +155,7 @@ class SyncedDataFactory implements ConstructFactory<AmplifyData> {
 
 class SyncedDataGenerator implements ConstructContainerEntryGenerator {
   readonly resourceGroupName = 'data';
+  private deltaSyncParameter: { name: string; path: string } | undefined;
 
   constructor(
     private readonly props: SyncedDataProps,
@@ -160,15 +186,29 @@ class SyncedDataGenerator implements ConstructContainerEntryGenerator {
       ]),
     );
 
+    const conflict = this.props.conflictResolution;
+    let handlerFn: IFunction | undefined;
+    let project: ConflictResolutionStrategy;
+    if (conflict.handlerType === 'LAMBDA') {
+      handlerFn = conflict.conflictHandler.getInstance(this.getInstanceProps).resources.lambda;
+      project = { detectionType: conflict.detectionType, handlerType: 'LAMBDA', conflictHandler: handlerFn };
+    } else {
+      project = conflict;
+    }
+    const functionSlots = [
+      ...transformed.functionSlots,
+      ...(this.props.hideDeletedRecords ? hideDeletedSlots(transformed.schema) : []),
+    ];
+
     const api = new AmplifyData(scope, name, {
       apiName: name,
-      definition: { ...definition, functionSlots: transformed.functionSlots as never },
+      definition: { ...definition, functionSlots },
       authorizationModes,
       // The same strategy defineData uses: this is what makes the API the `data` output.
       outputStorageStrategy: this.getInstanceProps
         .outputStorageStrategy as unknown as BackendOutputStorageStrategy<GraphqlOutput>,
       functionNameMap,
-      dataStoreConfiguration: { project: this.props.conflictResolution },
+      dataStoreConfiguration: { project },
       // Request-level logging (errors only, no request or response bodies).
       logging: { fieldLogLevel: FieldLogLevel.ERROR, excludeVerboseContent: true, retention: RetentionDays.ONE_MONTH },
       translationBehavior: {
@@ -178,6 +218,7 @@ class SyncedDataGenerator implements ConstructContainerEntryGenerator {
       },
     });
     Tags.of(api).add('amplify:friendly-name', name);
+    if (handlerFn) grantConflictHandlerInvoke(api, handlerFn);
     if (isSandbox) {
       Aspects.of(api).add(new ReplaceTableUponGsiUpdate());
     }
@@ -213,16 +254,121 @@ class SyncedDataGenerator implements ConstructContainerEntryGenerator {
         resource: 'parameter',
         resourceName: entry.path.replace(/^\//, ''),
       });
-      new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, {
-        roles: [role],
-        statements: [
-          new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
-        ],
-      });
+      const statements = [
+        new PolicyStatement({ effect: Effect.ALLOW, actions: access.actions, resources: [table.tableArn] }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+      ];
+      if (access.versioned) statements.push(...this.grantDeltaSync(scope, api, access, fn, ssm));
+      new Policy(scope, `${access.model}TableAccess${fn.resources.lambda.node.id}`, { roles: [role], statements });
     }
   }
+
+  /** The DeltaSync table and TTLs for a function that writes versioned items: the values the model's data source has. */
+  private grantDeltaSync(
+    scope: IConstruct,
+    api: AmplifyData,
+    access: TableAccess,
+    fn: ReturnType<FunctionFactory['getInstance']>,
+    ssm: GenerateContainerEntryProps['ssmEnvironmentEntriesGenerator'],
+  ): PolicyStatement[] {
+    const deltaTable = api.node.tryFindChild('DataStore');
+    if (!(deltaTable instanceof Table)) throw new Error('tableAccess versioned: the API has no DeltaSync table');
+    const source = api.node
+      .findAll()
+      .find((node): node is CfnDataSource => node instanceof CfnDataSource && node.name === `${access.model}Table`);
+    const dynamo = source?.dynamoDbConfig;
+    const delta = dynamo && 'deltaSyncConfig' in dynamo ? dynamo.deltaSyncConfig : undefined;
+    if (!delta || !('baseTableTtl' in delta)) {
+      throw new Error(`tableAccess versioned: the ${access.model} data source has no DeltaSyncConfig`);
+    }
+    // One parameter for every function that needs the name.
+    this.deltaSyncParameter ??= ssm.generateSsmEnvironmentEntries({
+      [SYNC_ENV.deltaSyncTableName]: deltaTable.tableName,
+    })[0];
+    const entry = this.deltaSyncParameter;
+    if (!entry) throw new Error('no SSM parameter was created for the DeltaSync table name');
+    fn.addEnvironment(`${SYNC_ENV.deltaSyncTableName}_PARAMETER`, entry.path);
+    fn.addEnvironment(SYNC_ENV.deltaSyncTableTtlMinutes, String(delta.deltaSyncTableTtl));
+    fn.addEnvironment(SYNC_ENV.baseTableTtlMinutes, String(delta.baseTableTtl));
+    const parameterArn = Stack.of(scope).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: entry.path.replace(/^\//, ''),
+    });
+    return [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:PutItem'], resources: [deltaTable.tableArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+    ];
+  }
 }
+
+/** The read queries of each `@model` type in a transformed schema: get, list (unless disabled) and index queries. */
+export const modelReadQueries = (schema: string): string[] => {
+  const queries: string[] = [];
+  // The transform writes each type's directives, then its field block between a `{` and a `}` on lines of their own.
+  for (const match of schema.matchAll(/^type (\w+) @model(\([^)]*\))?[\s\S]*?^\{$([\s\S]*?)^\}$/gm)) {
+    const [, model = '', modelArgs = '', body = ''] = match;
+    if (!/\bget\s*:\s*null/.test(modelArgs)) queries.push(`get${model}`);
+    if (!/\blist\s*:\s*null/.test(modelArgs)) queries.push(`list${model}s`);
+    for (const index of body.matchAll(/queryField:\s*"(\w+)"/g)) if (index[1]) queries.push(index[1]);
+  }
+  return queries;
+};
+
+const PASS_THROUGH = MappingTemplate.fromString('$util.toJson($ctx.result)');
+
+/** A NONE-data-source step after the data load: a `get` becomes null, a list loses its deleted items. */
+const hideDeletedSlots = (schema: string): FunctionSlot[] =>
+  modelReadQueries(schema).map((fieldName) => ({
+    typeName: 'Query',
+    fieldName,
+    slotName: 'postDataLoad',
+    slotIndex: 1,
+    function: {
+      requestMappingTemplate: MappingTemplate.fromString(
+        fieldName.startsWith('get') ? HIDE_DELETED_ITEM : HIDE_DELETED_ITEMS,
+      ),
+      responseMappingTemplate: PASS_THROUGH,
+    },
+  }));
+
+const HIDE_DELETED_ITEM = [
+  '## Soft-deleted records stay for DataStore (sync queries), not for other reads.',
+  '#if( $util.isNull($ctx.prev.result) || $ctx.prev.result._deleted == true )',
+  '  $util.toJson({ "version": "2018-05-29", "payload": null })',
+  '#else',
+  '  $util.toJson({ "version": "2018-05-29", "payload": $ctx.prev.result })',
+  '#end',
+].join('\n');
+
+const HIDE_DELETED_ITEMS = [
+  '## Soft-deleted records stay for DataStore (sync queries), not for other reads.',
+  '#set( $kept = [] )',
+  '#foreach( $item in $util.defaultIfNull($ctx.prev.result.items, []) )',
+  '  #if( $item._deleted != true )',
+  '    $util.qr($kept.add($item))',
+  '  #end',
+  '#end',
+  '#if( !$util.isNull($ctx.prev.result) )',
+  '  $util.qr($ctx.prev.result.put("items", $kept))',
+  '#end',
+  '$util.toJson({ "version": "2018-05-29", "payload": $ctx.prev.result })',
+].join('\n');
+
+/**
+ * The transformer's policy for invoking a conflict handler names it as
+ * `arn:${AWS:Partition}:…` (one colon, not a pseudo parameter), which
+ * CloudFormation rejects; each data-source role gets the function's own ARN instead.
+ */
+const grantConflictHandlerInvoke = (api: AmplifyData, fn: IFunction): void => {
+  for (const node of api.node.findAll()) {
+    if (node instanceof CfnPolicy && node.node.scope?.node.id === 'InvokeLambdaFunction') {
+      node.addPropertyOverride('PolicyDocument.Statement', [
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn.functionArn },
+      ]);
+    }
+  }
+};
 
 /** Gen 2 sandbox semantics: a changed GSI replaces the table instead of failing the deploy. */
 class ReplaceTableUponGsiUpdate implements IAspect {

@@ -125,6 +125,28 @@ describe('owner-based authorization', () => {
     expect(updateNoteAuth).not.toMatch(/"Admins"/);
   });
 
+  it('lets the owner create Notes and Devices with a client-chosen id (DataStore), never with an owner of their choosing', () => {
+    for (const [stack, field, update] of [
+      ['data/Note', 'createNote', 'updateNote'],
+      ['data/Device', 'createDevice', 'updateDevice'],
+    ] as const) {
+      const create = pipeline(stack, field).find((s) => s.name.includes('auth0'))?.request ?? '';
+      const allowed = /#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)/.exec(create)?.[1];
+      const fields: unknown = JSON.parse(allowed ?? 'null');
+      expect(fields, field).toEqual(expect.arrayContaining(['id', '_version']));
+      expect(fields, field).not.toContain('owner');
+      // The owner field is filled in from the caller's claims only when the input does not name it.
+      expect(create, field).toMatch(/\$ctx\.args\.input\.put\("owner", \$ownerClaim0\)/);
+      expect(create, field).not.toMatch(/#set\( \$isAuthorizedOnAllFields0 = true \)/);
+      const updateAuth = pipeline(stack, update).find((s) => s.name.includes('auth0'))?.response ?? '';
+      const updatable: unknown = JSON.parse(
+        /#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)/.exec(updateAuth)?.[1] ?? 'null',
+      );
+      expect(updatable, update).toEqual(expect.arrayContaining(['id']));
+      expect(updatable, update).not.toContain('owner');
+    }
+  });
+
   it('grants no create or update on Message: messages are written by sendMessage only', () => {
     const create = pipeline('data/Message', 'createMessage').find((s) => s.name.includes('auth0'))?.request ?? '';
     expect(create).toMatch(/\$util\.unauthorized\(\)/);
@@ -183,7 +205,11 @@ describe('offline sync for DataStore', () => {
     });
   });
 
-  it('detects conflicts by VERSION and resolves them with AUTOMERGE on every model resolver', () => {
+  it('detects conflicts by VERSION and resolves them with the conflict-handler function on every model resolver', () => {
+    const handler = sandbox
+      .resources('AWS::Lambda::Function')
+      .find((f) => f.logicalId.startsWith('conflicthandlerlambda'));
+    expect(handler, 'the conflict-handler function').toBeDefined();
     for (const model of MODELS) {
       const functions = sandbox
         .resources('AWS::AppSync::FunctionConfiguration')
@@ -195,15 +221,53 @@ describe('offline sync for DataStore', () => {
       for (const fn of functions) {
         expect(props(fn).SyncConfig, `${model} ${String(props(fn).Name)}`).toEqual({
           ConflictDetection: 'VERSION',
-          ConflictHandler: 'AUTOMERGE',
+          ConflictHandler: 'LAMBDA',
+          LambdaConflictHandlerConfig: {
+            LambdaConflictHandlerArn: { Ref: expect.stringMatching(/conflicthandlerlambda.*Arn$/) },
+          },
         });
       }
+      // AppSync invokes it with the data source's role; the policy names the function itself.
+      sandbox.assert(`data/${model}`).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'lambda:InvokeFunction',
+              Resource: { Ref: Match.stringLikeRegexp('conflicthandlerlambda.*Arn$') },
+            },
+          ],
+        },
+      });
+    }
+  });
+
+  it('keeps soft-deleted records out of every get, list and index query, but not out of the sync queries', () => {
+    for (const [stack, fields] of [
+      ['data/Note', ['getNote', 'listNotesByOwner']],
+      ['data/Device', ['getDevice', 'listDevicesByOwner']],
+      ['data/UserProfile', ['getUserProfile', 'listUserProfilesByOwner']],
+      ['data/Message', ['getMessage', 'listMessagesByOwner', 'listMessagesByRecipient']],
+    ] as const) {
+      for (const field of fields) {
+        const steps = pipeline(stack, field);
+        const data = steps.findIndex((s) => s.name.includes('DataResolverFn'));
+        const after = steps.slice(data + 1).find((s) => s.name.includes('postDataLoad'));
+        expect(after, `${field} has a postDataLoad step after its data step`).toBeDefined();
+        expect(after?.request, field).toMatch(/_deleted/);
+      }
+      const model = stack.split('/')[1] ?? '';
+      const sync = pipeline(stack, `sync${model}s`);
+      expect(
+        sync.some((s) => s.name.includes('postDataLoad')),
+        `sync${model}s`,
+      ).toBe(false);
     }
   });
 
   it('publishes the conflict mode in the data output that amplify_outputs.json is built from', () => {
     const outputs = isRecord(sandbox.root.Outputs) ? sandbox.root.Outputs : {};
-    expect(outputs.awsAppsyncConflictResolutionMode).toMatchObject({ Value: 'AUTOMERGE' });
+    expect(outputs.awsAppsyncConflictResolutionMode).toMatchObject({ Value: 'LAMBDA' });
     expect(outputs.awsAppsyncApiEndpoint).toBeDefined();
     const metadata = isRecord(sandbox.root.Metadata) ? sandbox.root.Metadata : {};
     expect(JSON.stringify(metadata['AWS::Amplify::GraphQL'])).toContain('awsAppsyncConflictResolutionMode');

@@ -61,17 +61,29 @@ describe('functions', () => {
     }
   });
 
-  it('give post-confirmation PutItem on the UserProfile table only, its name through SSM', () => {
+  it('give post-confirmation PutItem on the UserProfile and DeltaSync tables only, their names through SSM', () => {
     const statements = roleStatements(sandbox, 'postconfirmation');
     const putItem = granting(statements, 'dynamodb:PutItem');
-    expect(putItem).toHaveLength(1);
-    expect(putItem[0]).toMatch(/UserProfile.*TableArn/);
+    expect(putItem).toHaveLength(2);
+    expect(putItem.find((r) => /UserProfile.*TableArn/.test(r))).toBeDefined();
+    expect(putItem.find((r) => /DataStore.*Arn/.test(r))).toBeDefined();
     expect(JSON.stringify(statements)).not.toMatch(/dynamodb:(Scan|DeleteItem|UpdateItem|Query)/);
     const env = props(lambda(sandbox, 'postconfirmation')).Environment;
     const parameter =
       isRecord(env) && isRecord(env.Variables) ? String(env.Variables.USERPROFILE_TABLE_NAME_PARAMETER) : '';
     expect(parameter).toMatch(/^\/amplify\/resource_reference\/mobilebackend\/.*\/USERPROFILE_TABLE_NAME$/);
-    expect(granting(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining(`:parameter${parameter}`)]);
+    const deltaParameter =
+      isRecord(env) && isRecord(env.Variables) ? String(env.Variables.DELTASYNC_TABLE_NAME_PARAMETER) : '';
+    expect(deltaParameter).toMatch(/^\/amplify\/resource_reference\/mobilebackend\/.*\/DELTASYNC_TABLE_NAME$/);
+    expect(env).toMatchObject({ Variables: { DELTASYNC_TABLE_TTL_MINUTES: '30', BASE_TABLE_TTL_MINUTES: '43200' } });
+    const parameters = granting(statements, 'ssm:GetParameter');
+    expect(parameters).toHaveLength(2);
+    expect(parameters).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`:parameter${deltaParameter}`),
+        expect.stringContaining(`:parameter${parameter}`),
+      ]),
+    );
     data.hasResourceProperties('AWS::SSM::Parameter', {
       Name: Match.stringLikeRegexp('USERPROFILE_TABLE_NAME$'),
       Value: Match.anyValue(),
@@ -100,7 +112,9 @@ describe('functions', () => {
       expect.stringMatching(/:apps\/".*PushNotificationsApp.*"\/messages"/),
     ]);
     expect(granting(statements, 'dynamodb:Query')).toEqual([expect.stringMatching(/DeviceTable.*\/index\/byOwner/)]);
-    expect(granting(statements, 'dynamodb:DeleteItem')).toEqual([expect.stringMatching(/DeviceTable/)]);
+    // An invalid token's device is soft-deleted (UpdateItem) with a DeltaSync entry (PutItem), as the API does.
+    expect(granting(statements, 'dynamodb:UpdateItem')).toEqual([expect.stringMatching(/DeviceTable/)]);
+    expect(granting(statements, 'dynamodb:PutItem')).toEqual([expect.stringMatching(/DataStore/)]);
     expect(JSON.stringify(statements)).not.toMatch(
       /mobiletargeting:(UpdateEndpoint|CreateSegment|CreateCampaign|PutEvents)/,
     );

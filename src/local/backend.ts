@@ -675,6 +675,15 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
     const id = isRecord(lambda) ? String(lambda.LambdaFunctionArn).split(':').at(-1) : undefined;
     if (id) ids.add(id);
   }
+  // Conflict handlers (SyncConfig LAMBDA) of pipeline functions and unit resolvers.
+  for (const type of ['AWS::AppSync::FunctionConfiguration', 'AWS::AppSync::Resolver']) {
+    for (const { stack, properties } of assembly.resources(type)) {
+      const sync = stack.resolve(properties.SyncConfig);
+      const config = isRecord(sync) ? sync.LambdaConflictHandlerConfig : undefined;
+      const id = isRecord(config) ? String(config.LambdaConflictHandlerArn).split(':').at(-1) : undefined;
+      if (id) ids.add(id);
+    }
+  }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
   return ids;

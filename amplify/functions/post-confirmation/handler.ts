@@ -1,27 +1,25 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
-import { requireEnv } from '../shared/errors';
+import { fromEnvOrSsm } from '../shared/ssm-env';
+import { deltaSyncEntry, SYNC_ENV, syncSettingsFrom } from '../shared/versioned-writes';
 import { buildProfile, createsProfile } from './core';
 
 const logger = new Logger({ serviceName: 'post-confirmation' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
-/** The table name: given directly (local backend), or read once from the SSM parameter the data stack writes. */
-const resolveTableName = async (): Promise<string> => {
-  if (process.env.USERPROFILE_TABLE_NAME) return process.env.USERPROFILE_TABLE_NAME;
-  const path = requireEnv(process.env, 'USERPROFILE_TABLE_NAME_PARAMETER');
-  const value = await getParameter(path, { maxAge: 3600 });
-  if (!value) throw new Error(`SSM parameter ${path} is empty`);
-  return value;
-};
+// The TTLs are checked at cold start; the table names are read on the first call.
+syncSettingsFrom(process.env, '');
 
 /** Creates the confirmed user's profile. Idempotent: Cognito may call a trigger more than once. */
 export const handler = async (event: PostConfirmationTriggerEvent): Promise<PostConfirmationTriggerEvent> => {
   if (!createsProfile(event)) return event;
-  const tableName = await resolveTableName();
+  const [tableName, deltaSyncTableName] = await Promise.all([
+    fromEnvOrSsm('USERPROFILE_TABLE_NAME'),
+    fromEnvOrSsm(SYNC_ENV.deltaSyncTableName),
+  ]);
+  const settings = syncSettingsFrom(process.env, deltaSyncTableName);
   const profile = buildProfile(event, new Date());
   try {
     await documents.send(
@@ -31,6 +29,11 @@ export const handler = async (event: PostConfirmationTriggerEvent): Promise<Post
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     logger.info('profile already exists', { id: profile.id });
+    return event;
   }
+  // As the versioned data source does after a write: the change goes into the DeltaSync table too.
+  await documents.send(
+    new PutCommand({ TableName: deltaSyncTableName, Item: deltaSyncEntry(tableName, profile, settings) }),
+  );
   return event;
 };

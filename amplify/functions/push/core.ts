@@ -18,13 +18,19 @@ export interface DeviceItem {
   id: string;
   token: string;
   platform: 'APNS' | 'APNS_SANDBOX' | 'FCM';
+  /** The version read; a removal applies only if the device is still at it. */
+  _version: number;
 }
 
 export interface PushDependencies {
   /** The recipient's registered devices (the Device table's owner index). */
   findDevices(owner: string): Promise<DeviceItem[]>;
   send(request: SendMessagesRequest): Promise<Record<string, EndpointMessageResult>>;
-  removeDevice(id: string): Promise<void>;
+  /**
+   * Soft-deletes the device as the API does (DataStore learns of it by delta
+   * sync); false when it changed since it was read, and so is kept.
+   */
+  removeDevice(device: DeviceItem): Promise<boolean>;
 }
 
 export interface DeliveryReport {
@@ -64,9 +70,11 @@ export const toMessage = (record: DynamoDBRecord): MessageItem => {
 /** Parses a Device item read from DynamoDB; deleted and malformed devices yield nothing. */
 export const toDevice = (item: Record<string, unknown>): DeviceItem | null => {
   if (item._deleted === true) return null;
-  const { id, token, platform } = item;
+  const { id, token, platform, _version } = item;
   if (typeof id !== 'string' || typeof token !== 'string' || token.length === 0 || !isPlatform(platform)) return null;
-  return { id, token, platform };
+  // Every device the versioned API writes has a _version; one without it was not written through the API.
+  if (typeof _version !== 'number' || !Number.isInteger(_version)) return null;
+  return { id, token, platform, _version };
 };
 
 /** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
@@ -157,8 +165,7 @@ export const deliverMessage = async (
       report.delivered += 1;
     } else if (result && isInvalidToken(result)) {
       for (const device of group) {
-        await deps.removeDevice(device.id);
-        report.removedDevices.push(device.id);
+        if (await deps.removeDevice(device)) report.removedDevices.push(device.id);
       }
     } else {
       report.failed.push({

@@ -40,6 +40,7 @@ const device = (id: string, token: string, platform: DeviceItem['platform'] = 'A
   id,
   token,
   platform,
+  _version: 1,
 });
 
 const result = (overrides: Partial<EndpointMessageResult> = {}): EndpointMessageResult => ({
@@ -64,8 +65,9 @@ const fakeDependencies = (
       sent.push(request);
       return respond(request);
     },
-    removeDevice: async (id) => {
-      removed.push(id);
+    removeDevice: async (found) => {
+      removed.push(found.id);
+      return true;
     },
   };
   return { deps, lookedUp, sent, removed };
@@ -124,10 +126,11 @@ describe('toMessage', () => {
 describe('toDevice', () => {
   it.each(['APNS', 'APNS_SANDBOX', 'FCM'] as const)('parses a %s device', (platform) => {
     // Act & Assess
-    expect(toDevice({ id: 'd1', token: 'tok', platform, owner: 'sub-2::bob' })).toEqual({
+    expect(toDevice({ id: 'd1', token: 'tok', platform, owner: 'sub-2::bob', _version: 4 })).toEqual({
       id: 'd1',
       token: 'tok',
       platform,
+      _version: 4,
     });
   });
 
@@ -138,7 +141,9 @@ describe('toDevice', () => {
 
   it('keeps a device whose _deleted flag is false', () => {
     // Act & Assess
-    expect(toDevice({ id: 'd1', token: 'tok', platform: 'FCM', _deleted: false })).toEqual(device('d1', 'tok', 'FCM'));
+    expect(toDevice({ id: 'd1', token: 'tok', platform: 'FCM', _deleted: false, _version: 1 })).toEqual(
+      device('d1', 'tok', 'FCM'),
+    );
   });
 
   it.each([
@@ -147,6 +152,7 @@ describe('toDevice', () => {
     ['an empty token', { id: 'd1', token: '', platform: 'APNS' }],
     ['no token', { id: 'd1', platform: 'APNS' }],
     ['no id', { token: 'tok', platform: 'APNS' }],
+    ['no _version (not written through the versioned API)', { id: 'd1', token: 'tok', platform: 'APNS' }],
   ])('skips a device with %s', (_label, item) => {
     // Act & Assess
     expect(toDevice(item)).toBeNull();
@@ -379,6 +385,20 @@ describe('deliverMessage', () => {
     expect(report.delivered).toBe(1);
     expect(report.addressed).toBe(3);
     expect(report.failed).toEqual([]);
+  });
+
+  it('does not report a device as removed when it changed since it was read (the removal kept it)', async () => {
+    // Prepare
+    const fake = fakeDependencies([device('d1', 't-gone')], async () => ({
+      't-gone': result({ DeliveryStatus: 'PERMANENT_FAILURE', StatusCode: 410, StatusMessage: 'Unregistered' }),
+    }));
+    fake.deps.removeDevice = async () => false;
+
+    // Act
+    const report = await deliverMessage(message(), 'app-123', fake.deps);
+
+    // Assess
+    expect(report.removedDevices).toEqual([]);
   });
 
   it('reports a temporary failure without forgetting the device', async () => {

@@ -1,11 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient, SendMessagesCommand } from '@aws-sdk/client-pinpoint';
-import { DeleteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { requireEnv } from '../shared/errors';
+import { fromEnvOrSsm } from '../shared/ssm-env';
+import {
+  deltaSyncEntry,
+  SYNC_ENV,
+  type SyncSettings,
+  softDeleteUpdate,
+  syncSettingsFrom,
+} from '../shared/versioned-writes';
 import { type DeviceItem, deliverMessage, type PushDependencies, toDevice, toMessage } from './core';
 
 const logger = new Logger({ serviceName: 'push' });
@@ -15,6 +23,11 @@ const applicationId = requireEnv(process.env, 'PINPOINT_APPLICATION_ID');
 const deviceTable = requireEnv(process.env, 'DEVICE_TABLE_NAME');
 const pinpoint = new PinpointClient({});
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+// Checked at cold start; the DeltaSync table name is read once, on the first removal.
+syncSettingsFrom(process.env, '');
+let syncSettings: Promise<SyncSettings> | undefined;
+const loadSyncSettings = (): Promise<SyncSettings> =>
+  (syncSettings ??= fromEnvOrSsm(SYNC_ENV.deltaSyncTableName).then((name) => syncSettingsFrom(process.env, name)));
 
 const deps: PushDependencies = {
   async findDevices(owner) {
@@ -41,8 +54,25 @@ const deps: PushDependencies = {
     const response = await pinpoint.send(new SendMessagesCommand(request));
     return response.MessageResponse?.Result ?? {};
   },
-  async removeDevice(id) {
-    await documents.send(new DeleteCommand({ TableName: deviceTable, Key: { id } }));
+  async removeDevice(device) {
+    const settings = await loadSyncSettings();
+    let removed: Record<string, unknown> | undefined;
+    try {
+      const update = softDeleteUpdate(deviceTable, device.id, device._version, new Date(), settings);
+      removed = (await documents.send(new UpdateCommand(update))).Attributes;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    if (!removed) return false;
+    const tombstone = { ...removed, id: device.id, _version: removed._version, _lastChangedAt: removed._lastChangedAt };
+    await documents.send(
+      new PutCommand({
+        TableName: settings.deltaSyncTableName,
+        Item: deltaSyncEntry(deviceTable, tombstone, settings),
+      }),
+    );
+    return true;
   },
 };
 

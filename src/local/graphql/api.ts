@@ -67,11 +67,24 @@ interface Template {
   js?: AppSyncJs;
 }
 
+/** A resolver's SyncConfig: its conflict handler, and for LAMBDA the function's logical id. */
+interface SyncSpec {
+  conflictHandler?: string;
+  lambdaFunction?: string;
+}
+
 interface PipelineFunction {
   name: string;
   dataSource: string;
   template: Template;
-  conflictHandler?: string;
+  sync?: SyncSpec;
+}
+
+/** What a LAMBDA conflict handler is told about the call, besides the items. */
+interface ConflictCall {
+  arguments: Json;
+  identity: unknown;
+  resolver: { parentType: string; field: string; outputType: string };
 }
 
 interface ResolverSpec {
@@ -229,11 +242,15 @@ export class LocalGraphqlApi {
     const pipelineFunctions = new Map<string, PipelineFunction>();
     for (const { stack, logicalId, properties } of assembly.resources('AWS::AppSync::FunctionConfiguration')) {
       const sync = stack.resolve(properties.SyncConfig);
+      const lambdaConfig = isRecord(sync) ? sync.LambdaConflictHandlerConfig : undefined;
+      const lambdaArn = isRecord(lambdaConfig) ? String(lambdaConfig.LambdaConflictHandlerArn ?? '') : '';
       pipelineFunctions.set(`${stack.path}/${logicalId}`, {
         name: String(properties.Name),
         dataSource: String(stack.resolve(properties.DataSourceName)),
         template: this.template(stack, properties, assembly, `${properties.Name}`),
-        conflictHandler: isRecord(sync) ? String(sync.ConflictHandler) : undefined,
+        sync: isRecord(sync)
+          ? { conflictHandler: String(sync.ConflictHandler), lambdaFunction: lambdaArn.split(':').at(-1) || undefined }
+          : undefined,
       });
     }
 
@@ -354,17 +371,35 @@ export class LocalGraphqlApi {
     }
   }
 
-  private async invokeDataSource(name: string, request: unknown, conflictHandler?: string): Promise<DataSourceResult> {
+  private async invokeDataSource(
+    name: string,
+    request: unknown,
+    sync?: SyncSpec,
+    call?: ConflictCall,
+  ): Promise<DataSourceResult> {
     const source = this.dataSources.get(name);
     if (!source) return { error: { message: `Data source ${name} not found`, type: 'DataSourceNotFound' } };
     const req = isRecord(request) ? request : {};
     if (source.type === 'NONE') return { result: req.payload ?? null };
     if (source.type === 'AMAZON_DYNAMODB' && source.tableName) {
+      const handler = sync?.conflictHandler;
+      const tableName = source.tableName;
+      const conflictFn = sync?.lambdaFunction ? this.functions.get(sync.lambdaFunction) : undefined;
       return new DynamoDataSource(this.dynamodb, {
-        tableName: source.tableName,
+        tableName,
         versioned: source.versioned,
         conflictHandler:
-          conflictHandler === 'AUTOMERGE' || conflictHandler === 'OPTIMISTIC_CONCURRENCY' ? conflictHandler : 'NONE',
+          handler === 'AUTOMERGE' || handler === 'OPTIMISTIC_CONCURRENCY' || handler === 'LAMBDA' ? handler : 'NONE',
+        // AppSync's event for a conflict-handler Lambda.
+        lambdaConflictHandler: conflictFn
+          ? (items) =>
+              conflictFn.invoke({
+                ...items,
+                arguments: call?.arguments ?? {},
+                identity: call?.identity ?? null,
+                resolver: { tableName, ...call?.resolver },
+              })
+          : undefined,
       }).invoke(req);
     }
     if (source.type === 'AWS_LAMBDA' && source.functionLogicalId) {
@@ -405,11 +440,17 @@ export class LocalGraphqlApi {
       info: { fieldName: info.fieldName, parentTypeName: info.parentType.name, variables: info.variableValues },
     });
 
+    const conflictCall = (): ConflictCall => ({
+      arguments: args,
+      identity: this.jsIdentity(identity),
+      resolver: { parentType: info.parentType.name, field: info.fieldName, outputType: String(info.returnType) },
+    });
+
     const step = async (
       template: Template,
       dataSource: string | undefined,
       prevResult: unknown,
-      conflictHandler?: string,
+      sync?: SyncSpec,
     ): Promise<unknown> => {
       if (template.kind === 'js' && template.js) {
         const ctx = jsContext(prevResult);
@@ -417,7 +458,7 @@ export class LocalGraphqlApi {
           const request = template.js.run('request', ctx);
           if (request.earlyReturn) return request.value;
           const outcome = dataSource
-            ? await this.invokeDataSource(dataSource, request.value, conflictHandler)
+            ? await this.invokeDataSource(dataSource, request.value, sync, conflictCall())
             : { result: request.value };
           Object.assign(ctx, { result: outcome.result ?? null, error: outcome.error });
           const response = template.js.run('response', ctx);
@@ -440,7 +481,7 @@ export class LocalGraphqlApi {
         if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
         if (out.isReturn) return out.result;
         outcome = dataSource
-          ? await this.invokeDataSource(dataSource, out.result, conflictHandler)
+          ? await this.invokeDataSource(dataSource, out.result, sync, conflictCall())
           : { result: out.result };
         result = outcome.result;
       }
@@ -469,7 +510,7 @@ export class LocalGraphqlApi {
       const before = runJs(() => js.run('request', ctx));
       if (before.earlyReturn) return before.value;
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
-      for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
+      for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.sync);
       return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } })).value;
     }
     const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
@@ -478,7 +519,7 @@ export class LocalGraphqlApi {
       stash = before.stash;
       args = before.args;
     }
-    for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.conflictHandler);
+    for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.sync);
     const after = spec.template.vtl?.response?.render(
       { arguments: args, source, stash, prevResult: prev, result: prev },
       identity,

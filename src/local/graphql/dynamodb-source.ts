@@ -36,10 +36,19 @@ export interface VersioningConfig {
   deltaSyncTableTtlMinutes: number;
 }
 
+/** The item half of AppSync's conflict-handler event; the caller adds arguments, resolver and identity. */
+export interface ConflictItems {
+  /** The stored item with the mutation applied; null for a delete. */
+  newItem: Json | null;
+  existingItem: Json;
+}
+
 export interface DynamoDataSourceConfig {
   tableName: string;
   versioned?: VersioningConfig;
-  conflictHandler?: 'AUTOMERGE' | 'OPTIMISTIC_CONCURRENCY' | 'NONE';
+  conflictHandler?: 'AUTOMERGE' | 'OPTIMISTIC_CONCURRENCY' | 'LAMBDA' | 'NONE';
+  /** For `LAMBDA`: invokes the resolver's LambdaConflictHandlerConfig function and returns what it returned. */
+  lambdaConflictHandler?: (items: ConflictItems) => Promise<unknown>;
 }
 
 const isRecord = (value: unknown): value is Json =>
@@ -148,6 +157,21 @@ export const incomingFromUpdate = (update: ExpressionSpec): Json => {
   return incoming;
 };
 
+const SYNC_FIELDS = ['_version', '_lastChangedAt', '_deleted', '_ttl'];
+
+/** What an update expression does to a stored item: its SET values, and its REMOVE (null) fields gone. */
+const applyIncoming = (current: Json, incoming: Json): Json => {
+  const next: Json = { ...current };
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === null) delete next[name];
+    else next[name] = value;
+  }
+  return next;
+};
+
+const conflictRejected = (current: Json): DataSourceFailure =>
+  new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', current);
+
 /** A resolver's own condition, if any, and the `_version` check of a versioned write (`:_expectedVersion`). */
 const withVersionCheck = (condition: string | undefined): string =>
   condition ? `(${condition}) AND #_version = :_expectedVersion` : '#_version = :_expectedVersion';
@@ -251,7 +275,7 @@ export class DynamoDataSource {
     return stored;
   }
 
-  private async updateItem(request: Json): Promise<Json> {
+  private async updateItem(request: Json): Promise<Json | null> {
     const key = isRecord(request.key) ? (request.key as Item) : {};
     const update = isRecord(request.update) ? request.update : {};
     const condition = expressionParts(request.condition);
@@ -295,22 +319,57 @@ export class DynamoDataSource {
       if (!isConditionalCheckFailure(error)) throw error;
       const current = await this.getItem(key);
       if (!current || Number(current._version) === expected) throw error;
-      if (this.config.conflictHandler !== 'AUTOMERGE') {
-        throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', current);
+      const incoming = incomingFromUpdate({
+        expression,
+        expressionNames: updateParts.names,
+        expressionValues: updateParts.values,
+      });
+      if (this.config.conflictHandler === 'LAMBDA') {
+        return this.resolveByLambda(key, current, applyIncoming(current, incoming), condition);
       }
-      return this.mergeAndRetry(
-        key,
-        current,
-        incomingFromUpdate({ expression, expressionNames: updateParts.names, expressionValues: updateParts.values }),
-        condition,
-      );
+      if (this.config.conflictHandler !== 'AUTOMERGE') throw conflictRejected(current);
+      const merged = automerge(current, incoming);
+      if (!isRecord(merged)) throw conflictRejected(current);
+      return this.writeOver(key, current, merged, condition);
     }
   }
 
-  private async mergeAndRetry(key: Item, server: Json, incoming: Json, condition: ExpressionParts) {
-    const merged = automerge(server, incoming);
-    if (!isRecord(merged))
-      throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', server);
+  /**
+   * AppSync's LAMBDA conflict handler: the function answers RESOLVE (with the
+   * item to write), REMOVE (delete the stored item) or REJECT (ConflictUnhandled).
+   */
+  private async resolveByLambda(
+    key: Item,
+    current: Json,
+    newItem: Json | null,
+    condition: ExpressionParts,
+  ): Promise<Json | null> {
+    const handler = this.config.lambdaConflictHandler;
+    if (!handler) {
+      throw new DataSourceFailure('The resolver names no conflict handler function', 'LambdaConflictHandlerFailed');
+    }
+    let response: unknown;
+    try {
+      response = await handler({ newItem, existingItem: current });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DataSourceFailure(`The conflict handler failed: ${message}`, 'LambdaConflictHandlerFailed');
+    }
+    const action = isRecord(response) ? response.action : undefined;
+    if (action === 'RESOLVE' && isRecord(response) && isRecord(response.item)) {
+      const item = Object.fromEntries(Object.entries(response.item).filter(([name]) => !SYNC_FIELDS.includes(name)));
+      return this.writeOver(key, current, item, condition);
+    }
+    if (action === 'REMOVE') return this.softDelete(key, Number(current._version), condition);
+    if (action === 'REJECT') throw conflictRejected(current);
+    throw new DataSourceFailure(
+      'The conflict handler must return { action: RESOLVE, item } or { action: REJECT | REMOVE }',
+      'LambdaConflictHandlerFailed',
+    );
+  }
+
+  /** Writes a conflict's outcome over the stored item, if that is still the version the outcome was made from. */
+  private async writeOver(key: Item, server: Json, merged: Json, condition: ExpressionParts) {
     const now = Date.now();
     const next = { ...merged, _version: Number(server._version) + 1, _lastChangedAt: now };
     try {
@@ -326,9 +385,7 @@ export class DynamoDataSource {
         }),
       });
     } catch (error) {
-      if (isConditionalCheckFailure(error)) {
-        throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', server);
-      }
+      if (isConditionalCheckFailure(error)) throw conflictRejected(server);
       throw error;
     }
     await this.recordDelta(next);
@@ -349,44 +406,48 @@ export class DynamoDataSource {
       });
       return Attributes ? unmarshall(Attributes) : null;
     }
-    // A versioned delete is a soft delete: the item stays, marked, until its TTL.
-    const now = Date.now();
     const expected = Number(request._version ?? 0);
     try {
-      const { Attributes } = await this.client.call('UpdateItem', {
-        TableName: this.table,
-        Key: key,
-        UpdateExpression:
-          'SET #_deleted = :_true, #_version = #_version + :_one, #_lastChangedAt = :_now, #_ttl = :_ttl',
-        ConditionExpression: withVersionCheck(condition.expression),
-        ...mergeAttributes(condition, {
-          names: {
-            '#_deleted': '_deleted',
-            '#_version': '_version',
-            '#_lastChangedAt': '_lastChangedAt',
-            '#_ttl': '_ttl',
-          },
-          values: {
-            ':_true': { BOOL: true },
-            ':_one': { N: '1' },
-            ':_now': { N: String(now) },
-            ':_ttl': { N: String(Math.floor(now / 1000) + versioned.baseTableTtlMinutes * 60) },
-            ':_expectedVersion': { N: String(expected) },
-          },
-        }),
-        ReturnValues: 'ALL_NEW',
-      });
-      const stored = Attributes ? unmarshall(Attributes) : null;
-      if (stored) await this.recordDelta(stored);
-      return stored;
+      return await this.softDelete(key, expected, condition);
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error;
       const current = await this.getItem(key);
-      if (current && Number(current._version) !== expected) {
-        throw new DataSourceFailure('Conflict resolver rejects mutation.', 'ConflictUnhandled', current);
-      }
-      throw error;
+      if (!current || Number(current._version) === expected) throw error;
+      if (this.config.conflictHandler === 'LAMBDA') return this.resolveByLambda(key, current, null, condition);
+      throw conflictRejected(current);
     }
+  }
+
+  /** A versioned delete is a soft delete: the item stays, marked, until its TTL. */
+  private async softDelete(key: Item, expected: number, condition: ExpressionParts): Promise<Json | null> {
+    const versioned = this.config.versioned;
+    if (!versioned) throw new DataSourceFailure('A soft delete needs a versioned data source', 'UnsupportedOperation');
+    const now = Date.now();
+    const { Attributes } = await this.client.call('UpdateItem', {
+      TableName: this.table,
+      Key: key,
+      UpdateExpression: 'SET #_deleted = :_true, #_version = #_version + :_one, #_lastChangedAt = :_now, #_ttl = :_ttl',
+      ConditionExpression: withVersionCheck(condition.expression),
+      ...mergeAttributes(condition, {
+        names: {
+          '#_deleted': '_deleted',
+          '#_version': '_version',
+          '#_lastChangedAt': '_lastChangedAt',
+          '#_ttl': '_ttl',
+        },
+        values: {
+          ':_true': { BOOL: true },
+          ':_one': { N: '1' },
+          ':_now': { N: String(now) },
+          ':_ttl': { N: String(Math.floor(now / 1000) + versioned.baseTableTtlMinutes * 60) },
+          ':_expectedVersion': { N: String(expected) },
+        },
+      }),
+      ReturnValues: 'ALL_NEW',
+    });
+    const stored = Attributes ? unmarshall(Attributes) : null;
+    if (stored) await this.recordDelta(stored);
+    return stored;
   }
 
   private async query(request: Json): Promise<Json> {

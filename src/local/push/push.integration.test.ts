@@ -27,17 +27,18 @@ describe('local SendMessages with the real Pinpoint client and the push function
   it('delivers to every valid device, records each push, and removes the tokens the service reports invalid', async () => {
     // Prepare
     const devices: DeviceItem[] = [
-      { id: 'd1', token: 'a'.repeat(64), platform: 'APNS' },
-      { id: 'd2', token: 'fcm-token-valid', platform: 'FCM' },
-      { id: 'd3', token: 'fcm-token-gone', platform: 'FCM' },
+      { id: 'd1', token: 'a'.repeat(64), platform: 'APNS', _version: 1 },
+      { id: 'd2', token: 'fcm-token-valid', platform: 'FCM', _version: 1 },
+      { id: 'd3', token: 'fcm-token-gone', platform: 'FCM', _version: 1 },
     ];
     push.markInvalid('fcm-token-gone');
     const removed: string[] = [];
     const deps: PushDependencies = {
       findDevices: async () => devices,
       send: async (request) => (await client.send(new SendMessagesCommand(request))).MessageResponse?.Result ?? {},
-      removeDevice: async (id) => {
+      removeDevice: async ({ id }) => {
         removed.push(id);
+        return true;
       },
     };
     // Act
