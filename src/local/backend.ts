@@ -249,6 +249,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const push: LocalPush = await startLocalPush({
       outbox,
       applicationIds: [NAMES.pushApplicationId],
+      access: {
+        region: NAMES.region,
+        accountId: NAMES.accountId,
+        verify: credentials.verify,
+        authorize: credentials.authorize,
+        arnOf: (principal) => credentials.arnOf(principal),
+      },
       port: ports.push,
     });
     stops.push(push.close);

@@ -19,16 +19,16 @@ export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Past the limit the rest is read and dropped, so that the client gets the 413 instead of a cut socket.
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, 'RequestEntityTooLarge', `Request body is larger than ${limit} bytes.`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () =>
+      size > limit
+        ? reject(new HttpError(413, 'RequestEntityTooLarge', `Request body is larger than ${limit} bytes.`))
+        : resolve(Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 

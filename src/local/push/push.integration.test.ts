@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PinpointClient, SendMessagesCommand } from '@aws-sdk/client-pinpoint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeviceItem, deliverMessage, type PushDependencies } from '../../../amplify/functions/push/core';
+import { LocalCredentials } from '../iam/credentials';
+import type { PolicyDocument } from '../iam/policy';
 import { Outbox } from '../outbox';
 import { type LocalPush, startLocalPush } from './server';
 
@@ -9,18 +14,42 @@ const outbox = new Outbox();
 let push: LocalPush;
 let client: PinpointClient;
 
+const MESSAGES = `arn:aws:mobiletargeting:us-east-1:000000000000:apps/${APP_ID}/messages`;
+const PUSH_ROLE = 'arn:aws:iam::000000000000:role/pushRole';
+/** The push function's role policy, as the template writes it. */
+const POLICIES = new Map<string, PolicyDocument[]>([
+  [PUSH_ROLE, [{ Statement: { Effect: 'Allow', Action: 'mobiletargeting:SendMessages', Resource: MESSAGES } }]],
+]);
+const dir = mkdtempSync(join(tmpdir(), 'local-push-'));
+const credentials = new LocalCredentials({
+  file: join(dir, 'admin-credentials.json'),
+  region: 'us-east-1',
+  accountId: '000000000000',
+  policies: () => POLICIES,
+});
+const clientWith = (creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+  new PinpointClient({ endpoint: push.url, region: 'us-east-1', credentials: creds });
+
 beforeAll(async () => {
-  push = await startLocalPush({ outbox, applicationIds: [APP_ID] });
-  client = new PinpointClient({
-    endpoint: push.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  push = await startLocalPush({
+    outbox,
+    applicationIds: [APP_ID],
+    access: {
+      region: 'us-east-1',
+      accountId: '000000000000',
+      verify: credentials.verify,
+      authorize: credentials.authorize,
+      arnOf: (p) => credentials.arnOf(p),
+    },
   });
+  // The push function signs with its own role's credentials.
+  client = clientWith(credentials.forFunction('push', PUSH_ROLE));
 });
 
 afterAll(async () => {
   client.destroy();
   await push.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('local SendMessages with the real Pinpoint client and the push function core', () => {
@@ -93,5 +122,27 @@ describe('local SendMessages with the real Pinpoint client and the push function
         new SendMessagesCommand({ ApplicationId: APP_ID, MessageRequest: { Addresses: {}, MessageConfiguration: {} } }),
       ),
     ).rejects.toMatchObject({ name: 'BadRequestException' });
+  });
+
+  it('refuses unsigned requests, unknown keys and a role without SendMessages, and sends nothing', async () => {
+    const before = outbox.list().length;
+    const request = {
+      ApplicationId: APP_ID,
+      MessageRequest: {
+        Addresses: { 'fcm-token-valid': { ChannelType: 'GCM' as const } },
+        MessageConfiguration: { GCMMessage: { Title: 'x', Body: 'y' } },
+      },
+    };
+    const unsigned = await fetch(`${push.url}/v1/apps/${APP_ID}/messages`, { method: 'POST', body: '{}' });
+    expect(unsigned.status).toBe(403);
+    const forged = clientWith({ accessKeyId: 'local', secretAccessKey: 'local' });
+    await expect(forged.send(new SendMessagesCommand(request))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    const other = clientWith(credentials.forFunction('other', 'arn:aws:iam::000000000000:role/otherRole'));
+    await expect(other.send(new SendMessagesCommand(request))).rejects.toMatchObject({ name: 'ForbiddenException' });
+    forged.destroy();
+    other.destroy();
+    expect(outbox.list()).toHaveLength(before);
   });
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
+import {
+  type LocalPrincipal,
+  type PrincipalAuthorizer,
+  SignedRequestError,
+  type SignedRequestVerifier,
+} from '../iam/principals';
 import type { Outbox } from '../outbox';
 
 /** APNs and FCM both refuse notification payloads over 4 KB. */
@@ -39,6 +45,14 @@ export interface LocalPush {
 export const startLocalPush = async (options: {
   outbox: Outbox;
   applicationIds?: string[];
+  /** SigV4 (service `mobiletargeting`) and IAM on `arn:aws:mobiletargeting:<region>:<account>:apps/<id>/messages`. */
+  access: {
+    region: string;
+    accountId: string;
+    verify: SignedRequestVerifier;
+    authorize: PrincipalAuthorizer;
+    arnOf(principal: LocalPrincipal): string;
+  };
   port?: number;
 }): Promise<LocalPush> => {
   const invalid = new Set<string>();
@@ -49,7 +63,25 @@ export const startLocalPush = async (options: {
     if (options.applicationIds && !options.applicationIds.includes(appId)) {
       throw new HttpError(404, 'NotFoundException', `Application ${appId} not found`);
     }
-    const request = parseJson(await readBody(req));
+    const body = await readBody(req);
+    const resource = `arn:aws:mobiletargeting:${options.access.region}:${options.access.accountId}:apps/${appId}/messages`;
+    let principal: LocalPrincipal;
+    try {
+      principal = options.access.verify(
+        { method: 'POST', url: req.url ?? '/', headers: req.headers, body },
+        'mobiletargeting',
+      );
+    } catch (error) {
+      if (error instanceof SignedRequestError) throw new HttpError(403, error.code, error.message);
+      throw error;
+    }
+    if (options.access.authorize(principal, { action: 'mobiletargeting:SendMessages', resource }) !== 'Allow')
+      throw new HttpError(
+        403,
+        'ForbiddenException',
+        `User: ${options.access.arnOf(principal)} is not authorized to perform: mobiletargeting:SendMessages on resource: ${resource}`,
+      );
+    const request = parseJson(body);
     const addresses = isRecord(request) && isRecord(request.Addresses) ? request.Addresses : undefined;
     const config =
       isRecord(request) && isRecord(request.MessageConfiguration) ? request.MessageConfiguration : undefined;
