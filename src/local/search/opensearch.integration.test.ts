@@ -119,6 +119,25 @@ describe('the local OpenSearch, as the indexer and searchNotes use it', () => {
     expect(seen.every((id) => Number(id.slice(1)) % 2 === 0)).toBe(true);
   });
 
+  it('keeps every query, however crafted, inside the caller’s own notes', async () => {
+    // Bob tries the query syntax, quoting and a cursor to reach Ada's notes.
+    const searcher = clientAs(SEARCHER);
+    for (const query of [
+      'harbour | owner:ada',
+      '"harbour lighthouse" -owner:bob::bob',
+      'ada::ada',
+      '*',
+      '") OR (owner:ada::ada',
+      'lighthouse\\',
+    ]) {
+      const body = toOpenSearchQuery({ owner: 'bob::bob', query, size: 100 });
+      const response = await searcher.request('POST', '/notes/_search', JSON.stringify(body));
+      expect(response.status).toBe(200);
+      const ids = toOpenSearchPage(response.body, null).items.map((item) => item.id);
+      expect(ids.filter((id) => Number(id.slice(1)) % 2 === 0)).toEqual([]);
+    }
+  });
+
   it("refuses unsigned callers and roles outside their policy, in OpenSearch's error format", async () => {
     const unsigned = await fetch(`${server.url}/notes/_search`, { method: 'POST', body: '{}' });
     expect(unsigned.status).toBe(403);
