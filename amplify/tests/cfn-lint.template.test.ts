@@ -27,6 +27,12 @@ export const KEPT_WARNINGS: Array<{ rule: string; at: RegExp; reason: string }> 
       "The GraphQL transformer declares this parameter in every model stack; Amplify's table custom resource does not use it.",
   },
   {
+    rule: 'W2001',
+    at: /^Parameters\/referencetoamplifymobilebackend\w+dataconflicthandlerlambda[0-9A-F]{8}Ref$/,
+    reason:
+      "The transformer passes the conflict handler's name into each model stack for an invoke policy it writes with an invalid ARN (a partition placeholder with one colon); synced-data.ts replaces that policy with one naming the function's ARN, which leaves the parameter unused.",
+  },
+  {
     rule: 'W8001',
     at: /^Conditions\/(HasEnvironmentParameter|ShouldUsePointInTimeRecovery)$/,
     reason: 'Conditions the GraphQL transformer declares in its model and function stacks and leaves unused.',
