@@ -396,6 +396,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     };
     /** Builds a generation; on failure it stops what it started and the running one stays. */
     const build = async (next: CloudAssembly, previous?: Generation): Promise<Generation> => {
+      const policies = rolePolicies(next);
+      // The first generation's functions resolve SSM references in their init phase, with their roles:
+      // those policies apply before the functions start. A reload's apply when it is activated.
+      if (!previous) {
+        livePolicies = policies;
+        liveParameters = ssmParametersOf(next);
+      }
       const specs = functionSpecsOf(next, usedFunctionIds(next), functionEnvironment, previous?.specs);
       const functions = new Map<string, LocalFunction>();
       const created: LocalFunction[] = [];
@@ -414,7 +421,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           specs,
           functions,
           api: new LocalGraphqlApi(next, dynamodb.wire, functions),
-          policies: rolePolicies(next),
+          policies,
           notifications: notificationSpecsOf(next),
           mappings: new Map(),
           auth: authSettingsOf(next),

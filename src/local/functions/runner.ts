@@ -81,22 +81,30 @@ parentPort.on('message', async ({ id, event, deadline }) => {
 const INIT_TIMEOUT_MS = 10_000;
 
 export class LocalFunction {
-  private readonly worker: Worker;
+  private worker!: Worker;
   /** Settles when the bundle has loaded; invocations wait for it before their timeout starts. */
-  private readonly initialized: Promise<void>;
+  private initialized!: Promise<void>;
+  private initFailed = false;
   private readonly pending = new Map<
     string,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
 
   constructor(readonly spec: FunctionSpec) {
+    this.start();
+  }
+
+  /** A fresh execution environment: a worker that loads the bundle (the init phase). */
+  private start(): void {
+    const spec = this.spec;
     const [, exportName = 'handler'] = spec.handler.split('.');
-    this.worker = new Worker(WORKER_CODE, {
+    const worker = new Worker(WORKER_CODE, {
       eval: true,
       env: spec.env,
       workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
     });
     let initDone: (error?: Error) => void = () => {};
+    this.initFailed = false;
     this.initialized = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -108,13 +116,15 @@ export class LocalFunction {
       timer.unref();
       initDone = (error) => {
         clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
+        if (error) {
+          this.initFailed = true;
+          reject(error);
+        } else resolve();
       };
     });
-    // An init failure is reported to each invocation, not as an unhandled rejection.
+    // An init failure is reported to the invocations waiting for it, not as an unhandled rejection.
     this.initialized.catch(() => {});
-    this.worker.on(
+    worker.on(
       'message',
       (message: {
         id: string;
@@ -138,11 +148,12 @@ export class LocalFunction {
         else call.reject(new FunctionError(message.message ?? 'Unknown error', message.errorType ?? 'Error'));
       },
     );
-    this.worker.on('error', (error) => {
+    worker.on('error', (error) => {
       for (const call of this.pending.values()) call.reject(error);
       this.pending.clear();
     });
-    this.worker.unref();
+    worker.unref();
+    this.worker = worker;
   }
 
   /**
@@ -150,6 +161,11 @@ export class LocalFunction {
    * does: after the init phase, the handler has the function's timeout.
    */
   async invoke(event: unknown): Promise<unknown> {
+    // As on Lambda, an init that failed is tried again, in a fresh environment, by the next invocation.
+    if (this.initFailed) {
+      void this.worker.terminate();
+      this.start();
+    }
     await this.initialized;
     const id = randomUUID();
     const ms = this.spec.timeoutSeconds * 1000;
