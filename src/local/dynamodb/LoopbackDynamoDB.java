@@ -46,6 +46,8 @@ public class LoopbackDynamoDB {
     }
     if (bound == 0) throw new IllegalStateException("DynamoDB Local has no connector to bind");
     proxy.start();
+    // The backend that started this JVM may be killed outright (kill -9): do not outlive it.
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
     if (journalFor != null) {
       String[] account = journalFor.split(":", 2);
       try {
