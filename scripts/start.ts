@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalBackend, type DynamoDbKind } from '../src/local/backend';
 import { PROJECT_ROOT } from '../src/local/cloud/synth';
+import { formatRequest, requestLog } from '../src/local/http/request-log';
 import {
   DEFAULT_PORTS,
   type LocalService,
@@ -25,6 +26,7 @@ Flags:
   --reset                 start with empty data (users, tables, files, search index)
   --data-dir <dir>        where data persists (default: .amplify/local)
   --no-watch              do not apply edits saved under amplify/ while it runs
+  --verbose               print one line per request (refused and unimplemented ones always print)
   --dynamodb <kind>       embedded (default, in-process) or local (DynamoDB Local, needs Java 17);
                           also LOCAL_DYNAMODB=<kind>
 ${SERVICES.map((s) => `  ${`${portFlag(s)} <port>`.padEnd(24)}${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`).join('\n')}
@@ -58,6 +60,7 @@ const main = async (): Promise<void> => {
       reset: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       dynamodb: { type: 'string' },
       ...portOptions,
     },
@@ -74,6 +77,10 @@ const main = async (): Promise<void> => {
     if (typeof value === 'string') flags[service] = value;
   }
   const ports = resolvePorts(readPortConfig(), flags);
+  const verbose = values.verbose === true;
+  requestLog.subscribe((event) => {
+    if (verbose || event.notable) console.log(`  ${formatRequest(event)}`);
+  });
   const started = performance.now();
   const backend = await createLocalBackend({
     reset: values.reset === true,
@@ -86,6 +93,7 @@ const main = async (): Promise<void> => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const local = field(backend.outputs.custom, 'local');
   console.log(`\nLocal backend ready in ${seconds} s (data in ${backend.dataDir})`);
+  console.log(`  Console    ${backend.console.loginUrl()}`);
   console.log(`  GraphQL    ${backend.urls.graphql}`);
   console.log(`  Realtime   ${backend.urls.realtime}`);
   console.log(`  User pool  ${backend.urls.userPool}`);

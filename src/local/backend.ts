@@ -4,6 +4,8 @@ import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
 import { type LocalAuth, startLocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
+import { type LocalConsole, startLocalConsole } from './console/server';
+import { consoleSources } from './console/sources';
 import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import { dynamoDbGuard } from './dynamodb/access';
@@ -16,6 +18,7 @@ import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } fro
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
 import { HotReloader } from './hot-reload';
+import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
 import { rolePolicies } from './iam/roles';
@@ -98,7 +101,10 @@ export interface LocalBackend {
     search: string;
     push: string;
     dynamodb: string;
+    console: string;
   };
+  /** The local console (users, data, files, logs, explorer, functions); `loginUrl()` signs a browser in once. */
+  console: LocalConsole;
   /** The CA that signed the GraphQL server's certificate. */
   caFile: string;
   /**
@@ -513,6 +519,35 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     };
     let outputs = await writeOutputs(current);
 
+    log('starting the console ...');
+    requestLog.principalOf = (accessKeyId) => credentials.lookup(accessKeyId)?.principal.name;
+    const localConsole = await startLocalConsole({
+      port: ports.console,
+      cacheDir: join(PROJECT_ROOT, '.amplify', 'console'),
+      sources: consoleSources({
+        region: NAMES.region,
+        admin: () => credentials.admin,
+        userPool: { url: auth.url, id: NAMES.userPoolId, pool: auth.pool },
+        dynamodb: { url: dynamodbFront, client: dynamodb.client },
+        outputs: () => outputs,
+        tables: () => tableSpecs(current.assembly),
+        functions: () => current.functions,
+        mappings: () => new Map(mappingSpecsOf(current.assembly).map((m) => [m.id, m])),
+        storage: storage && {
+          url: storage.url,
+          caFile: tls.caFile,
+          buckets: () => storageOutputsOf(current.assembly)?.buckets.map((b) => b.bucket_name) ?? [],
+        },
+        graphql: { url: graphql.url, caFile: tls.caFile },
+        outbox,
+        deadLetters,
+        search,
+        openSearch,
+        requestLog,
+      }),
+    });
+    stops.push(localConsole.close);
+
     let applying = Promise.resolve();
     const apply: LocalBackend['apply'] = (nextDir) => {
       const run = async () => {
@@ -577,7 +612,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         search: search.url,
         push: push.url,
         dynamodb: dynamodbFront,
+        console: localConsole.url,
       },
+      console: localConsole,
       caFile: tls.caFile,
       get adminCredentials() {
         return credentials.admin;

@@ -7,12 +7,23 @@ import { createServer } from 'node:net';
  * default is 0 (a free port each), which lets tests run side by side.
  */
 
-export const SERVICES = ['graphql', 'auth', 'storage', 'dynamodb', 'search', 'push', 'ssm', 'opensearch'] as const;
+export const SERVICES = [
+  'console',
+  'graphql',
+  'auth',
+  'storage',
+  'dynamodb',
+  'search',
+  'push',
+  'ssm',
+  'opensearch',
+] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
 
 /** Near `amplify mock`'s 20002 (AppSync) and 20005 (S3), outside Linux's ephemeral range. */
 export const DEFAULT_PORTS: LocalPorts = {
+  console: 20001,
   graphql: 20002,
   auth: 20003,
   storage: 20005,
@@ -24,6 +35,7 @@ export const DEFAULT_PORTS: LocalPorts = {
 };
 
 export const FREE_PORTS: LocalPorts = {
+  console: 0,
   graphql: 0,
   auth: 0,
   storage: 0,
@@ -36,6 +48,7 @@ export const FREE_PORTS: LocalPorts = {
 
 /** What each port serves, for `--help` and the errors below. */
 export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
+  console: 'the local console (users, data, files, logs, GraphQL explorer, functions)',
   graphql: 'AppSync: HTTPS /graphql and the realtime WebSocket',
   auth: 'Cognito user pool and identity pool',
   storage: 'S3 (HTTPS)',

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { LOCAL_AWS } from './dynamodb/local';
 import type { LocalFunction } from './functions/runner';
-import { appendPrivateLine, makePrivate, writePrivateFile } from './private-files';
+import { appendPrivateLine, makePrivate, readJsonLines, writePrivateFile } from './private-files';
 
 /**
  * A DynamoDB stream → Lambda event source mapping, run locally with the
@@ -282,12 +282,18 @@ export class StreamMapping {
   }
 }
 
+const isDeadLetter = (value: unknown): value is DeadLetter =>
+  isRecord(value) && typeof value.mapping === 'string' && Array.isArray(value.keys) && Array.isArray(value.sequenceNumbers);
+
 /** The on-failure destination of every local mapping: in memory and `<data>/dead-letters.jsonl`. */
 export class DeadLetterQueue {
   readonly letters: DeadLetter[] = [];
 
   constructor(private readonly file?: string) {
-    if (file) makePrivate(file);
+    if (!file) return;
+    makePrivate(file);
+    // The letters of earlier runs stay listed (the console replays them).
+    this.letters.push(...readJsonLines(file).filter(isDeadLetter));
   }
 
   add = (letter: DeadLetter): void => {

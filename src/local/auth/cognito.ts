@@ -237,6 +237,20 @@ export class CognitoUserPool {
     }
   }
 
+  /**
+   * Tokens for a user without a password, as if they had just signed in (a
+   * refresh-token session is kept, so sign-out and disabling end it): the
+   * local console's "signed in as". Cognito has no such operation; only local
+   * admin tools reach this, in process.
+   */
+  async signInAs(login: string): Promise<Json> {
+    const user = this.options.users.find(login);
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    if (user.enabled === false) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (user.status !== 'CONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
+    return this.signedIn(user, this.options.clientId);
+  }
+
   /** Adds a user to a group (the local admin command; Cognito's AdminAddUserToGroup). */
   addToGroup(login: string, group: string): void {
     const user = this.options.users.find(login);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { listenLoopback } from '../http/json-server';
+import { logRequests } from '../http/request-log';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
@@ -311,6 +312,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     });
   });
 
+  logRequests(server, 'cognito');
   const { url, close } = await listenLoopback(server, options.port);
   const issuer = `${url}/${options.userPoolId}`;
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { logRequests } from '../http/request-log';
 import type { DynamoDbGuard } from './access';
 import { Database, DatabaseError } from './engine/database';
 import { ValidationError } from './engine/expressions';
@@ -154,6 +155,7 @@ export const startEmbeddedDynamoDb = async (
     });
   });
   server.keepAliveTimeout = 60_000;
+  logRequests(server, 'dynamodb');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

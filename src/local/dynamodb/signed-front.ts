@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { logRequests } from '../http/request-log';
 import type { DynamoDbGuard, DynamoDbRefusal } from './access';
 
 /**
@@ -110,6 +111,7 @@ export const startSignedFront = async (options: {
     });
   });
   server.keepAliveTimeout = 60_000;
+  logRequests(server, 'dynamodb');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

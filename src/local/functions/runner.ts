@@ -90,8 +90,22 @@ export class LocalFunction {
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
 
+  private readonly listeners = new Set<(text: string) => void>();
+
   constructor(readonly spec: FunctionSpec) {
     this.start();
+  }
+
+  /** Hears what the function writes to stdout and stderr; returns the unsubscribe. */
+  onOutput(listener: (text: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private output(chunk: Buffer, to: NodeJS.WriteStream): void {
+    to.write(chunk);
+    const text = chunk.toString('utf8');
+    for (const listener of this.listeners) listener(text);
   }
 
   /** A fresh execution environment: a worker that loads the bundle (the init phase). */
@@ -102,7 +116,12 @@ export class LocalFunction {
       eval: true,
       env: spec.env,
       workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
+      // Its output goes to the terminal as before, and to whoever listens (the console's invoke shows its logs).
+      stdout: true,
+      stderr: true,
     });
+    worker.stdout.on('data', (chunk: Buffer) => this.output(chunk, process.stdout));
+    worker.stderr.on('data', (chunk: Buffer) => this.output(chunk, process.stderr));
     let initDone: (error?: Error) => void = () => {};
     this.initFailed = false;
     this.initialized = new Promise<void>((resolve, reject) => {

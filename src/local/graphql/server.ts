@@ -5,6 +5,7 @@ import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { CredentialIdentity } from '../auth/identity-pool';
 import { listenLoopback } from '../http/json-server';
+import { annotate, graphqlOperation, logRequests } from '../http/request-log';
 import { SignatureError, verifySigV4 } from '../storage/sigv4';
 import type { LocalTls } from '../tls';
 import { type AppSyncError, formatErrors, type LocalGraphqlApi } from './api';
@@ -285,6 +286,7 @@ export const startGraphqlServer = async (options: {
     }
     const variables = isRecord(body.variables) ? body.variables : undefined;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+    annotate(req, { operation: graphqlOperation(body.query, operationName) });
     const api = options.api();
     const { result, mutationEvents } = await api.execute(body.query, variables, operationName, {
       identity,
@@ -300,6 +302,8 @@ export const startGraphqlServer = async (options: {
       if (!res.headersSent) send(res, 500, { errors: [{ errorType: 'InternalFailure', message: 'Internal error' }] });
     });
   });
+
+  logRequests(server, 'graphql', () => 'POST /graphql');
 
   const hub = new RealtimeHub({
     api: options.api,

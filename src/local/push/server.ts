@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError, jsonServer, listenLoopback, parseJson, readBody, sendJson } from '../http/json-server';
+import { logRequests, pathOf } from '../http/request-log';
 import {
   type LocalPrincipal,
   type PrincipalAuthorizer,
@@ -126,6 +127,9 @@ export const startLocalPush = async (options: {
     }
     sendJson(res, 200, { ApplicationId: appId, RequestId: randomUUID(), Result: result });
   });
+  logRequests(server, 'push', (req) =>
+    /\/messages$/.test(pathOf(req)) ? 'SendMessages' : `${req.method} ${pathOf(req)}`,
+  );
   const listening = await listenLoopback(server, options.port);
   return { ...listening, markInvalid: (token) => invalid.add(token) };
 };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import MiniSearch from 'minisearch';
 import { listenLoopback } from '../http/json-server';
+import { logRequests, pathOf } from '../http/request-log';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { makePrivate, writePrivateFile } from '../private-files';
@@ -35,6 +36,8 @@ export interface LocalOpenSearchOptions {
 export interface LocalOpenSearch {
   url: string;
   count(index: string): number;
+  /** Every document of every index, for the local console. */
+  documents(): Array<{ index: string; id: string; source: unknown }>;
   close(): Promise<void>;
 }
 
@@ -345,6 +348,14 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
       send(res, known.status, { error: { type: known.type, reason: known.message }, status: known.status });
     });
   });
+  logRequests(server, 'opensearch', (req) => `${req.method} ${pathOf(req)}`);
   const listening = await listenLoopback(server, options.port);
-  return { ...listening, count: (index) => indexes.get(index)?.documents.size ?? 0 };
+  return {
+    ...listening,
+    count: (index) => indexes.get(index)?.documents.size ?? 0,
+    documents: () =>
+      [...indexes].flatMap(([index, { documents }]) =>
+        [...documents].map(([id, source]) => ({ index, id, source })),
+      ),
+  };
 };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import MiniSearch from 'minisearch';
 import { HttpError, listenLoopback, parseJson } from '../http/json-server';
+import { logRequests, pathOf } from '../http/request-log';
 import type { Decision } from '../iam/policy';
 import {
   type LocalPrincipal,
@@ -41,6 +42,8 @@ export interface LocalSearch {
   /** The document and search endpoint, for `CloudSearchDomainClient({ endpoint })`. */
   url: string;
   count(): number;
+  /** Every document, for the local console. */
+  documents(): Array<{ id: string; fields: unknown }>;
   close(): Promise<void>;
 }
 
@@ -294,6 +297,17 @@ export const startLocalSearch = async (options: LocalSearchOptions): Promise<Loc
         );
     }
   });
+  logRequests(server, 'cloudsearch', (req) =>
+    pathOf(req).endsWith('/documents/batch')
+      ? 'UploadDocuments'
+      : pathOf(req).endsWith('/search')
+        ? 'Search'
+        : `${req.method} ${pathOf(req)}`,
+  );
   const listening = await listenLoopback(server, options.port);
-  return { ...listening, count: () => documents.size };
+  return {
+    ...listening,
+    count: () => documents.size,
+    documents: () => [...documents].map(([id, fields]) => ({ id, fields })),
+  };
 };

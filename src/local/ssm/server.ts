@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CloudAssembly } from '../cloud/assembly';
 import { listenLoopback } from '../http/json-server';
+import { logRequests } from '../http/request-log';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 
@@ -194,6 +195,7 @@ export const startLocalSsm = async (options: LocalSsmOptions): Promise<LocalSsm>
       }
     });
   });
+  logRequests(server, 'ssm');
   const listening = await listenLoopback(server, options.port);
   return listening;
 };

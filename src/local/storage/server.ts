@@ -5,6 +5,7 @@ import { createServer } from 'node:https';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { listenLoopback } from '../http/json-server';
+import { logRequests, s3Operation } from '../http/request-log';
 import type { Decision } from '../iam/policy';
 import { makePrivate, privateDir, writePrivateFile } from '../private-files';
 import type { LocalTls } from '../tls';
@@ -948,6 +949,7 @@ export const startLocalStorage = async (options: LocalStorageOptions): Promise<L
       `HTTP/1.1 400 Bad Request\r\ncontent-type: application/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
+  logRequests(server, 's3', s3Operation);
   const listening = await listenLoopback(server as never, options.port);
   const url = listening.url.replace('http://', 'https://');
   return { url, endpoint: url.replace('https://', ''), close: listening.close };
