@@ -283,7 +283,10 @@ export class StreamMapping {
 }
 
 const isDeadLetter = (value: unknown): value is DeadLetter =>
-  isRecord(value) && typeof value.mapping === 'string' && Array.isArray(value.keys) && Array.isArray(value.sequenceNumbers);
+  isRecord(value) &&
+  typeof value.mapping === 'string' &&
+  Array.isArray(value.keys) &&
+  Array.isArray(value.sequenceNumbers);
 
 /** The on-failure destination of every local mapping: in memory and `<data>/dead-letters.jsonl`. */
 export class DeadLetterQueue {

@@ -24,7 +24,9 @@ const isKey = (value: unknown): value is Record<string, AttributeValue> =>
 export const replayPlan = (letter: DeadLetter): ReplayPlan | undefined => {
   const asyncSource = /^(\S+) -> (.+)$/.exec(letter.mapping);
   if (asyncSource?.[2]) {
-    return letter.keys.length === 1 ? { kind: 'async', functionName: asyncSource[2], event: letter.keys[0] } : undefined;
+    return letter.keys.length === 1
+      ? { kind: 'async', functionName: asyncSource[2], event: letter.keys[0] }
+      : undefined;
   }
   const keys = letter.keys.filter(isKey);
   return keys.length > 0 && keys.length === letter.keys.length

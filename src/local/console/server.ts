@@ -16,7 +16,13 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -25,7 +31,7 @@ import { logRequests, type RequestLog } from '../http/request-log';
 import type { LocalCredential } from '../iam/credentials';
 import type { Outbox } from '../outbox';
 import type { DeadLetter } from '../streams';
-import { ConsoleSessions, hostAllowed, isStateChanging, originAllowed, SESSION_COOKIE, cookieValue } from './access';
+import { ConsoleSessions, cookieValue, hostAllowed, isStateChanging, originAllowed, SESSION_COOKIE } from './access';
 import { type ConsoleBundle, consoleBundle } from './bundle';
 import type { ConsoleModel } from './models';
 
@@ -111,10 +117,11 @@ const sendHtml = (res: ServerResponse, status: number, html: string, headers: Re
   res.end(html);
 };
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const LOGIN_PAGE = (message: string) => `<!doctype html><html><head><meta charset="utf-8"><title>Local console: sign in</title>
+const LOGIN_PAGE = (
+  message: string,
+) => `<!doctype html><html><head><meta charset="utf-8"><title>Local console: sign in</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}input{width:100%;padding:.5rem;margin:.5rem 0}</style></head>
 <body><h1>Local console</h1><p>${escapeHtml(message)}</p>
 <p>Open the console link that <code>npm start</code> printed, or paste the local admin secret
@@ -161,7 +168,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   let port = options.port ?? 0;
   const replayed = new Map<number, { at: string; ok: boolean }>();
 
-  const credentials = () => ({ ...sources.adminCredentials() });
+  const credentials = async () => ({ ...sources.adminCredentials() });
   const cognito = new CognitoIdentityProviderClient({
     endpoint: sources.userPool.url,
     region: sources.region,
@@ -188,7 +195,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   };
 
   const keyOf = (model: ConsoleModel, value: unknown): Json => {
-    if (!isRecord(value)) throw new HttpError(400, 'BadRequest', `key must be an object with ${model.keys.join(', ')}.`);
+    if (!isRecord(value))
+      throw new HttpError(400, 'BadRequest', `key must be an object with ${model.keys.join(', ')}.`);
     const key: Json = {};
     for (const name of model.keys) {
       if (value[name] === undefined) throw new HttpError(400, 'BadRequest', `The key needs ${name}.`);
@@ -207,7 +215,9 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     const listed: Json[] = [];
     let token: string | undefined;
     for (let page = 0; page < 20; page++) {
-      const answer = await cognito.send(new ListUsersCommand({ UserPoolId: poolId, Limit: 60, PaginationToken: token }));
+      const answer = await cognito.send(
+        new ListUsersCommand({ UserPoolId: poolId, Limit: 60, PaginationToken: token }),
+      );
       for (const user of answer.Users ?? []) {
         const groups = await cognito.send(
           new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: user.Username ?? '' }),
@@ -502,7 +512,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // DNS rebinding: a foreign page's requests name its own host.
-    if (!hostAllowed(req.headers, port)) return send(res, 421, { error: 'MisdirectedRequest', message: 'Unknown host.' });
+    if (!hostAllowed(req.headers, port))
+      return send(res, 421, { error: 'MisdirectedRequest', message: 'Unknown host.' });
     if (isStateChanging(req.method) && !originAllowed(req.headers, port))
       return send(res, 403, { error: 'Forbidden', message: 'Cross-origin requests are refused.' });
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -510,7 +521,10 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     const how = sessions.authenticated(req.headers);
     if (!how) {
       if (url.pathname.startsWith('/api/'))
-        return send(res, 401, { error: 'Unauthorized', message: 'Sign in with the console link, or send Authorization: Bearer <admin secret>.' });
+        return send(res, 401, {
+          error: 'Unauthorized',
+          message: 'Sign in with the console link, or send Authorization: Bearer <admin secret>.',
+        });
       return sendHtml(res, 401, LOGIN_PAGE('Sign in.'));
     }
     // A cookie alone does not prove a state-changing request is the page's own: its Origin must say so.
@@ -518,7 +532,11 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       return send(res, 403, { error: 'Forbidden', message: 'A state-changing request needs an Origin header.' });
     if (url.pathname === '/logout' && req.method === 'POST') {
       sessions.logout(cookieValue(req.headers.cookie, SESSION_COOKIE));
-      res.writeHead(303, { location: '/login', 'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=/`, ...SECURITY_HEADERS });
+      res.writeHead(303, {
+        location: '/login',
+        'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=/`,
+        ...SECURITY_HEADERS,
+      });
       res.end();
       return;
     }

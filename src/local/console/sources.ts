@@ -110,9 +110,16 @@ export const consoleSources = (view: ConsoleBackendView): ConsoleSources => {
       }
       const result = await invokeWithLogs(fn, replayStreamEvent(mapping.tableName, view.region, records));
       // A batch response that reports failures is a failed replay, as the mapping would count it.
-      const failures = isRecord(result.result) && Array.isArray(result.result.batchItemFailures) ? result.result.batchItemFailures : [];
+      const failures =
+        isRecord(result.result) && Array.isArray(result.result.batchItemFailures)
+          ? result.result.batchItemFailures
+          : [];
       return failures.length > 0
-        ? { ...result, ok: false, error: { type: 'BatchItemFailures', message: `${failures.length} record(s) failed again` } }
+        ? {
+            ...result,
+            ok: false,
+            error: { type: 'BatchItemFailures', message: `${failures.length} record(s) failed again` },
+          }
         : result;
     },
     functions: () => [...view.functions()].map(([id, fn]) => ({ id, name: fn.spec.name })),

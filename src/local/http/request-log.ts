@@ -95,7 +95,8 @@ const UNIMPLEMENTED_TYPES = new Set(['UnknownOperationException', 'NotImplemente
 /** Refused (401, 403, a signature or CORS refusal) and unimplemented requests are always shown. */
 export const notableOf = (status: number, error?: string): RequestEvent['notable'] => {
   if (status === 501 || (error !== undefined && UNIMPLEMENTED_TYPES.has(error))) return 'unimplemented';
-  if (status === 401 || status === 403 || status === 421 || (error !== undefined && REFUSAL_TYPES.has(error))) return 'refused';
+  if (status === 401 || status === 403 || status === 421 || (error !== undefined && REFUSAL_TYPES.has(error)))
+    return 'refused';
   return undefined;
 };
 

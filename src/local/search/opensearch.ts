@@ -354,8 +354,6 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
     ...listening,
     count: (index) => indexes.get(index)?.documents.size ?? 0,
     documents: () =>
-      [...indexes].flatMap(([index, { documents }]) =>
-        [...documents].map(([id, source]) => ({ index, id, source })),
-      ),
+      [...indexes].flatMap(([index, { documents }]) => [...documents].map(([id, source]) => ({ index, id, source }))),
   };
 };

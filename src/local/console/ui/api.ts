@@ -4,7 +4,10 @@ export class ApiError extends Error {}
 export const api = async <T = Record<string, unknown>>(path: string, init: RequestInit = {}): Promise<T> => {
   const response = await fetch(`/api${path}`, {
     ...init,
-    headers: { ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
   });
   const text = await response.text();
   let body: unknown;

@@ -1,5 +1,5 @@
 import { Badge, Button, Flex, SelectField, TextAreaField } from '@aws-amplify/ui-react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { post } from './api';
 import { Grid, Problem, Refresh, short, useAction, useApi } from './common';
 
@@ -20,7 +20,6 @@ export const DataPanel = () => {
   );
   const act = useAction(records.reload, records.setError);
   const [editing, setEditing] = useState<string>();
-  useEffect(() => setEditing(undefined), [model?.name]);
   if (!model) return <Problem error={models.error ?? (models.data ? 'No models.' : undefined)} />;
   const path = `/models/${encodeURIComponent(model.name)}/records`;
   const columns = model.fields.map((f) => f.name).filter((f) => !model.ownerFields.includes(f));
@@ -31,13 +30,19 @@ export const DataPanel = () => {
         <SelectField
           label="Model"
           value={model.name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            setName(e.target.value);
+            setEditing(undefined);
+          }}
           options={models.data?.models.map((m) => m.name) ?? []}
         />
         <span>
           table <code>{model.table}</code>, key {model.keys.join(' + ')}
         </span>
-        <Button size="small" onClick={() => setEditing(JSON.stringify(Object.fromEntries(model.keys.map((k) => [k, ''])), null, 2))}>
+        <Button
+          size="small"
+          onClick={() => setEditing(JSON.stringify(Object.fromEntries(model.keys.map((k) => [k, ''])), null, 2))}
+        >
           New record
         </Button>
         <Refresh onClick={records.reload} />

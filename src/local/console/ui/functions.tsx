@@ -23,8 +23,19 @@ export const FunctionsPanel = ({ functions }: { functions: Array<{ id: string; n
     <>
       <Problem error={error} />
       <Flex direction="column">
-        <SelectField label="Function" value={name} onChange={(e) => setName(e.target.value)} options={functions.map((f) => f.name)} />
-        <TextAreaField label="Event (JSON)" rows={8} value={event} onChange={(e) => setEvent(e.target.value)} fontFamily="monospace" />
+        <SelectField
+          label="Function"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          options={functions.map((f) => f.name)}
+        />
+        <TextAreaField
+          label="Event (JSON)"
+          rows={8}
+          value={event}
+          onChange={(e) => setEvent(e.target.value)}
+          fontFamily="monospace"
+        />
         <Button
           variation="primary"
           isLoading={running}
@@ -32,7 +43,11 @@ export const FunctionsPanel = ({ functions }: { functions: Array<{ id: string; n
             setRunning(true);
             setError(undefined);
             try {
-              setResult(await post<InvokeResult>(`/functions/${encodeURIComponent(name ?? '')}/invoke`, { event: JSON.parse(event) }));
+              setResult(
+                await post<InvokeResult>(`/functions/${encodeURIComponent(name ?? '')}/invoke`, {
+                  event: JSON.parse(event),
+                }),
+              );
             } catch (e) {
               setError(e instanceof Error ? e.message : String(e));
             }

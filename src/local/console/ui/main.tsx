@@ -6,9 +6,9 @@ import { createRoot } from 'react-dom/client';
 import { api } from './api';
 import { DataPanel } from './data';
 import { ExplorerPanel } from './explorer';
-import { DeadLettersPanel, FilesPanel, OutboxPanel, SearchPanel } from './state';
 import { FunctionsPanel } from './functions';
 import { RequestsPanel } from './requests';
+import { DeadLettersPanel, FilesPanel, OutboxPanel, SearchPanel } from './state';
 import { UsersPanel } from './users';
 
 export interface Overview {

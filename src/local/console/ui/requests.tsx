@@ -49,8 +49,7 @@ export const RequestsPanel = () => {
           e.service,
           e.operation,
           <span key="status">
-            {e.status} {e.error ?? ''}{' '}
-            {e.notable && <Badge variation="error">{e.notable}</Badge>}
+            {e.status} {e.error ?? ''} {e.notable && <Badge variation="error">{e.notable}</Badge>}
           </span>,
           String(Math.round(e.ms)),
           e.caller ?? '',

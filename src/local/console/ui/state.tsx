@@ -21,7 +21,13 @@ export const FilesPanel = () => {
         <section key={b.bucket}>
           <Flex alignItems="flex-end" marginBottom="small">
             <Heading level={5}>{b.bucket}</Heading>
-            <TextField label="Upload under" size="small" value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="folder/" />
+            <TextField
+              label="Upload under"
+              size="small"
+              value={prefix}
+              onChange={(e) => setPrefix(e.target.value)}
+              placeholder="folder/"
+            />
             <input
               type="file"
               aria-label={`upload to ${b.bucket}`}
@@ -52,7 +58,9 @@ export const FilesPanel = () => {
                 key="delete"
                 size="small"
                 variation="warning"
-                onClick={() => window.confirm(`Delete ${o.key}?`) && act(() => post(object(b.bucket, o.key), {}, 'DELETE'))}
+                onClick={() =>
+                  window.confirm(`Delete ${o.key}?`) && act(() => post(object(b.bucket, o.key), {}, 'DELETE'))
+                }
               >
                 Delete
               </Button>,
@@ -84,7 +92,9 @@ export const OutboxPanel = () => {
       <Grid
         label="outbox"
         head={['At', 'Channel', 'To', 'Kind', 'Code', 'Body']}
-        rows={[...(data?.messages ?? [])].reverse().map((m) => [m.at, m.channel, m.to, m.kind, m.code ?? '', short(m.body, 120)])}
+        rows={[...(data?.messages ?? [])]
+          .reverse()
+          .map((m) => [m.at, m.channel, m.to, m.kind, m.code ?? '', short(m.body, 120)])}
       />
     </>
   );

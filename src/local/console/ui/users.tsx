@@ -23,20 +23,26 @@ export const UsersPanel = () => {
   return (
     <>
       <Problem error={error} />
-      <Flex as="form" alignItems="flex-end" wrap="wrap" marginBottom="medium" onSubmit={(e) => {
-        e.preventDefault();
-        void act(() =>
-          post('/users', {
-            username,
-            attributes: email ? { email, email_verified: 'true' } : {},
-            ...(password ? { password } : {}),
-          }),
-        ).then(() => {
-          setUsername('');
-          setEmail('');
-          setPassword('');
-        });
-      }}>
+      <Flex
+        as="form"
+        alignItems="flex-end"
+        wrap="wrap"
+        marginBottom="medium"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(() =>
+            post('/users', {
+              username,
+              attributes: email ? { email, email_verified: 'true' } : {},
+              ...(password ? { password } : {}),
+            }),
+          ).then(() => {
+            setUsername('');
+            setEmail('');
+            setPassword('');
+          });
+        }}
+      >
         <TextField label="Username" name="username" value={username} onChange={(e) => setUsername(e.target.value)} />
         <TextField label="Email" name="email" value={email} onChange={(e) => setEmail(e.target.value)} />
         <TextField
@@ -61,7 +67,11 @@ export const UsersPanel = () => {
           u.enabled ? 'yes' : 'no',
           <Flex key="groups" gap="xs" wrap="wrap">
             {u.groups.map((g) => (
-              <Badge key={g} title="remove from group" onClick={() => act(() => post(`${user(u.username)}/groups/${encodeURIComponent(g)}`, {}, 'DELETE'))}>
+              <Badge
+                key={g}
+                title="remove from group"
+                onClick={() => act(() => post(`${user(u.username)}/groups/${encodeURIComponent(g)}`, {}, 'DELETE'))}
+              >
                 {g} ✕
               </Badge>
             ))}
@@ -72,7 +82,10 @@ export const UsersPanel = () => {
                 Confirm
               </Button>
             )}
-            <Button size="small" onClick={() => act(() => post(`${user(u.username)}/${u.enabled ? 'disable' : 'enable'}`))}>
+            <Button
+              size="small"
+              onClick={() => act(() => post(`${user(u.username)}/${u.enabled ? 'disable' : 'enable'}`))}
+            >
               {u.enabled ? 'Disable' : 'Enable'}
             </Button>
             {groups.length > 0 && (
@@ -87,7 +100,9 @@ export const UsersPanel = () => {
                 />
                 <Button
                   size="small"
-                  onClick={() => act(() => post(`${user(u.username)}/groups`, { group: group[u.username] ?? groups[0] }))}
+                  onClick={() =>
+                    act(() => post(`${user(u.username)}/groups`, { group: group[u.username] ?? groups[0] }))
+                  }
                 >
                   Add to group
                 </Button>
