@@ -177,7 +177,8 @@ export const logRequests = (
   log: RequestLog = requestLog,
   options: { onlyNotable?: boolean } = {},
 ): void => {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // First, so that the end of an answer the server's own listener sends at once is seen.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     let answered: string | undefined;
     // The error type of an error answer, read from its body (never kept, never logged).
