@@ -1,7 +1,9 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CognitoUserPool } from '../auth/cognito';
+import { CognitoError } from '../auth/errors';
 import type { TableSpec } from '../dynamodb/tables';
 import type { LocalFunction } from '../functions/runner';
+import { HttpError } from '../http/json-server';
 import type { RequestLog } from '../http/request-log';
 import type { LocalCredential } from '../iam/credentials';
 import type { Outbox } from '../outbox';
@@ -71,7 +73,14 @@ export const consoleSources = (view: ConsoleBackendView): ConsoleSources => {
     adminCredentials: view.admin,
     userPool: { url: view.userPool.url, id: view.userPool.id },
     signIn: async (username) => {
-      const answer = await view.userPool.pool.signInAs(username);
+      let answer: Record<string, unknown>;
+      try {
+        answer = await view.userPool.pool.signInAs(username);
+      } catch (error) {
+        // The pool's own error (no such user, disabled, unconfirmed), as a 400 the console answers.
+        if (error instanceof CognitoError) throw new HttpError(error.status, error.type, error.message);
+        throw error;
+      }
       const result = isRecord(answer.AuthenticationResult) ? answer.AuthenticationResult : {};
       return {
         IdToken: String(result.IdToken),
