@@ -10,7 +10,9 @@ import { Problem, useApi } from './common';
  * server with them, so the owner rules apply as they do for the app.
  */
 export const ExplorerPanel = () => {
-  const { data, error } = useApi<{ users: Array<{ username: string; enabled: boolean; status: string }> }>('/users');
+  const { data, error } = useApi<{
+    users: Array<{ username: string; enabled: boolean; status: string; attributes?: Record<string, string> }>;
+  }>('/users');
   const users = (data?.users ?? []).filter((u) => u.enabled && u.status === 'CONFIRMED');
   const [as, setAs] = useState<string>();
   const user = as ?? users[0]?.username;
@@ -27,9 +29,14 @@ export const ExplorerPanel = () => {
           label="Signed in as"
           value={user ?? ''}
           onChange={(e) => setAs(e.target.value)}
-          options={users.map((u) => u.username)}
           placeholder={users.length === 0 ? 'no confirmed users' : undefined}
-        />
+        >
+          {users.map((u) => (
+            <option key={u.username} value={u.username}>
+              {u.attributes?.email ? `${u.attributes.email} (${u.username})` : u.username}
+            </option>
+          ))}
+        </SelectField>
       </Flex>
       <div style={{ height: '70vh', border: '1px solid #ddd' }}>
         {user ? <GraphiQL key={user} fetcher={fetcher} /> : <p>Create and confirm a user on the Users tab first.</p>}

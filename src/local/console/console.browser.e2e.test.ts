@@ -1,0 +1,166 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TEST_TLS_DIR } from '../../test/e2e.global-setup';
+import { createLocalBackend, type LocalBackend } from '../backend';
+
+/**
+ * Issue 13: the local console in headless Chromium over the whole local
+ * backend. It signs in with the banner's one-time link, creates a user on the
+ * Users page, a note through GraphiQL signed in as that user, and a file, then
+ * checks that each page loads and shows that state. Screenshots go to
+ * `.amplify/screenshots/console/`.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const DATA_DIR = resolve('.amplify/test-console');
+const SHOTS = resolve('.amplify/screenshots/console');
+const EMAIL = 'console-ada@example.com';
+const PASSWORD = 'Correct-Horse-9!';
+const HEADLINE = `Written in GraphiQL ${Date.now()}`;
+
+let backend: LocalBackend;
+let browser: Browser;
+let page: Page;
+/** The user's username as the pool keeps it (a sign-in with email gets a generated one, as on Cognito). */
+let username = '';
+
+/** Waits until a locator's text matches (playwright-core has no web-first assertions). */
+const contains = async (locator: Locator, wanted: string | RegExp, timeout = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text =
+      (await locator
+        .first()
+        .textContent({ timeout })
+        .catch(() => '')) ?? '';
+    if (typeof wanted === 'string' ? text.includes(wanted) : wanted.test(text)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`expected ${String(wanted)} in: ${text.slice(0, 500)}`);
+};
+
+const open = async (panel: string) => {
+  await page.getByRole('tab', { name: panel }).click();
+};
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, tlsDir: TEST_TLS_DIR, outputsFile: false });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await backend?.dispose();
+  rmSync(DATA_DIR, { recursive: true, force: true });
+});
+
+it('signs in with the one-time link and shows the users page, timed', async () => {
+  const started = performance.now();
+  await page.goto(backend.console.loginUrl());
+  await page.getByRole('heading', { name: 'Local console' }).first().waitFor();
+  await page.getByRole('table', { name: 'users' }).waitFor();
+  const ms = performance.now() - started;
+  const bundle = await backend.console.bundle.get();
+  console.log(
+    `console first load: ${Math.round(ms)} ms (bundle ${bundle.built ? `built in ${Math.round(bundle.ms)} ms` : `from the cache in ${Math.round(bundle.ms)} ms`}, ${(bundle.js.length / 1e6).toFixed(2)} MB js)`,
+  );
+  expect(page.url()).toBe(`${backend.console.url}/`);
+});
+
+it('users: creates a user on the page', async () => {
+  await page.getByLabel('Username').fill(EMAIL);
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const row = page.getByRole('row').filter({ hasText: EMAIL });
+  await contains(row, 'CONFIRMED');
+  await row.getByRole('button', { name: 'Add to group' }).click();
+  await contains(row, 'Admins');
+  username = await page.evaluate(async (email) => {
+    const listed: { users: Array<{ username: string; attributes: Record<string, string> }> } = await (
+      await fetch('/api/users')
+    ).json();
+    return listed.users.find((u) => u.attributes.email === email)?.username ?? '';
+  }, EMAIL);
+  expect(username).not.toBe('');
+  await shot('users');
+});
+
+it('graphql: creates a note in GraphiQL signed in as that user', async () => {
+  await open('GraphQL');
+  await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+  expect(await page.getByLabel('Signed in as').inputValue()).toBe(username);
+  await page.evaluate((query) => {
+    const editor = document.querySelector('.graphiql-query-editor .CodeMirror');
+    const codeMirror: unknown = editor && Reflect.get(editor, 'CodeMirror');
+    const setValue: unknown = codeMirror && Reflect.get(codeMirror, 'setValue');
+    if (typeof setValue !== 'function') throw new Error('no CodeMirror editor');
+    setValue.call(codeMirror, query);
+  }, `mutation { createNote(input: { id: "console-note-1", headline: "${HEADLINE}", text: "from the console" }) { id headline owner } }`);
+  await page.locator('.graphiql-execute-button').click();
+  await contains(page.locator('.graphiql-response'), HEADLINE, 20_000);
+  await contains(page.locator('.graphiql-response'), username);
+  await shot('graphql');
+});
+
+it('data: shows the note with its owner', async () => {
+  await open('Data');
+  await page.getByLabel('Model').selectOption('Note');
+  const row = page.getByRole('row').filter({ hasText: HEADLINE });
+  await row.first().waitFor();
+  await contains(row, username);
+  await shot('data');
+});
+
+it('files: uploads a file and lists it', async () => {
+  await open('Files');
+  const upload = page.getByLabel(/^upload to /).first();
+  await page.getByLabel('Upload under').first().fill('published/console/');
+  await upload.setInputFiles({
+    name: 'hello.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('hello from the console'),
+  });
+  await page.getByRole('link', { name: 'published/console/hello.txt' }).first().waitFor();
+  await shot('files');
+});
+
+it('outbox: shows the temporary password the pool sent', async () => {
+  await open('Outbox');
+  await contains(page.getByRole('row').filter({ hasText: EMAIL }).first(), 'temporary-password');
+  await shot('outbox');
+});
+
+it('search: shows the indexed note', async () => {
+  await backend.drainStreams();
+  await open('Search index');
+  await contains(page.getByRole('table', { name: 'search documents' }), HEADLINE, 15_000);
+  await shot('search');
+});
+
+it('dead letters: the page loads', async () => {
+  await open('Dead letters');
+  await page.getByRole('table', { name: 'dead letters' }).first().waitFor();
+  await shot('dead-letters');
+});
+
+it('requests: the live log shows the mutation and the upload', async () => {
+  await open('Requests');
+  const log = page.getByRole('table', { name: 'requests' });
+  await contains(log, 'mutation createNote');
+  await contains(log, 'PutObject');
+  await shot('requests');
+});
+
+it('functions: invokes a function with an event and shows its result and logs', async () => {
+  await open('Functions');
+  await page.getByLabel('Event (JSON)').fill('{"Records": []}');
+  await page.getByRole('button', { name: 'Invoke' }).click();
+  await contains(page.getByTestId('invoke-result'), /succeeded|failed/, 20_000);
+  await shot('functions');
+});
