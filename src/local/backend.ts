@@ -192,6 +192,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     policies: () => livePolicies,
     identities: (accessKeyId) => liveAuth?.identityPool?.credentialsFor(accessKeyId),
   });
+  // The request log names callers by their access key's principal (admin, a function, an identity).
+  requestLog.principalOf = (accessKeyId) => credentials.lookup(accessKeyId)?.principal.name;
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
@@ -520,7 +522,6 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     let outputs = await writeOutputs(current);
 
     log('starting the console ...');
-    requestLog.principalOf = (accessKeyId) => credentials.lookup(accessKeyId)?.principal.name;
     const localConsole = await startLocalConsole({
       port: ports.console,
       cacheDir: join(PROJECT_ROOT, '.amplify', 'console'),
