@@ -41,6 +41,14 @@ const contains = async (locator: Locator, wanted: string | RegExp, timeout = 10_
   throw new Error(`expected ${String(wanted)} in: ${text.slice(0, 500)}`);
 };
 
+/** The app's bucket, as amplify_outputs.json names it. */
+const bucketName = (): string => {
+  const storage = backend.outputs.storage;
+  return typeof storage === 'object' && storage !== null && 'bucket_name' in storage
+    ? String(storage.bucket_name)
+    : 'bucket';
+};
+
 /** The indexer's function name, as the console lists the running functions. */
 const indexerName = async (): Promise<string> => {
   const listed: { functions: Array<{ name: string }> } = await page.evaluate(async () =>
@@ -161,7 +169,7 @@ it('dead letters: lists one and replays it into its function', async () => {
   // A dead letter as an asynchronous invocation (a storage trigger's) leaves it, for the indexer.
   const indexer = await indexerName();
   backend.deadLetters.add({
-    mapping: `s3:${Object.values(backend.buckets)[0]} -> ${indexer}`,
+    mapping: `s3:${bucketName()} -> ${indexer}`,
     at: new Date().toISOString(),
     reason: 'Error: failed in the test (after 2 retries)',
     sequenceNumbers: [],

@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { post } from './api';
 import { Problem } from './common';
 
+const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
 interface InvokeResult {
   ok: boolean;
   result?: unknown;
@@ -62,9 +64,9 @@ export const FunctionsPanel = ({ functions }: { functions: Array<{ id: string; n
               {result.ok ? 'succeeded' : `failed: ${result.error?.type}`} in {Math.round(result.ms)} ms
             </Badge>
             <h4>Result</h4>
-            <pre>{JSON.stringify(result.ok ? result.result : result.error, null, 2)}</pre>
+            <pre style={WRAP}>{JSON.stringify(result.ok ? result.result : result.error, null, 2)}</pre>
             <h4>Logs</h4>
-            <pre>{result.logs || '(none)'}</pre>
+            <pre style={WRAP}>{result.logs || '(none)'}</pre>
           </section>
         )}
       </Flex>

@@ -100,6 +100,8 @@ export const OutboxPanel = () => {
   );
 };
 
+const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
 interface Letter {
   index: number;
   mapping: string;
@@ -117,7 +119,11 @@ export const DeadLettersPanel = () => {
     <>
       <Problem error={error} />
       <Refresh onClick={reload} />
-      {result && <pre data-testid="replay-result">{result}</pre>}
+      {result && (
+        <pre data-testid="replay-result" style={WRAP}>
+          {result}
+        </pre>
+      )}
       <Grid
         label="dead letters"
         head={['At', 'Source', 'Reason', 'Records', 'Replayed', '']}
