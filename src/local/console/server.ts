@@ -167,6 +167,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   const bundle = consoleBundle(options.cacheDir);
   let port = options.port ?? 0;
   const replayed = new Map<number, { at: string; ok: boolean }>();
+  const signedIn = new Map<string, { tokens: { AccessToken: string; ExpiresIn: number }; until: number }>();
 
   const credentials = async () => ({ ...sources.adminCredentials() });
   const cognito = new CognitoIdentityProviderClient({
@@ -242,7 +243,10 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   const graphql = async (body: Json): Promise<{ status: number; body: unknown }> => {
     if (!sources.graphql || !graphqlAgent) throw new HttpError(404, 'NotFound', 'This backend has no GraphQL API.');
     const as = text(body.as, 'as', 128);
-    const tokens = await sources.signIn(as);
+    const cached = signedIn.get(as);
+    // One sign-in per user while its tokens last (each sign-in keeps a session in the pool).
+    const tokens = cached && cached.until > Date.now() ? cached.tokens : await sources.signIn(as);
+    if (tokens !== cached?.tokens) signedIn.set(as, { tokens, until: Date.now() + (tokens.ExpiresIn - 300) * 1000 });
     const payload = JSON.stringify({
       query: body.query,
       variables: body.variables ?? undefined,
@@ -305,6 +309,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${method} /${parts.map((p, i) => (i > 0 && !['confirm', 'enable', 'disable', 'groups', 'tokens', 'records', 'replay', 'invoke', 'object', 'stream'].includes(p) ? ':' : p)).join('/')}`;
     const [, a = '', , c = ''] = parts;
+    // A change to a user (groups, disabled, deleted) is in the explorer's next tokens.
+    if (parts[0] === 'users' && method !== 'GET') signedIn.clear();
     switch (route) {
       case 'GET /overview':
         return send(res, 200, {
