@@ -24,7 +24,7 @@ import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
 import { NAMES } from './settings/names';
 import { localOutputs } from './settings/outputs';
-import { openSearchDomainArnOf, searchDomainArnOf } from './settings/search';
+import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
@@ -95,7 +95,8 @@ export interface LocalBackend {
     graphql: string;
     realtime: string;
     userPool: string;
-    search: string;
+    /** The CloudSearch domain's endpoint, when the functions use one. */
+    search: string | undefined;
     push: string;
     dynamodb: string;
   };
@@ -189,6 +190,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const authSettings = authSettingsOf(assembly);
     const storageSettings = storageOutputsOf(assembly);
     const openSearchArn = openSearchDomainArnOf(assembly);
+    const cloudSearch = cloudSearchOf(assembly);
     liveParameters = ssmParametersOf(assembly);
 
     // 3. The services, each after the ones it uses.
@@ -199,11 +201,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const deadLetters = new DeadLetterQueue(join(dataDir, 'dead-letters.jsonl'));
 
     const dynamodb = (await services.start(dynamoDbService(context, kind))).handle;
-    const search = (
-      await services.start(
-        cloudSearchService(context, { arn: searchDomainArnOf(assembly), textFields: ['headline', 'text'] }),
-      )
-    ).handle;
+    const search = cloudSearch ? (await services.start(cloudSearchService(context, cloudSearch))).handle : undefined;
     const push = (await services.start(pushService(context, outbox))).handle;
     const postConfirmationId = authSettings.postConfirmationId;
     const auth = (
@@ -256,14 +254,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       endpoints: {
         DYNAMODB: dynamodb.front,
         DYNAMODB_STREAMS: dynamodb.front,
-        CLOUDSEARCH_DOMAIN: search.url,
+        ...(search ? { CLOUDSEARCH_DOMAIN: search.url } : {}),
         PINPOINT: push.url,
         SSM: ssm.url,
         COGNITO_IDENTITY_PROVIDER: auth.url,
         COGNITO_IDENTITY: auth.url,
         ...(storage ? { S3: storage.url } : {}),
       },
-      searchEndpoint: search.url,
+      // Only read for functions that have CLOUDSEARCH_*_ENDPOINT variables, which start the service.
+      searchEndpoint: search?.url ?? '',
       ...(openSearch ? { openSearchEndpoint: openSearch.url } : {}),
       caFile: tls.caFile,
       credentialsFor: (name, roleArn) => credentials.forFunction(name, roleArn),
@@ -368,7 +367,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         graphql: graphql.url,
         realtime: graphql.realtimeUrl,
         userPool: auth.url,
-        search: search.url,
+        search: search?.url,
         push: push.url,
         dynamodb: dynamodb.front,
       },
