@@ -26,6 +26,7 @@ import { NAMES } from './settings/names';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
+import { assertSupported, servicesNamedByFunctions } from './settings/support';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
 import { DeadLetterQueue } from './streams';
@@ -186,7 +187,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const names: LocalNames = { ...NAMES, graphqlUrl: 'https://127.0.0.1/graphql' };
     const assembly = new CloudAssembly(await assemblyDirOf(options, projectDir, log), names);
 
-    // 2. Its settings.
+    // 2. Its settings; a feature that would not run stops the start here, all of them named.
+    assertSupported(assembly);
     const authSettings = authSettingsOf(assembly);
     const storageSettings = storageOutputsOf(assembly);
     const openSearchArn = openSearchDomainArnOf(assembly);
@@ -248,19 +250,24 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       : undefined;
     const ssm = (await services.start(ssmService(context, () => liveParameters))).handle;
 
-    // The endpoints of the local services a function's SDK clients may call.
+    // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
+    const named = servicesNamedByFunctions(assembly);
+    const endpoint = (used: boolean, url: string | undefined) => (used && url ? url : undefined);
+    const endpoints = {
+      DYNAMODB: endpoint(true, dynamodb.front),
+      DYNAMODB_STREAMS: endpoint(true, dynamodb.front),
+      CLOUDSEARCH_DOMAIN: endpoint(true, search?.url),
+      PINPOINT: endpoint(named.has('mobiletargeting') || assembly.resources('AWS::Pinpoint::App').length > 0, push.url),
+      SSM: endpoint(named.has('ssm') || liveParameters.size > 0, ssm.url),
+      COGNITO_IDENTITY_PROVIDER: endpoint(named.has('cognito-idp'), auth.url),
+      COGNITO_IDENTITY: endpoint(named.has('cognito-identity'), auth.url),
+      S3: endpoint(true, storage?.url),
+    };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
-      endpoints: {
-        DYNAMODB: dynamodb.front,
-        DYNAMODB_STREAMS: dynamodb.front,
-        ...(search ? { CLOUDSEARCH_DOMAIN: search.url } : {}),
-        PINPOINT: push.url,
-        SSM: ssm.url,
-        COGNITO_IDENTITY_PROVIDER: auth.url,
-        COGNITO_IDENTITY: auth.url,
-        ...(storage ? { S3: storage.url } : {}),
-      },
+      endpoints: Object.fromEntries(
+        Object.entries(endpoints).flatMap(([name, url]) => (url === undefined ? [] : [[name, url]])),
+      ),
       // Only read for functions that have CLOUDSEARCH_*_ENDPOINT variables, which start the service.
       searchEndpoint: search?.url ?? '',
       ...(openSearch ? { openSearchEndpoint: openSearch.url } : {}),
@@ -305,7 +312,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       const run = async () => {
         const started = performance.now();
         const previous = runtime.current;
-        const next = await runtime.build(new CloudAssembly(nextDir, names));
+        const nextAssembly = new CloudAssembly(nextDir, names);
+        assertSupported(nextAssembly);
+        const next = await runtime.build(nextAssembly);
         await runtime.activate(next);
         const servedMs = performance.now() - started;
         const warnings: string[] = [];
