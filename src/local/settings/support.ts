@@ -34,6 +34,7 @@ const HANDLED: Record<string, string> = {
   'Custom::AmplifyDynamoDBTable': 'DynamoDB (Amplify model tables)',
   'AWS::IAM::Role': 'the local IAM evaluation',
   'AWS::IAM::Policy': 'the local IAM evaluation',
+  'AWS::IAM::ManagedPolicy': 'the local IAM evaluation (attached through its Roles)',
   'AWS::S3::Bucket': 'the local S3',
   'Custom::S3BucketNotifications': 'storage triggers',
   'AWS::SSM::Parameter': 'the local SSM Parameter Store',
