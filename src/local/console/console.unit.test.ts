@@ -106,12 +106,12 @@ describe('dead-letter replay', () => {
       replayPlan({ mapping: 's3:media.local -> thumbnailer', at: '', reason: '', sequenceNumbers: [], keys: [event] }),
     ).toEqual({ kind: 'async', functionName: 'thumbnailer', event });
     const keys = [{ id: { S: 'n1' } }];
-    expect(replayPlan({ mapping: 'NoteStreamMapping', at: '', reason: '', sequenceNumbers: ['1'], keys })).toEqual({
+    expect(replayPlan({ mapping: 'PostStreamMapping', at: '', reason: '', sequenceNumbers: ['1'], keys })).toEqual({
       kind: 'stream',
-      mappingId: 'NoteStreamMapping',
+      mappingId: 'PostStreamMapping',
       keys,
     });
-    expect(replayPlan({ mapping: 'NoteStreamMapping', at: '', reason: '', sequenceNumbers: [], keys: [null] })).toBe(
+    expect(replayPlan({ mapping: 'PostStreamMapping', at: '', reason: '', sequenceNumbers: [], keys: [null] })).toBe(
       undefined,
     );
   });
@@ -119,7 +119,7 @@ describe('dead-letter replay', () => {
   it('delivers the current item, or a REMOVE when it is gone', () => {
     const now = new Date('2026-12-01T00:00:00Z');
     const { Records } = replayStreamEvent(
-      'Note-local',
+      'Post-local',
       'us-east-1',
       [
         { keys: { id: { S: 'a' } }, item: { id: { S: 'a' }, text: { S: 'hi' } } },
@@ -130,7 +130,7 @@ describe('dead-letter replay', () => {
     expect(Records.map((r) => r.eventName)).toEqual(['MODIFY', 'REMOVE']);
     expect(Records[0]).toMatchObject({
       eventSource: 'aws:dynamodb',
-      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/Note-local/stream/local',
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/Post-local/stream/local',
       dynamodb: { Keys: { id: { S: 'a' } }, NewImage: { text: { S: 'hi' } } },
     });
     expect(Records[1]?.dynamodb).not.toHaveProperty('NewImage');

@@ -14,7 +14,7 @@ export interface RequestEvent {
   at: string;
   /** `cognito`, `graphql`, `s3`, `dynamodb`, ... */
   service: string;
-  /** `SignUp`, `mutation createNote`, `PutObject`, `Query`, ... */
+  /** `SignUp`, `mutation createPost`, `PutObject`, `Query`, ... */
   operation: string;
   status: number;
   ms: number;
@@ -223,7 +223,7 @@ export const logRequests = (
   });
 };
 
-/** `mutation createNote` for a GraphQL request: its operation's type and first root field. */
+/** `mutation createPost` for a GraphQL request: its operation's type and first root field. */
 export const graphqlOperation = (query: string, operationName?: string): string => {
   const text = query.replace(/#[^\n]*/g, '').slice(0, 4000);
   const named = operationName

@@ -17,12 +17,12 @@ const req = (method: string, url: string, headers: Record<string, string> = {}):
 
 describe('the request log', () => {
   it('names GraphQL operations by type and root field', () => {
-    expect(graphqlOperation('mutation CreateNote($input: CreateNoteInput!) { createNote(input: $input) { id } }')).toBe(
-      'mutation createNote',
+    expect(graphqlOperation('mutation CreatePost($input: CreatePostInput!) { createPost(input: $input) { id } }')).toBe(
+      'mutation createPost',
     );
-    expect(graphqlOperation('{ listNotes { items { id } } }')).toBe('query listNotes');
-    expect(graphqlOperation('# a comment\nquery { n: getNote(id: "1") { id } }')).toBe('query getNote');
-    expect(graphqlOperation('query A { a } mutation B { deleteNote { id } }', 'B')).toBe('mutation deleteNote');
+    expect(graphqlOperation('{ listPosts { items { id } } }')).toBe('query listPosts');
+    expect(graphqlOperation('# a comment\nquery { n: getPost(id: "1") { id } }')).toBe('query getPost');
+    expect(graphqlOperation('query A { a } mutation B { deletePost { id } }', 'B')).toBe('mutation deletePost');
     expect(graphqlOperation('not graphql')).toBe('graphql');
   });
 
