@@ -182,13 +182,13 @@ export const logRequests = (
     const started = performance.now();
     let answered: string | undefined;
     // The error type of an error answer, read from its body (never kept, never logged).
-    const end = res.end.bind(res);
-    res.end = ((...args: Parameters<typeof res.end>) => {
+    const end = res.end;
+    res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
       const [chunk] = args;
       if (res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.length < 65_536)
         answered = errorTypeOf(chunk.toString());
-      return end(...args);
-    }) as typeof res.end;
+      return Reflect.apply(end, this, args);
+    };
     res.once('close', () => {
       try {
         const learned = details.get(req) ?? {};
