@@ -107,6 +107,10 @@ const main = async (): Promise<void> => {
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
   console.log('Press Ctrl-C to stop.');
+  // The console's UI bundle, built once ready (a few seconds, cached under .amplify/console), so its first load is quick.
+  backend.console.bundle.get().catch((error: unknown) => {
+    console.warn(`the console's page could not be built: ${error instanceof Error ? error.message : String(error)}`);
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
