@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DatabaseError, invalid, notFound, ValidationError } from './errors';
 import {
   applyUpdate,
   type Condition,
@@ -11,7 +12,6 @@ import {
   parseUpdate,
   project,
   type UpdateActions,
-  ValidationError,
   validateCondition,
 } from './expressions';
 import {
@@ -45,20 +45,7 @@ import { compareScalars, equals, type Item, type Value } from './values';
 
 type Json = Record<string, unknown>;
 
-/** An error DynamoDB would return: `name` is its type, as in `__type`. */
-export class DatabaseError extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-    readonly statusCode = 400,
-    readonly extra?: Json,
-  ) {
-    super(message);
-  }
-}
-
-const notFound = (message: string) => new DatabaseError('ResourceNotFoundException', message);
-const invalid = (message: string) => new ValidationError(message);
+export { DatabaseError } from './errors';
 
 /** DynamoDB Local's region and account, which appear in its ARNs. */
 const ARN_PREFIX = 'arn:aws:dynamodb:ddblocal:000000000000';
