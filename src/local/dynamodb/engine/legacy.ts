@@ -105,16 +105,16 @@ const comparison = (name: string, operator: unknown, raw: unknown[], values: Leg
     case 'NOT_NULL':
       return { kind: 'exists', path };
     case 'CONTAINS':
-      return { kind: 'contains', path, operand: first };
+      return { kind: 'contains', subject: { kind: 'path', path }, operand: first };
     case 'NOT_CONTAINS':
       // A missing attribute does not pass NOT_CONTAINS.
       return {
         kind: 'and',
         left: { kind: 'exists', path },
-        right: { kind: 'not', condition: { kind: 'contains', path, operand: first } },
+        right: { kind: 'not', condition: { kind: 'contains', subject: { kind: 'path', path }, operand: first } },
       };
     case 'BEGINS_WITH':
-      return { kind: 'begins_with', path, prefix: first };
+      return { kind: 'begins_with', subject: { kind: 'path', path }, prefix: first };
     case 'IN':
       return { kind: 'in', operand: attribute, list: operands };
     case 'BETWEEN': {

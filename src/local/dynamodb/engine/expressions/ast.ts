@@ -9,7 +9,7 @@ export type Path = PathElement[];
 export type Operand =
   | { kind: 'path'; path: Path }
   | { kind: 'value'; placeholder: string }
-  | { kind: 'size'; path: Path }
+  | { kind: 'size'; subject: Operand }
   | { kind: 'if_not_exists'; path: Path; fallback: Operand }
   | { kind: 'list_append'; left: Operand; right: Operand }
   | { kind: 'arithmetic'; op: '+' | '-'; left: Operand; right: Operand };
@@ -21,9 +21,10 @@ export type Condition =
   | { kind: 'and' | 'or'; left: Condition; right: Condition }
   | { kind: 'not'; condition: Condition }
   | { kind: 'exists' | 'not_exists'; path: Path }
-  | { kind: 'type'; path: Path; type: Operand }
-  | { kind: 'begins_with'; path: Path; prefix: Operand }
-  | { kind: 'contains'; path: Path; operand: Operand };
+  // DynamoDB takes a value as well as a path where these take their subject: `contains(:v, a)`.
+  | { kind: 'type'; subject: Operand; type: Operand }
+  | { kind: 'begins_with'; subject: Operand; prefix: Operand }
+  | { kind: 'contains'; subject: Operand; operand: Operand };
 
 export interface UpdateActions {
   set: Array<{ path: Path; value: Operand }>;

@@ -27,7 +27,7 @@ export const operandValue = (operand: Operand, item: Item, placeholders: Placeho
     case 'value':
       return placeholders.value(operand.placeholder);
     case 'size': {
-      const value = resolvePath(item, operand.path);
+      const value = operandValue(operand.subject, item, placeholders);
       const size = value === undefined ? undefined : sizeOf(value);
       return size === undefined ? undefined : { N: String(size) };
     }
@@ -49,12 +49,12 @@ export const evaluate = (condition: Condition, item: Item, placeholders: Placeho
     case 'not_exists':
       return resolvePath(item, condition.path) === undefined;
     case 'type': {
-      const value = resolvePath(item, condition.path);
+      const value = operandValue(condition.subject, item, placeholders);
       const type = operandValue(condition.type, item, placeholders);
       return value !== undefined && type?.S !== undefined && typeOf(value) === type.S;
     }
     case 'begins_with': {
-      const value = resolvePath(item, condition.path);
+      const value = operandValue(condition.subject, item, placeholders);
       const prefix = operandValue(condition.prefix, item, placeholders);
       if (value === undefined || prefix === undefined) return false;
       if (value.S !== undefined && prefix.S !== undefined) return value.S.startsWith(prefix.S);
@@ -66,7 +66,7 @@ export const evaluate = (condition: Condition, item: Item, placeholders: Placeho
       return false;
     }
     case 'contains': {
-      const value = resolvePath(item, condition.path);
+      const value = operandValue(condition.subject, item, placeholders);
       const wanted = operandValue(condition.operand, item, placeholders);
       if (value === undefined || wanted === undefined) return false;
       if (value.S !== undefined) return wanted.S !== undefined && value.S.includes(wanted.S);

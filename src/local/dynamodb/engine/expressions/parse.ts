@@ -95,6 +95,15 @@ const tooManyOperators = (kind: string) =>
   new ValidationError(
     `Invalid ${kind}: The expression contains too many operators; operator count: ${MAX_OPERATORS + 1}`,
   );
+/** The functions of conditions, with their number of operands. */
+const CONDITION_FUNCTIONS = new Map([
+  ['attribute_exists', 1],
+  ['attribute_not_exists', 1],
+  ['attribute_type', 2],
+  ['begins_with', 2],
+  ['contains', 2],
+]);
+
 const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class Parser {
@@ -186,6 +195,12 @@ class Parser {
 
   operand(): Operand {
     const token = this.peek();
+    if (token.text === '(' && this.kind !== 'UpdateExpression' && this.kind !== 'ProjectionExpression') {
+      this.next();
+      const inner = this.operand();
+      this.expect(')');
+      return inner;
+    }
     if (token.type === 'valueRef') {
       this.next();
       this.placeholders.value(token.text, this.kind);
@@ -197,10 +212,14 @@ class Parser {
         this.operators += 1;
         this.next();
         this.expect('(');
-        const path = this.path();
+        const subject = this.operand();
         this.expect(')');
-        return { kind: 'size', path };
+        return { kind: 'size', subject };
       }
+      if (this.kind === 'UpdateExpression' && CONDITION_FUNCTIONS.has(name))
+        throw new ValidationError(
+          `Invalid ${this.kind}: The function is not allowed in an update expression; function: ${name}`,
+        );
       if (name === 'if_not_exists' || name === 'list_append') {
         if (this.kind !== 'UpdateExpression')
           throw new ValidationError(
@@ -209,6 +228,10 @@ class Parser {
         this.next();
         this.expect('(');
         if (name === 'if_not_exists') {
+          if (this.peek().type === 'valueRef')
+            throw new ValidationError(
+              `Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${name}`,
+            );
           const path = this.path();
           this.expect(',');
           const fallback = this.updateValue();
@@ -269,9 +292,26 @@ class Parser {
     return condition;
   }
 
+  /** Whether the parenthesis at the cursor encloses an operand, `(a) = :v`: a comparison follows its match. */
+  private enclosesOperand(): boolean {
+    let depth = 0;
+    for (let at = this.at; at < this.tokens.length; at += 1) {
+      const text = this.tokens[at]?.text;
+      if (text === '(') depth += 1;
+      else if (text === ')' && --depth === 0) {
+        const after = this.tokens[at + 1];
+        return (
+          after !== undefined &&
+          (COMPARATORS.has(after.text) || this.isWord(after, 'BETWEEN') || this.isWord(after, 'IN'))
+        );
+      }
+    }
+    return false;
+  }
+
   private primary(): Condition {
     const token = this.peek();
-    if (token.text === '(') {
+    if (token.text === '(' && !this.enclosesOperand()) {
       this.next();
       const inner = this.condition();
       this.expect(')');
@@ -280,6 +320,10 @@ class Parser {
     if (token.type === 'name' && this.peek(1).text === '(' && token.text !== 'size') return this.func();
     const operand = this.operand();
     const op = this.peek();
+    if (operand.kind === 'size' && !COMPARATORS.has(op.text) && !this.isWord(op, 'BETWEEN') && !this.isWord(op, 'IN'))
+      throw new ValidationError(
+        `Invalid ${this.kind}: The function is not allowed to be used this way in an expression; function: size`,
+      );
     if (COMPARATORS.has(op.text)) {
       this.operators += 1;
       this.next();
@@ -315,35 +359,43 @@ class Parser {
     this.operators += 1;
     const name = this.next().text;
     this.expect('(');
-    let result: Condition;
+    const wanted = CONDITION_FUNCTIONS.get(name);
+    if (wanted === undefined) {
+      if ((name === 'if_not_exists' || name === 'list_append') && this.kind === 'ConditionExpression')
+        throw new ValidationError(
+          `Invalid ${this.kind}: The function is not allowed in a condition expression; function: ${name}`,
+        );
+      throw new ValidationError(`Invalid ${this.kind}: Invalid function name; function: ${name}`);
+    }
+    // `f()` is a syntax error at its closing parenthesis.
+    if (this.peek().text === ')') this.fail();
+    const args: Operand[] = [];
+    args.push(this.operand());
+    while (this.peek().text === ',') {
+      this.next();
+      args.push(this.operand());
+    }
+    this.expect(')');
+    if (args.length !== wanted)
+      throw new ValidationError(
+        `Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`,
+      );
+    const [subject, second] = args as [Operand, Operand];
     switch (name) {
       case 'attribute_exists':
       case 'attribute_not_exists':
-        if (this.peek().type === 'valueRef')
+        if (subject.kind !== 'path')
           throw new ValidationError(
             `Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${name}`,
           );
-        result = { kind: name === 'attribute_exists' ? 'exists' : 'not_exists', path: this.path() };
-        break;
+        return { kind: name === 'attribute_exists' ? 'exists' : 'not_exists', path: subject.path };
       case 'attribute_type':
+        return { kind: 'type', subject, type: second };
       case 'begins_with':
-      case 'contains': {
-        const path = this.path();
-        this.expect(',');
-        const operand = this.operand();
-        result =
-          name === 'attribute_type'
-            ? { kind: 'type', path, type: operand }
-            : name === 'begins_with'
-              ? { kind: 'begins_with', path, prefix: operand }
-              : { kind: 'contains', path, operand };
-        break;
-      }
+        return { kind: 'begins_with', subject, prefix: second };
       default:
-        throw new ValidationError(`Invalid ${this.kind}: Invalid function name; function: ${name}`);
+        return { kind: 'contains', subject, operand: second };
     }
-    this.expect(')');
-    return result;
   }
 
   update(): UpdateActions {

@@ -116,9 +116,12 @@ const removePath = (item: Item, path: Path): void => {
   }
   const parent = resolvePath(item, parentPath);
   if (parent === undefined) return;
+  // A name under something that is not a map, or an index under something that is not a list, is refused.
   if ('name' in last) {
-    if (parent.M) delete parent.M[last.name];
-  } else if (parent.L && last.index < parent.L.length) parent.L.splice(last.index, 1);
+    if (!parent.M) throw new ValidationError(INVALID_PATH);
+    delete parent.M[last.name];
+  } else if (!parent.L) throw new ValidationError(INVALID_PATH);
+  else if (last.index < parent.L.length) parent.L.splice(last.index, 1);
 };
 
 const isSetType = (type: TypeName): type is SetType => type === 'SS' || type === 'NS' || type === 'BS';

@@ -6,6 +6,17 @@ import { type Condition, formatPath, type Operand, type Path, type PathElement, 
 
 /** `a + :v` with a value that is not a number is refused before the item is read. */
 export const checkArithmetic = (operand: Operand, placeholders: Placeholders): void => {
+  if (operand.kind === 'list_append') {
+    for (const side of [operand.left, operand.right]) {
+      if (side.kind !== 'value') continue;
+      const type = typeOf(placeholders.value(side.placeholder));
+      if (type !== 'L')
+        throw new ValidationError(
+          `Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: ${type}`,
+        );
+    }
+    return;
+  }
   if (operand.kind !== 'arithmetic') return;
   for (const side of [operand.left, operand.right]) {
     if (side.kind !== 'value') continue;
@@ -66,11 +77,24 @@ const checkDistinct = (first: Operand, rest: Operand[], op: string, kind: string
     );
 };
 
+/** `size(size(a))`: a size is a number, which has none. */
+const checkSizes = (operand: Operand, kind: string, placeholders: Placeholders): void => {
+  if (operand.kind !== 'size') return;
+  const subject = operand.subject;
+  const type = subject.kind === 'size' ? 'N' : undefined;
+  if (type)
+    throw new ValidationError(
+      `Invalid ${kind}: Incorrect operand type for operator or function; operator or function: size, operand type: ${type}`,
+    );
+  checkSizes(subject, kind, placeholders);
+};
+
 /** Checks what DynamoDB checks before evaluating: operand types that are known from the values alone. */
 export const validateCondition = (condition: Condition, kind: string, placeholders: Placeholders): void => {
   switch (condition.kind) {
     case 'compare':
       checkDistinct(condition.left, [condition.right], condition.op, kind);
+      for (const side of [condition.left, condition.right]) checkSizes(side, kind, placeholders);
       if (condition.op !== '=' && condition.op !== '<>') {
         checkOrderable(condition.left, condition.op, kind, placeholders);
         checkOrderable(condition.right, condition.op, kind, placeholders);
@@ -107,15 +131,25 @@ export const validateCondition = (condition: Condition, kind: string, placeholde
       validateCondition(condition.condition, kind, placeholders);
       return;
     case 'type': {
+      checkDistinct(condition.subject, [condition.type], 'attribute_type', kind);
+      checkSizes(condition.subject, kind, placeholders);
       if (condition.type.kind !== 'value') return;
       const value = placeholders.value(condition.type.placeholder);
-      if (typeOf(value) !== 'S' || !isTypeName(String(value.S)))
+      if (typeOf(value) !== 'S')
+        throw new ValidationError(
+          `Invalid ${kind}: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${typeOf(value)}`,
+        );
+      if (!isTypeName(String(value.S)))
         throw new ValidationError(
           `Invalid ${kind}: Invalid attribute type name found; type: ${String(value.S ?? typeOf(value))}, valid types: {N,BS,L,B,NULL,M,S,SS,NS,BOOL}`,
         );
       return;
     }
+    case 'contains':
+      checkDistinct(condition.subject, [condition.operand], 'contains', kind);
+      return;
     case 'begins_with': {
+      checkDistinct(condition.subject, [condition.prefix], 'begins_with', kind);
       if (condition.prefix.kind !== 'value') return;
       const type = typeOf(placeholders.value(condition.prefix.placeholder));
       if (type !== 'S' && type !== 'B')

@@ -11,7 +11,7 @@ import { checkItem, freezeItem, itemSize, NESTING_MESSAGE } from '../items';
 import { checkMixing, LegacyValues, legacyCondition, legacyProjection, legacyUpdate } from '../legacy';
 import { idOf, type Store } from '../storage';
 import { arr, type Json, rec, type Table } from '../types';
-import type { Item } from '../values';
+import { equals, type Item } from '../values';
 import { addUnits, consumedCapacities, consumedCapacity, readUnits, type Units, writeUnits } from './capacity';
 import { checkCondition, checkKey, checkKeys, conditionOf, placeholdersOf, projectionOf } from './checks';
 
@@ -238,7 +238,14 @@ const updateResult = (
         ...actions.set.map((a) => a.path),
         ...actions.add.map((a) => a.path),
         ...actions.delete.map((a) => a.path),
-        ...actions.remove,
+        // A REMOVE that changed nothing (an index past the end of a list) updated nothing.
+        ...actions.remove.filter((p) => {
+          const first = p[0];
+          if (!first || !('name' in first)) return true;
+          const before = current?.[first.name];
+          const after = item[first.name];
+          return !(before && after && equals(before, after));
+        }),
       ];
       const attributes = project(
         source,

@@ -281,6 +281,8 @@ const keyConditions = (
     };
     switch (c.kind) {
       case 'compare':
+        if (c.left.kind === 'size' || c.right.kind === 'size')
+          throw invalid('KeyConditionExpressions cannot contain nested operations');
         if (c.op === '<>') throw invalid('Invalid operator used in KeyConditionExpression: <>');
         if (c.left.kind === 'path' && c.right.kind === 'value') return path(c.left);
         throw unsupported();
@@ -289,7 +291,7 @@ const keyConditions = (
         return path(c.operand);
       case 'begins_with':
         if (c.prefix.kind !== 'value') throw unsupported();
-        return path(c.path);
+        return path(c.subject);
       default:
         throw invalid(`Invalid operator used in KeyConditionExpression: ${OPERATOR_NAMES[c.kind] ?? c.kind}`);
     }
@@ -332,7 +334,8 @@ const attributesOf = (condition: Condition): string[] => {
     if (first && 'name' in first) names.push(first.name);
   };
   const operand = (o: Operand): void => {
-    if (o.kind === 'path' || o.kind === 'size') path(o.path);
+    if (o.kind === 'path') path(o.path);
+    else if (o.kind === 'size') operand(o.subject);
   };
   const walk = (c: Condition): void => {
     switch (c.kind) {
@@ -354,8 +357,12 @@ const attributesOf = (condition: Condition): string[] => {
       case 'in':
         for (const o of [c.operand, ...c.list]) operand(o);
         return;
-      default:
+      case 'exists':
+      case 'not_exists':
         path(c.path);
+        return;
+      default:
+        operand(c.subject);
     }
   };
   walk(condition);
