@@ -107,13 +107,7 @@ export class Database {
     }
   }
 
-  /**
-   * Deletes the items of tables with TTL enabled whose TTL attribute, a
-   * number of epoch seconds, lies in the past (but not more than five years,
-   * which DynamoDB ignores), as the service does: a REMOVE stream record
-   * whose userIdentity is the DynamoDB service. Runs before an operation at
-   * most once a second, and when called; returns how many it deleted.
-   */
+  /** Deletes what TTL has expired (`operations/ttl.ts`): before an operation at most once a second, and when called. */
   expire(): number {
     const now = this.store.clock();
     this.expiredAt = now;
