@@ -289,6 +289,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
       verifySigned: credentials.verify,
       authorizePrincipal: credentials.authorize,
+      // GET /_local/codes answers a bearer of the admin secret only.
+      codesSecret: () => credentials.admin.secretAccessKey,
       identityPool: authSettings.identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
@@ -848,6 +850,8 @@ const localOutputs = (
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
+      // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.
+      codes_endpoint: `${local.userPoolEndpoint}/_local/codes`,
       // Tools sign with the local admin credential kept here (a path, not the secret).
       admin_credentials_file: local.adminCredentialsFile,
     },
