@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../src/local/cloud/synth';
 import { buildDemo, DEMO_PORT, serveDemo } from '../src/demo/server';
+import { PROJECT_ROOT } from '../src/local/cloud/synth';
 
 const HELP = `Usage: npm run demo -- [flags]
 

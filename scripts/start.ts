@@ -100,7 +100,9 @@ const main = async (): Promise<void> => {
   console.log(`  Push       ${backend.urls.push}`);
   console.log(`  Outputs    ${values.outputs ?? 'amplify_outputs.json'} (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
-  console.log(`  Codes      ${backend.urls.userPool}/_local/codes (Authorization: Bearer <secretAccessKey of ${backend.adminCredentialsFile}>)`);
+  console.log(
+    `  Codes      ${backend.urls.userPool}/_local/codes (Authorization: Bearer <secretAccessKey of ${backend.adminCredentialsFile}>)`,
+  );
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
   console.log('Press Ctrl-C to stop.');
 

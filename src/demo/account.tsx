@@ -57,7 +57,12 @@ const Totp = ({ email }: { email: string }) => {
             Secret: <code data-testid="totp-secret">{secret}</code>
           </Text>
           <Text fontSize="small">{uri}</Text>
-          <TextField label="Code from the app" name="totp-code" value={code} onChange={(e) => setCode(e.target.value)} />
+          <TextField
+            label="Code from the app"
+            name="totp-code"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
           <Button type="submit" variation="primary">
             Verify and turn on
           </Button>

@@ -23,7 +23,9 @@ export const Messages = ({ me }: { me: Me }) => {
   useEffect(() => {
     data()
       .models.Message.listMessagesByRecipient({ recipient: me.owner }, { limit: 50 })
-      .then((result) => setInbox((live) => [...live, ...orThrow(result).filter((m) => !live.some((l) => l.id === m.id))]))
+      .then((result) =>
+        setInbox((live) => [...live, ...orThrow(result).filter((m) => !live.some((l) => l.id === m.id))]),
+      )
       .catch((e: unknown) => setError(messageOf(e)));
     const subscription = data()
       .subscriptions.onMessageReceived()

@@ -42,7 +42,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Notes demo</title>
 <link rel="stylesheet" href="/main.css">
-<style>.photo { max-width: 100%; max-height: 16rem; display: block; margin: 0.5rem 0; } .note { margin: 0.5rem 0; }</style>
+<style>body { margin: 2rem 0; } .photo { max-width: 100%; max-height: 16rem; display: block; margin: 0.5rem 0; } .note { margin: 0.5rem 0; }</style>
 </head>
 <body><div id="root"></div><script type="module" src="/main.js"></script></body>
 </html>
@@ -77,6 +77,7 @@ export const serveDemo = async (options: {
       }
       return send(res, 200, 'application/json', text);
     }
+    if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', PAGE);
     return send(res, 404, 'text/plain', 'not found\n');
   };
