@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../local/auth/totp';
-import { SERVICES } from '../local/ports';
+import { freePorts, type NpmStart, npmStart } from '../test/npm-start';
 import { buildDemo, type DemoServer, serveDemo } from './server';
 
 /**
@@ -27,58 +25,20 @@ const NEW_PASSWORD = 'Battery-Staple-7-Horse';
 const ADA = 'ada.demo@example.com';
 const BOB = 'bob.demo@example.com';
 
-let backend: ChildProcess | undefined;
+let backend: NpmStart | undefined;
 let ports: Record<string, number> = {};
 let browser: Browser;
 let demo: DemoServer;
 const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 
-/** A free port on 127.0.0.1 for each service, kept across the restart as `npm start`'s fixed ones are. */
-const freePort = (): Promise<number> =>
-  new Promise((done, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
-const startBackend = (reset: boolean): Promise<ChildProcess> =>
-  new Promise((done, reject) => {
-    const args = ['--import', 'tsx', 'scripts/start.ts', '--data-dir', DATA_DIR, '--outputs', OUTPUTS, '--no-watch'];
-    for (const [service, port] of Object.entries(ports)) args.push(`--${service}-port`, String(port));
-    if (reset) args.push('--reset');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`npm start was not ready in 150 s:\n${output}`)), 150_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearTimeout(timer);
-        done(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code ?? signal}) before it was ready:\n${output}`));
-    });
-  });
+const startBackend = async (reset: boolean): Promise<void> => {
+  backend = await npmStart({ dataDir: DATA_DIR, outputsFile: OUTPUTS, ports, reset });
+};
 
 const stopBackend = async (): Promise<void> => {
-  const child = backend;
+  await backend?.stop();
   backend = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 };
 
 const outputs = (): { custom: { local: { user_pool_endpoint: string; admin_credentials_file: string } } } =>
@@ -204,9 +164,8 @@ const photoWidth = async (page: Page, headline: string): Promise<number> => {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)));
-  const [bundle, started] = await Promise.all([buildDemo(), startBackend(true)]);
-  backend = started;
+  ports = await freePorts();
+  const [bundle] = await Promise.all([buildDemo(), startBackend(true)]);
   demo = await serveDemo({ outputsFile: OUTPUTS, port: 0, bundle });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }, 240_000);
@@ -342,11 +301,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
   it('keeps ports, outputs and the signed-in session across a restart of npm start', async () => {
     // Prepare
     const before = readFileSync(OUTPUTS);
+    const signIns: string[] = [];
+    bob.on('request', (r) => {
+      const target = r.headers()['x-amz-target'] ?? '';
+      if (/\.(InitiateAuth|RespondToAuthChallenge)$/.test(target)) signIns.push(target);
+    });
     await tab(bob, 'Notes');
     await bob.getByTestId('notes-status').filter({ hasText: '0 notes loaded' }).waitFor();
     // Act: stop, start again on the same data folder and ports; the page is neither reloaded nor rebuilt
     await stopBackend();
-    backend = await startBackend(false);
+    await startBackend(false);
     // Assess
     expect(readFileSync(OUTPUTS).equals(before)).toBe(true);
     const loadedBefore = (await bob.getByTestId('notes-status').textContent()) ?? '';
@@ -358,6 +322,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     await bob.getByRole('button', { name: 'Refresh' }).click();
     await bob.getByTestId('notes-status').filter({ hasText: '1 notes loaded' }).waitFor();
     await expect.poll(() => bob.getByTestId('signed-in-as').textContent()).toBe(BOB);
+    expect(signIns).toEqual([]);
+    expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
     await shot(bob, '07-after-restart');
   }, 200_000);
 });
