@@ -22,6 +22,7 @@ const OUTPUTS = join(DATA_DIR, 'amplify_outputs.json');
 const SHOTS = resolve('.amplify/screenshots/demo');
 const PASSWORD = 'Correct-Horse-9-Battery';
 const NEW_PASSWORD = 'Battery-Staple-7-Horse';
+const RESET_PASSWORD = 'Staple-Horse-5-Correct';
 const ADA = 'ada.demo@example.com';
 const BOB = 'bob.demo@example.com';
 
@@ -45,7 +46,7 @@ const outputs = (): { custom: { local: { user_pool_endpoint: string; admin_crede
   JSON.parse(readFileSync(OUTPUTS, 'utf8'));
 
 /** The newest code sent to an address, read as a tool reads it: the codes endpoint with the admin secret. */
-const latestCode = async (email: string): Promise<string> => {
+const latestCode = async (email: string, kind = 'verification'): Promise<string> => {
   const local = outputs().custom.local;
   const { secretAccessKey } = JSON.parse(readFileSync(local.admin_credentials_file, 'utf8'));
   const response = await fetch(`${local.user_pool_endpoint}/_local/codes?username=${encodeURIComponent(email)}`, {
@@ -53,8 +54,8 @@ const latestCode = async (email: string): Promise<string> => {
   });
   expect(response.status).toBe(200);
   const { codes } = (await response.json()) as { codes: Array<{ code: string; kind: string }> };
-  const code = codes.filter((c) => c.kind === 'verification').at(-1)?.code;
-  if (!code) throw new Error(`no verification code for ${email}`);
+  const code = codes.filter((c) => c.kind === kind).at(-1)?.code;
+  if (!code) throw new Error(`no ${kind} code for ${email}`);
   return code;
 };
 
@@ -264,7 +265,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     expect(await bob.getByTestId('message').count()).toBe(0);
   }, 90_000);
 
-  it('sets up TOTP, changes the name and password, signs in with both factors, and deletes the account', async () => {
+  it('sets up TOTP, changes the name and password, signs in with both factors, resets the password, and deletes the account', async () => {
     // TOTP
     await tab(ada, 'Account');
     await ada.getByRole('button', { name: 'Set up TOTP' }).click();
@@ -287,11 +288,24 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     expect(await signIn(ada, ADA, NEW_PASSWORD, secret)).toEqual(['USER_SRP_AUTH']);
     await tab(ada, 'Account');
     await expect.poll(() => ada.locator('input[name="name"]').inputValue()).toBe('Ada Lovelace');
+    // Forgot password: the reset code from the codes endpoint, then both factors again
+    await ada.getByRole('button', { name: 'Sign out' }).click();
+    await ada.getByRole('button', { name: 'Forgot your password?' }).click();
+    await ada.locator('input[name="username"]').fill(ADA);
+    await ada.getByRole('button', { name: 'Send code' }).click();
+    await ada.locator('input[name="confirmation_code"]').waitFor();
+    await ada.locator('input[name="confirmation_code"]').fill(await latestCode(ADA, 'password-reset'));
+    await ada.locator('input[name="password"]').fill(RESET_PASSWORD);
+    await ada.locator('input[name="confirm_password"]').fill(RESET_PASSWORD);
+    await ada.getByRole('button', { name: 'Submit' }).click();
+    await ada.locator('input[name="username"]').waitFor();
+    await signIn(ada, ADA, RESET_PASSWORD, secret);
+    await tab(ada, 'Account');
     // Delete the account: back at the sign-in form, and that user is gone
     await ada.getByRole('button', { name: 'Delete my account' }).click();
     await ada.locator('input[name="username"]').waitFor({ timeout: 15_000 });
     await ada.locator('input[name="username"]').fill(ADA);
-    await ada.locator('input[name="password"]').fill(NEW_PASSWORD);
+    await ada.locator('input[name="password"]').fill(RESET_PASSWORD);
     await ada.getByRole('button', { name: 'Sign in', exact: true }).click();
     await ada.locator('.amplify-alert').waitFor();
     expect(await ada.locator('.amplify-alert').textContent()).toMatch(/incorrect username or password|does not exist/i);
