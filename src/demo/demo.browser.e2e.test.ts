@@ -334,7 +334,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     expect(await bob.getByTestId('error').count()).toBe(0);
     await addNote(bob, 'After the restart', 'same session');
     await bob.getByRole('button', { name: 'Refresh' }).click();
-    await bob.getByTestId('notes-status').filter({ hasText: '1 notes loaded' }).waitFor();
+    await bob.getByTestId('notes-status').filter({ hasText: '1 note loaded' }).waitFor();
     await expect.poll(() => bob.getByTestId('signed-in-as').textContent()).toBe(BOB);
     expect(signIns).toEqual([]);
     expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);

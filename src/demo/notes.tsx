@@ -95,7 +95,7 @@ export const Notes = ({ me }: { me: Me }) => {
     try {
       const items = orThrow(await data().models.Note.listNotesByOwner({ owner: me.owner }, { limit: 100 }));
       setNotes([...items].sort(newestFirst));
-      setStatus(`${items.length} notes loaded at ${new Date().toLocaleTimeString()}`);
+      setStatus(`${items.length} note${items.length === 1 ? '' : 's'} loaded at ${new Date().toLocaleTimeString()}`);
       setError('');
     } catch (e) {
       setError(messageOf(e));
