@@ -337,6 +337,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     await bob.getByTestId('notes-status').filter({ hasText: '1 note loaded' }).waitFor();
     await expect.poll(() => bob.getByTestId('signed-in-as').textContent()).toBe(BOB);
     expect(signIns).toEqual([]);
+    // Its live subscriptions reconnected: a note made in a new session arrives
+    const other = await newPage();
+    await signIn(other, BOB, PASSWORD);
+    await addNote(other, 'Live after the restart', 'reconnected');
+    await note(bob, 'Live after the restart').waitFor({ timeout: 30_000 });
+    await other.context().close();
     expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
     await shot(bob, '07-after-restart');
   }, 200_000);
