@@ -26,19 +26,33 @@ export interface NpmStart {
   stop(): Promise<void>;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((done, reject) => {
+/** Below Linux's ephemeral range (32768-60999), where outgoing connections cannot take a port between starts. */
+const LOW = 21_000;
+const HIGH = 32_000;
+
+const isFree = (port: number): Promise<boolean> =>
+  new Promise((done) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
   });
 
-/** A free port on 127.0.0.1 for each local service. */
-export const freePorts = async (): Promise<Record<string, number>> =>
-  Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)));
+/** A free port on 127.0.0.1 for each local service, outside the ephemeral range, so a restart finds them free again. */
+export const freePorts = async (): Promise<Record<string, number>> => {
+  const taken = new Set<number>();
+  const ports: Record<string, number> = {};
+  for (const service of SERVICES) {
+    for (let tries = 0; ; tries++) {
+      if (tries > 200) throw new Error('no free port between 21000 and 32000');
+      const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+      if (taken.has(port) || !(await isFree(port))) continue;
+      taken.add(port);
+      ports[service] = port;
+      break;
+    }
+  }
+  return ports;
+};
 
 export const npmStart = (options: NpmStartOptions): Promise<NpmStart> =>
   new Promise((done, reject) => {
