@@ -98,6 +98,10 @@ export interface LocalBackend {
     search: string;
     push: string;
     dynamodb: string;
+    /** SSM Parameter Store (what functions resolve at init). */
+    ssm: string;
+    /** OpenSearch, when the template creates a domain. */
+    openSearch?: string;
   };
   /** The CA that signed the GraphQL server's certificate. */
   caFile: string;
@@ -577,6 +581,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         search: search.url,
         push: push.url,
         dynamodb: dynamodbFront,
+        ssm: ssm.url,
+        ...(openSearch ? { openSearch: openSearch.url } : {}),
       },
       caFile: tls.caFile,
       get adminCredentials() {
