@@ -103,7 +103,7 @@ export const exportState = (dataDir: string, target: string): ExportReport => {
       `${JSON.stringify({ format: FORMAT, exportedAt: new Date().toISOString(), from, ...counted }, null, 2)}\n`,
     );
     if (isArchive(to)) {
-      execFileSync('tar', ['-czf', to, '-C', staging, '.']);
+      execFileSync('tar', ['-czf', to, '-C', staging, '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
       rmSync(staging, { recursive: true, force: true });
     } else {
       if (!isEmptyDir(to)) throw new StateError(`${to} exists and is not empty: export into a new folder`);
@@ -132,7 +132,7 @@ export const importState = (source: string, dataDir: string, options: { replace?
   const staging = mkdtempSync(join(dirname(to), `.${basename(to)}-import-`));
   try {
     if (statSync(from).isDirectory()) cpSync(from, staging, { recursive: true });
-    else execFileSync('tar', ['-xzf', from, '-C', staging]);
+    else execFileSync('tar', ['-xzf', from, '-C', staging], { stdio: ['ignore', 'ignore', 'pipe'] });
     const manifest = join(staging, MANIFEST);
     if (!existsSync(manifest)) throw new StateError(`${from} is not a local-state export (it has no ${MANIFEST})`);
     const format: unknown = JSON.parse(readFileSync(manifest, 'utf8')).format;
