@@ -141,10 +141,10 @@ const main = async (): Promise<void> => {
     console.log(`  Identities ${String(field(local, 'identity_pool_endpoint'))}`);
   if (field(local, 'storage_endpoint')) console.log(`  Storage    https://${String(field(local, 'storage_endpoint'))}`);
   console.log(`  DynamoDB   ${backend.urls.dynamodb}`);
-  console.log(`  Search     ${backend.urls.search}`);
+  if (backend.urls.search) console.log(`  Search     ${backend.urls.search}`);
   console.log(`  Push       ${backend.urls.push}`);
-  console.log(`  SSM        ${backend.urls.ssm}`);
-  if (backend.urls.openSearch) console.log(`  OpenSearch ${backend.urls.openSearch}`);
+  if (backend.services.ssm?.url) console.log(`  SSM        ${backend.services.ssm.url}`);
+  if (backend.services.opensearch?.url) console.log(`  OpenSearch ${backend.services.opensearch.url}`);
   console.log(`  Outputs    amplify_outputs.json (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');

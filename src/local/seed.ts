@@ -9,10 +9,10 @@ import type { LocalBackend } from './backend';
  * Seed data for a fresh local backend, from a JSON file:
  *
  *   {
- *     "users":   [{ "email": "ada@example.com", "password": "…", "groups": ["Admins"], "attributes": { "name": "Ada" } }],
- *     "records": { "Note": [{ "owner": "ada@example.com", "headline": "Hello" }] },
- *     "files":   [{ "path": "media/{identityId}/hello.txt", "owner": "ada@example.com", "text": "hi" },
- *                 { "path": "published/logo.png", "file": "./logo.png", "contentType": "image/png" }]
+ *     "users":   [{ "email": "a@example.com", "password": "…", "groups": ["<group>"], "attributes": { "name": "A" } }],
+ *     "records": { "<Model>": [{ "owner": "a@example.com", "<field>": "…" }] },
+ *     "files":   [{ "path": "<prefix>/{identityId}/hello.txt", "owner": "a@example.com", "text": "hi" },
+ *                 { "path": "<prefix>/logo.png", "file": "./logo.png", "contentType": "image/png" }]
  *   }
  *
  * Users sign up and confirm as an app's users do (so the post-confirmation
@@ -22,7 +22,7 @@ import type { LocalBackend } from './backend';
  * record without an owner is created as the first seed user. Files are put
  * into the default bucket (or `bucket`, by its outputs name); `{identityId}`
  * in a path is the owner's identity-pool id. `file` is relative to the seed
- * file. Every problem names its entry (`records.Note[2]: …`).
+ * file. Every problem names its entry (`records.<Model>[2]: …`).
  */
 
 /** Written into the data folder once a seed has been applied to it. */
