@@ -4,7 +4,7 @@ import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/data';
 import { downloadData } from 'aws-amplify/storage';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../amplify/data/resource';
 import { configureLocal, localStorageOptions } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
@@ -39,6 +39,13 @@ const stop = async (): Promise<void> => {
   backend = undefined;
 };
 
+// The first start may synthesize amplify/ (a hook has the longer timeout).
+beforeAll(async () => {
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(ROOT, { recursive: true });
+  await start(FIRST, true);
+});
+
 afterAll(stop);
 
 /** What the seeded users see, signed in with their passwords. */
@@ -72,8 +79,6 @@ const seen = async (running: LocalBackend) => {
 
 describe('seed data and the exported state', () => {
   it('seeds users (confirmed, in groups), records through the API and files; an import into a fresh data folder has them all', async () => {
-    rmSync(ROOT, { recursive: true, force: true });
-    mkdirSync(ROOT, { recursive: true });
     const seedFile = join(ROOT, 'seed.json');
     writeFileSync(join(ROOT, 'published.txt'), 'published by the seed');
     writeFileSync(
@@ -95,7 +100,7 @@ describe('seed data and the exported state', () => {
         ],
       }),
     );
-    const first = await start(FIRST, true);
+    const first = backend ?? (await start(FIRST, false));
     expect(await applySeed(first, readSeed(seedFile))).toEqual({ users: 2, records: 2, files: 2 });
     const expected = {
       groups: ['Admins'],
@@ -123,7 +128,7 @@ describe('seed data and the exported state', () => {
   });
 
   it('refuses a record the API refuses, naming the entry', async () => {
-    const running = backend ?? (await start(SECOND, false));
+    const running = backend ?? (await start(FIRST, false));
     const seed = {
       users: [],
       records: [{ model: 'Note', entries: [{ fields: { headline: 'x' } }] }],
@@ -132,12 +137,19 @@ describe('seed data and the exported state', () => {
     await expect(applySeed(running, seed)).rejects.toThrow(/^records\.Note\[0\]: no seed user/);
     const unknown = { users: [], records: [{ model: 'Nope', entries: [] }], files: [] };
     await expect(applySeed(running, unknown)).rejects.toThrow(/^records\.Nope: the API has no model Nope/);
-    const taken = {
-      users: [{ email: 'ada@example.com', password: PASSWORD, groups: [], attributes: {} }],
+    const once = {
+      users: [{ email: 'cy@example.com', password: PASSWORD, groups: [], attributes: {} }],
       records: [],
       files: [],
     };
-    await expect(applySeed(running, taken)).rejects.toThrow(SeedError);
-    await expect(applySeed(running, taken)).rejects.toThrow(/^users\[0\] \(ada@example.com\): .*exists/);
+    expect(await applySeed(running, once)).toEqual({ users: 1, records: 0, files: 0 });
+    const again = applySeed(running, once);
+    await expect(again).rejects.toThrow(SeedError);
+    await expect(again).rejects.toThrow(/^users\[0\] \(cy@example.com\): .*exists/);
+    const noGroup = {
+      ...once,
+      users: [{ email: 'dee@example.com', password: PASSWORD, groups: ['NoSuchGroup'], attributes: {} }],
+    };
+    await expect(applySeed(running, noGroup)).rejects.toThrow(/^users\[0\] \(dee@example.com\): /);
   });
 });
