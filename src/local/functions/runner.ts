@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { functionLogSink } from './logs';
 
 /**
  * Runs a deployed function bundle (the same index.mjs the cloud runs) in a
@@ -102,8 +103,7 @@ export class LocalFunction {
     return () => this.listeners.delete(listener);
   }
 
-  private output(chunk: Buffer, to: NodeJS.WriteStream): void {
-    to.write(chunk);
+  private output(chunk: Buffer): void {
     const text = chunk.toString('utf8');
     for (const listener of this.listeners) listener(text);
   }
@@ -116,12 +116,22 @@ export class LocalFunction {
       eval: true,
       env: spec.env,
       workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
-      // Its output goes to the terminal as before, and to whoever listens (the console's invoke shows its logs).
       stdout: true,
       stderr: true,
     });
-    worker.stdout.on('data', (chunk: Buffer) => this.output(chunk, process.stdout));
-    worker.stderr.on('data', (chunk: Buffer) => this.output(chunk, process.stderr));
+    // The function's output reaches the terminal line by line, under its name.
+    for (const [stream, print] of [
+      [worker.stdout, (line: string) => process.stdout.write(`${line}\n`)],
+      [worker.stderr, (line: string) => process.stderr.write(`${line}\n`)],
+    ] as const) {
+      const sink = functionLogSink(spec.name, print);
+      stream.on('data', (chunk: Buffer) => {
+        sink.write(chunk);
+        // And to whoever listens: the console's invoke shows an invocation's logs.
+        this.output(chunk);
+      });
+      stream.on('end', () => sink.end());
+    }
     let initDone: (error?: Error) => void = () => {};
     this.initFailed = false;
     this.initialized = new Promise<void>((resolve, reject) => {
