@@ -6,6 +6,8 @@
 
 export type Schedule =
   | { kind: 'rate'; expression: string; periodMs: number }
+  /** EventBridge Scheduler's one-time schedule, `at(yyyy-mm-ddThh:mm:ss)`. */
+  | { kind: 'at'; expression: string; at: number }
   | { kind: 'cron'; expression: string; fields: CronFields };
 
 /** An expression EventBridge would refuse (PutRule's ValidationException). */
@@ -143,8 +145,13 @@ const parseCron = (expression: string, body: string): Schedule => {
 
 /** Parses a rule's ScheduleExpression; throws `ScheduleExpressionError` as EventBridge refuses one. */
 export const parseSchedule = (expression: string): Schedule => {
-  const match = /^(rate|cron)\((.*)\)$/.exec(expression.trim());
+  const match = /^(rate|cron|at)\((.*)\)$/.exec(expression.trim());
   if (!match) throw invalid(expression, 'use rate(...) or cron(...)');
+  if (match[1] === 'at') {
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(match[2] ?? '') ? Date.parse(`${match[2]}Z`) : Number.NaN;
+    if (Number.isNaN(at)) throw invalid(expression, 'a one-time schedule is at(yyyy-mm-ddThh:mm:ss)');
+    return { kind: 'at', expression, at };
+  }
   return match[1] === 'rate' ? parseRate(expression, match[2] ?? '') : parseCron(expression, match[2] ?? '');
 };
 
@@ -192,6 +199,7 @@ const dayMatches = (fields: CronFields, year: number, month: number, day: number
  * a cron at each matching minute, UTC. Undefined when it never runs again.
  */
 export const nextRun = (schedule: Schedule, after: number, anchor = after): number | undefined => {
+  if (schedule.kind === 'at') return schedule.at > after ? schedule.at : undefined;
   if (schedule.kind === 'rate') {
     const periods = Math.floor((after - anchor) / schedule.periodMs) + 1;
     return anchor + Math.max(1, periods) * schedule.periodMs;

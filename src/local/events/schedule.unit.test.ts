@@ -48,6 +48,16 @@ describe('rate expressions', () => {
   });
 });
 
+describe('one-time schedules (EventBridge Scheduler)', () => {
+  it('run once, at their time', () => {
+    // Act
+    const once = runs('at(2026-12-24T18:00:00)', '2026-12-01T00:00:00Z', 2);
+    // Assess
+    expect(once).toEqual(['2026-12-24T18:00:00.000Z', undefined]);
+    expect(() => parseSchedule('at(2026-12-24 18:00)')).toThrow(ScheduleExpressionError);
+  });
+});
+
 describe('cron expressions', () => {
   it('run at each matching minute in UTC', () => {
     // Act
