@@ -27,6 +27,8 @@ Flags:
   --no-watch              do not apply edits saved under amplify/ while it runs
   --dynamodb <kind>       embedded (default, in-process) or local (DynamoDB Local, needs Java 17);
                           also LOCAL_DYNAMODB=<kind>
+  --run-schedule <name>   once started, run this scheduled rule or schedule now (its name or
+                          logical ID; may be repeated); scheduled functions also run on their schedule
 ${SERVICES.map((s) => `  ${`${portFlag(s)} <port>`.padEnd(24)}${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`).join('\n')}
   -h, --help              print this and exit
 
@@ -59,6 +61,7 @@ const main = async (): Promise<void> => {
       'data-dir': { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
       dynamodb: { type: 'string' },
+      'run-schedule': { type: 'string', multiple: true },
       ...portOptions,
     },
     strict: true,
@@ -98,6 +101,20 @@ const main = async (): Promise<void> => {
   console.log(`  Outputs    amplify_outputs.json (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
+  for (const rule of backend.scheduledRules())
+    console.log(
+      `Scheduled: ${rule.name} ${rule.schedule.expression}${rule.enabled ? '' : ' (disabled)'} -> ${rule.targets.map((t) => t.functionId).join(', ')}`,
+    );
+  for (const name of values['run-schedule'] ?? []) {
+    try {
+      const results = await backend.invokeScheduled(name);
+      for (const { functionId, result } of results) console.log(`${name} -> ${functionId}: ${JSON.stringify(result)}`);
+    } catch (error) {
+      console.error(
+        `--run-schedule ${name}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
+    }
+  }
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClientConfig } from '@aws-amplify/client-config';
 import { createLocalJWKSet } from 'jose';
@@ -15,15 +15,18 @@ import { LocalFunction } from './functions/runner';
 import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
+import { type Clock, type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesOf } from './events/scheduler';
 import { HotReloader } from './hot-reload';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
+import { writePrivateFile } from './private-files';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalOpenSearch, startLocalOpenSearch } from './search/opensearch';
 import { type LocalSearch, startLocalSearch } from './search/server';
+import { LocalSecrets, type SecretReference, secretReferencesOf, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf, startLocalSsm } from './ssm/server';
 import { corsRulesOf } from './storage/cors';
 import { type NotificationSpec, notificationSpecsOf, s3Event, wants } from './storage/notifications';
@@ -67,6 +70,8 @@ export interface LocalBackendOptions {
    * with `PortInUseError`, which names the port and its flag.
    */
   ports?: Partial<LocalPorts>;
+  /** The clock scheduled functions run by (EventBridge rules and Scheduler schedules); default: the system's. */
+  clock?: Clock;
 }
 
 export type DynamoDbKind = 'embedded' | 'local';
@@ -135,6 +140,21 @@ export interface LocalBackend {
   apply(assemblyDir: string): Promise<AppliedReload>;
   /** With `watch`, the watcher and its reports. */
   hotReload: HotReloader | undefined;
+  /** The scheduled rules and schedules of the running generation. */
+  scheduledRules(): readonly ScheduledRule[];
+  /**
+   * Runs a scheduled rule's targets now (by its name, logical ID or ARN), with
+   * the event its schedule sends, and resolves with each function's result.
+   */
+  invokeScheduled(ruleName: string): Promise<Array<{ functionId: string; result: unknown }>>;
+  /** The latest scheduled runs (at most 100), newest last. */
+  readonly scheduledRuns: ReadonlyArray<{
+    rule: string;
+    functionId: string;
+    at: string;
+    ok: boolean;
+    result?: unknown;
+  }>;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -170,8 +190,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   const log = options.log ?? (() => {});
   const projectDir = resolve(options.projectDir ?? PROJECT_ROOT);
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.amplify', 'local'));
+  // Secrets outlive a reset, as ampx's outlive a sandbox delete.
+  const secretsFile = secretsFileOf(dataDir);
+  const keptSecrets = options.reset && existsSync(secretsFile) ? readFileSync(secretsFile) : undefined;
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  if (keptSecrets) writePrivateFile(secretsFile, keptSecrets);
+  const secrets = new LocalSecrets(secretsFile);
+  let liveSecrets: SecretReference[] = [];
   const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
   await assertPortsFree(ports);
   // The running generation's role policies decide for functions and identities; none until the first one runs.
@@ -365,7 +391,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     let liveParameters = ssmParametersOf(assembly);
     const ssm = await startLocalSsm({
       port: ports.ssm,
-      parameters: () => liveParameters,
+      // The template's parameters, and the secrets the running functions read (set with `npm run local:secret`).
+      parameters: () => new Map([...secrets.parameters(liveSecrets), ...liveParameters]),
       region: NAMES.region,
       accountId: NAMES.accountId,
       verify: credentials.verify,
@@ -404,6 +431,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         liveParameters = ssmParametersOf(next);
       }
       const specs = functionSpecsOf(next, usedFunctionIds(next), functionEnvironment, previous?.specs);
+      // As ampx stops a deployment whose functions read a secret that is not set.
+      const secretReferences = [...specs.values()].flatMap((spec) => secretReferencesOf(spec.name, spec.env));
+      secrets.assertSet(secretReferences);
+      if (!previous) liveSecrets = secretReferences;
+      const schedules = scheduledRulesOf(next, NAMES);
       const functions = new Map<string, LocalFunction>();
       const created: LocalFunction[] = [];
       try {
@@ -425,6 +457,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           notifications: notificationSpecsOf(next),
           mappings: new Map(),
           auth: authSettingsOf(next),
+          secretReferences,
+          schedules,
         };
       } catch (error) {
         for (const fn of created) await fn.stop();
@@ -461,12 +495,34 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       current = next;
       livePolicies = next.policies;
       liveParameters = ssmParametersOf(next.assembly);
+      liveSecrets = next.secretReferences;
+      scheduler.update(next.schedules);
       if (!previous) return;
       for (const [id, { mapping }] of previous.mappings)
         if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
       const live = new Set(next.functions.values());
       for (const fn of previous.functions.values()) if (!live.has(fn)) await fn.stop();
     };
+
+    // Scheduled functions are invoked as EventBridge invokes them: asynchronously, retried, then dead-lettered.
+    const scheduledRuns: LocalBackend['scheduledRuns'][number][] = [];
+    const recordRun = (run: LocalBackend['scheduledRuns'][number]) => {
+      scheduledRuns.push(run);
+      if (scheduledRuns.length > 100) scheduledRuns.shift();
+    };
+    const scheduler = new Scheduler({
+      clock: options.clock,
+      account: NAMES,
+      dispatch: (rule, functionId, event) => {
+        const fn = current.functions.get(functionId);
+        if (!fn) return;
+        const at = new Date((options.clock ?? { now: Date.now }).now()).toISOString();
+        void invokeAsync(fn, event, `events:${rule.name}`, deadLetters).then((outcome) =>
+          recordRun({ rule: rule.name, functionId, at, ...outcome }),
+        );
+      },
+    });
+    stops.push(async () => scheduler.stop());
 
     log('starting functions ...');
     let current: Generation = await build(assembly);
@@ -607,6 +663,31 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           last = total;
         }
       },
+      scheduledRules: () => scheduler.list(),
+      invokeScheduled: async (ruleName) => {
+        const rule = scheduler.find(ruleName);
+        if (!rule)
+          throw new Error(
+            `no scheduled rule or schedule ${ruleName}; there are: ${
+              scheduler
+                .list()
+                .map((r) => r.name)
+                .join(', ') || 'none'
+            }`,
+          );
+        const now = (options.clock ?? { now: Date.now }).now();
+        const results: Array<{ functionId: string; result: unknown }> = [];
+        for (const target of rule.targets) {
+          const fn = current.functions.get(target.functionId);
+          if (!fn) throw new Error(`${rule.name}: its function ${target.functionId} is not running`);
+          results.push({
+            functionId: target.functionId,
+            result: await fn.invoke(scheduledEvent(rule, target, now, NAMES)),
+          });
+        }
+        return results;
+      },
+      scheduledRuns,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };
@@ -628,6 +709,9 @@ interface Generation {
   notifications: NotificationSpec[];
   /** What the local auth servers take from this assembly. */
   auth: AuthSettings;
+  /** The secrets its functions read, all set when it was built. */
+  secretReferences: SecretReference[];
+  schedules: ScheduledRule[];
 }
 
 const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
@@ -700,6 +784,7 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
   return ids;
 };
 
@@ -766,16 +851,20 @@ const authSettingsOf = (assembly: CloudAssembly) => {
  * 2 s here; Lambda waits about 1 and 2 minutes), then the event is kept as a
  * dead letter.
  */
-const invokeAsync = async (fn: LocalFunction, event: unknown, source: string, deadLetters: DeadLetterQueue) => {
+const invokeAsync = async (
+  fn: LocalFunction,
+  event: unknown,
+  source: string,
+  deadLetters: DeadLetterQueue,
+): Promise<{ ok: boolean; result?: unknown }> => {
   let reason = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, attempt * 1000));
     try {
-      await fn.invoke(event);
-      return;
+      return { ok: true, result: await fn.invoke(event) };
     } catch (error) {
       // A function stopped by a reload or shutdown is not retried: its event ends with it, as on a redeploy.
-      if (error instanceof Error && error.name === 'Stopped') return;
+      if (error instanceof Error && error.name === 'Stopped') return { ok: false };
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       console.warn(`${fn.spec.name}: the ${source} event failed (attempt ${attempt + 1} of 3): ${reason}`);
     }
@@ -787,6 +876,7 @@ const invokeAsync = async (fn: LocalFunction, event: unknown, source: string, de
     sequenceNumbers: [],
     keys: [event],
   });
+  return { ok: false, result: reason };
 };
 
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */

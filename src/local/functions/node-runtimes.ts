@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from '../cloud/synth';
  * the same major as in the cloud, whatever Node runs `npm start`. Looked for,
  * in order: `LOCAL_NODE_<major>` (a path), the host's own Node when its major
  * matches, and the npm packages that carry Node binaries in the project's
- * node_modules (`node-<platform>-<arch>`, or an alias `node<major>`).
+ * node_modules (`node-<platform>-<arch>`, or an alias `node<major>`). A
+ * `LOCAL_NODE_<major>` of another major is used, with a warning: the user chose it.
  */
 
 export interface NodeRuntime {
@@ -27,6 +28,7 @@ export class RuntimeUnavailableError extends Error {
 }
 
 const versions = new Map<string, string | undefined>();
+const warned = new Set<string>();
 
 /** A binary's `--version`, once per path; undefined if it does not run. */
 const versionOf = (path: string): string | undefined => {
@@ -98,11 +100,23 @@ export const nodeRuntimeFor = (
     const version = path === process.execPath ? process.version : versionOf(path);
     if (majorOf(version) === major && version) return { runtime, major, path, version };
   }
+  // A binary named by LOCAL_NODE_<major> that runs but is another major: the user's explicit choice, said aloud.
+  const substitute = configured ? versionOf(configured) : undefined;
+  if (configured && substitute) {
+    const key = `${runtime} ${configured}`;
+    if (!warned.has(key)) {
+      warned.add(key);
+      console.warn(
+        `warning: functions on ${runtime} run on Node ${substitute} (LOCAL_NODE_${major}=${configured}), not on Node ${major} as in the cloud`,
+      );
+    }
+    return { runtime, major, path: configured, version: substitute };
+  }
   const platform = `node-${process.platform}-${process.arch}`;
   throw new RuntimeUnavailableError(
     `function ${functionName} runs on ${runtime} (its template's Runtime), and no Node.js ${major} is available here ` +
-      `(npm start runs on Node ${process.version}${configured ? `; LOCAL_NODE_${major}=${configured} is not a Node ${major}` : ''}). ` +
+      `(npm start runs on Node ${process.version}${configured ? `; LOCAL_NODE_${major}=${configured} does not run` : ''}). ` +
       `Install one into node_modules with \`npm install --no-save node${major}@npm:${platform}@${major}\`, ` +
-      `or set LOCAL_NODE_${major} to the path of a Node.js ${major} binary, or run npm start on Node ${major}.`,
+      `or set LOCAL_NODE_${major} to the path of a Node.js ${major} binary (another major runs too, with a warning), or run npm start on Node ${major}.`,
   );
 };

@@ -91,13 +91,20 @@ describe('the Node.js a function runs on', () => {
     expect(python).toThrow(/function pyFn runs on python3\.13, which the local mode does not run/);
   });
 
-  it('takes LOCAL_NODE_<major> and the packaged binary, and refuses a binary of another major', () => {
+  it('takes LOCAL_NODE_<major>, also of another major (with a warning), and refuses one that does not run', () => {
     // Act
     const configured = nodeRuntimeFor('fn', 'nodejs24.x', { env: { LOCAL_NODE_24: NODE24 } });
-    const wrong = () => nodeRuntimeFor('fn', 'nodejs22.x', { env: { LOCAL_NODE_22: NODE24 }, projectDir: dir });
+    const substituted = nodeRuntimeFor('fn', 'nodejs22.x', { env: { LOCAL_NODE_22: NODE24 }, projectDir: dir });
+    const broken = () =>
+      nodeRuntimeFor('fn', 'nodejs22.x', { env: { LOCAL_NODE_22: join(dir, 'no-node') }, projectDir: dir });
     // Assess
     expect(configured).toMatchObject({ path: NODE24, major: 24, version: expect.stringMatching(/^v24\./) });
-    expect(wrong).toThrow(/LOCAL_NODE_22=.* is not a Node 22/);
+    expect(substituted).toMatchObject({
+      path: NODE24,
+      runtime: 'nodejs22.x',
+      version: expect.stringMatching(/^v24\./),
+    });
+    expect(broken).toThrow(/LOCAL_NODE_22=.*no-node does not run/);
   });
 });
 
