@@ -526,6 +526,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
 
     log('starting functions ...');
     let current: Generation = await build(assembly);
+    const runtimes = [...current.functions.values()].map(
+      ({ node }) => `${node.runtime} on Node ${node.version} (${node.path})`,
+    );
+    for (const runtime of new Set(runtimes)) log(`functions: ${runtime}`);
     stops.push(async () => {
       for (const { mapping } of current.mappings.values()) await mapping.stop();
       for (const fn of current.functions.values()) await fn.stop();
