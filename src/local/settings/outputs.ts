@@ -29,6 +29,8 @@ export const localOutputs = (
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
+      // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.
+      codes_endpoint: `${local.userPoolEndpoint}/_local/codes`,
       // Tools sign with the local admin credential kept here (a path, not the secret).
       admin_credentials_file: local.adminCredentialsFile,
     },
