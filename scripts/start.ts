@@ -36,6 +36,8 @@ Flags:
                           (once: a data folder already seeded or holding data is left as it is)
   --import <path>         start from an export (npm run local:export), replacing the data folder
   --export-on-exit <path> on Ctrl-C, export the whole state to <path> (a .tgz or a new folder)
+  --run-schedule <name>   once started, run this scheduled rule or schedule now (its name or
+                          logical ID; may be repeated); scheduled functions also run on their schedule
 ${SERVICES.map((s) => `  ${`${portFlag(s)} <port>`.padEnd(24)}${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`).join('\n')}
   -h, --help              print this and exit
 
@@ -75,6 +77,7 @@ const main = async (): Promise<void> => {
       seed: { type: 'string' },
       import: { type: 'string' },
       'export-on-exit': { type: 'string' },
+      'run-schedule': { type: 'string', multiple: true },
       ...portOptions,
     },
     strict: true,
@@ -162,6 +165,20 @@ const main = async (): Promise<void> => {
     `  Codes      ${backend.urls.userPool}/_local/codes (Authorization: Bearer <secretAccessKey of ${backend.adminCredentialsFile}>)`,
   );
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
+  for (const rule of backend.scheduledRules())
+    console.log(
+      `Scheduled: ${rule.name} ${rule.schedule.expression}${rule.enabled ? '' : ' (disabled)'} -> ${rule.targets.map((t) => t.functionId).join(', ')}`,
+    );
+  for (const name of values['run-schedule'] ?? []) {
+    try {
+      const results = await backend.invokeScheduled(name);
+      for (const { functionId, result } of results) console.log(`${name} -> ${functionId}: ${JSON.stringify(result)}`);
+    } catch (error) {
+      console.error(
+        `--run-schedule ${name}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
+    }
+  }
   console.log('Press Ctrl-C to stop.');
   // The console's UI bundle, built once ready (a few seconds, cached under .amplify/console), so its first load is quick.
   backend.console.bundle.get().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LocalAuth } from './auth/server';
 import { CloudAssembly, type LocalNames } from './cloud/assembly';
@@ -6,6 +6,7 @@ import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
+import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
 import { type Generation, Generations, invokeAsync } from './generations';
 import { HotReloader } from './hot-reload';
@@ -14,6 +15,7 @@ import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
+import { writePrivateFile } from './private-files';
 import type { LocalPush } from './push/server';
 import { authService } from './services/auth';
 import { consoleService } from './services/console';
@@ -32,6 +34,7 @@ import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
+import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
 import { DeadLetterQueue } from './streams';
@@ -75,6 +78,8 @@ export interface LocalBackendOptions {
    * with `PortInUseError`, which names the port and its flag.
    */
   ports?: Partial<LocalPorts>;
+  /** The clock scheduled functions run by (EventBridge rules and Scheduler schedules); default: the system's. */
+  clock?: Clock;
 }
 
 const dynamoDbKind = (option: DynamoDbKind | undefined): DynamoDbKind => {
@@ -147,10 +152,27 @@ export interface LocalBackend {
   hotReload: HotReloader | undefined;
   /** Each running service's endpoints, by name, in start order. */
   services: Record<string, ServiceInfo>;
+  /** The scheduled rules and schedules of the running generation. */
+  scheduledRules(): readonly ScheduledRule[];
+  /**
+   * Runs a scheduled rule's targets now (by its name, logical ID or ARN), with
+   * the event its schedule sends, and resolves with each function's result.
+   */
+  invokeScheduled(ruleName: string): Promise<Array<{ functionId: string; result: unknown }>>;
+  /** The latest scheduled runs (at most 100), newest last. */
+  readonly scheduledRuns: ReadonlyArray<ScheduledRun>;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface ScheduledRun {
+  rule: string;
+  functionId: string;
+  at: string;
+  ok: boolean;
+  result?: unknown;
 }
 
 /**
@@ -164,8 +186,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   const log = options.log ?? (() => {});
   const projectDir = resolve(options.projectDir ?? PROJECT_ROOT);
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.amplify', 'local'));
+  // Secrets outlive a reset, as ampx's outlive a sandbox delete.
+  const secretsFile = secretsFileOf(dataDir);
+  const keptSecrets = options.reset && existsSync(secretsFile) ? readFileSync(secretsFile) : undefined;
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  if (keptSecrets) writePrivateFile(secretsFile, keptSecrets);
+  const secrets = new LocalSecrets(secretsFile);
+  let liveSecrets: SecretReference[] = [];
   const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
   await assertPortsFree(ports);
   const kind = dynamoDbKind(options.dynamodb);
@@ -258,7 +286,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const openSearch = openSearchArn
       ? (await services.start(openSearchService(context, openSearchArn))).handle
       : undefined;
-    const ssm = (await services.start(ssmService(context, () => liveParameters))).handle;
+    // The template's parameters, and the secrets the running functions read (set with `npm run local:secret`).
+    const ssm = (
+      await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
+    ).handle;
 
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
@@ -284,6 +315,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       caFile: tls.caFile,
       credentialsFor: (name, roleArn) => credentials.forFunction(name, roleArn),
     };
+    // Scheduled functions are invoked as EventBridge invokes them: asynchronously, retried, then dead-lettered.
+    const clock = options.clock ?? { now: () => Date.now() };
+    const scheduledRuns: ScheduledRun[] = [];
+    const scheduler = new Scheduler({
+      clock: options.clock,
+      account: NAMES,
+      dispatch: (rule, functionId, event) => {
+        const fn = runtime.current.functions.get(functionId);
+        if (!fn) return;
+        const at = new Date(clock.now()).toISOString();
+        void invokeAsync(fn, event, `events:${rule.name}`, deadLetters).then((outcome) => {
+          scheduledRuns.push({ rule: rule.name, functionId, at, ...outcome });
+          if (scheduledRuns.length > 100) scheduledRuns.shift();
+        });
+      },
+    });
     // Everything below that comes from the assembly is a generation: a hot reload builds the next one.
     const runtime = await services.start(
       new Generations(assembly, {
@@ -291,12 +338,23 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         environment: functionEnvironment,
         dataDir,
         deadLetters,
-        onLive: (live, policies) => {
+        secrets,
+        onLive: (live, policies, generation) => {
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);
+          liveSecrets = generation.secretReferences;
+          if (generation.schedules) scheduler.update(generation.schedules);
         },
       }),
     );
+    // Registered after the functions, so that it stops before them.
+    await services.start(
+      serviceOf('schedules', async () => scheduler, { stop: async (s) => s.stop(), info: () => ({}) }),
+    );
+    const runtimes = [...runtime.current.functions.values()].map(
+      ({ node }) => `${node.runtime} on Node ${node.version} (${node.path})`,
+    );
+    for (const line of new Set(runtimes)) log(`functions: ${line}`);
     const graphql = (await services.start(graphqlService(context, () => runtime.current.api, auth))).handle;
 
     // 4. The outputs, and hot reload.
@@ -435,6 +493,30 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       apply,
       hotReload: reloader,
       drainStreams: (timeoutMs = 30_000) => runtime.drainStreams(timeoutMs),
+      scheduledRules: () => scheduler.list(),
+      invokeScheduled: async (ruleName) => {
+        const rule = scheduler.find(ruleName);
+        if (!rule)
+          throw new Error(
+            `no scheduled rule or schedule ${ruleName}; there are: ${
+              scheduler
+                .list()
+                .map((r) => r.name)
+                .join(', ') || 'none'
+            }`,
+          );
+        const results: Array<{ functionId: string; result: unknown }> = [];
+        for (const target of rule.targets) {
+          const fn = runtime.current.functions.get(target.functionId);
+          if (!fn) throw new Error(`${rule.name}: its function ${target.functionId} is not running`);
+          results.push({
+            functionId: target.functionId,
+            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES)),
+          });
+        }
+        return results;
+      },
+      scheduledRuns,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };

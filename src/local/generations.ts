@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { CloudAssembly } from './cloud/assembly';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
+import { type ScheduledRule, scheduledRulesOf } from './events/scheduler';
 import { LocalFunction } from './functions/runner';
 import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
@@ -11,6 +12,7 @@ import { type AuthSettings, authSettingsOf } from './settings/auth';
 import { usedFunctionIds } from './settings/functions';
 import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
+import { type LocalSecrets, type SecretReference, secretReferencesOf } from './ssm/secrets';
 import { type NotificationSpec, notificationSpecsOf } from './storage/notifications';
 import { type DeadLetterQueue, StreamMapping } from './streams';
 
@@ -26,6 +28,10 @@ export interface Generation {
   notifications: NotificationSpec[];
   /** What the local auth servers take from this assembly. */
   auth: AuthSettings;
+  /** The secrets its functions read, all set when it was built. */
+  secretReferences: SecretReference[];
+  /** Its scheduled rules and schedules. */
+  schedules: ScheduledRule[];
 }
 
 export interface GenerationsOptions {
@@ -33,11 +39,17 @@ export interface GenerationsOptions {
   environment: FunctionEnvironment;
   dataDir: string;
   deadLetters: DeadLetterQueue;
+  /** The local secrets (`npm run local:secret`); a generation whose functions read one that is not set does not build. */
+  secrets: LocalSecrets;
   /**
    * Called with a generation's policies before its functions start (the first
    * one: their init phase reads SSM with their roles) and when one is activated.
    */
-  onLive(assembly: CloudAssembly, policies: ReturnType<typeof rolePolicies>): void;
+  onLive(
+    assembly: CloudAssembly,
+    policies: ReturnType<typeof rolePolicies>,
+    live: { secretReferences: SecretReference[]; schedules?: ScheduledRule[] },
+  ): void;
 }
 
 /**
@@ -80,10 +92,14 @@ export class Generations implements LocalService {
   async build(next: CloudAssembly): Promise<Generation> {
     const previous = this.#current;
     const policies = rolePolicies(next);
-    // The first generation's functions resolve SSM references in their init phase, with their roles:
-    // those policies apply before the functions start. A reload's apply when it is activated.
-    if (!previous) this.options.onLive(next, policies);
     const specs = functionSpecsOf(next, usedFunctionIds(next), this.options.environment, previous?.specs);
+    // As ampx stops a deployment whose functions read a secret that is not set.
+    const secretReferences = [...specs.values()].flatMap((spec) => secretReferencesOf(spec.name, spec.env));
+    this.options.secrets.assertSet(secretReferences);
+    const schedules = scheduledRulesOf(next, NAMES);
+    // The first generation's functions resolve SSM references (and secrets) in their init phase, with their roles:
+    // those policies apply before the functions start. A reload's apply when it is activated.
+    if (!previous) this.options.onLive(next, policies, { secretReferences });
     const functions = new Map<string, LocalFunction>();
     const created: LocalFunction[] = [];
     try {
@@ -106,6 +122,8 @@ export class Generations implements LocalService {
         notifications: notificationSpecsOf(next),
         mappings: new Map(),
         auth: authSettingsOf(next),
+        secretReferences,
+        schedules,
       };
     } catch (error) {
       for (const fn of created) await fn.stop();
@@ -142,7 +160,7 @@ export class Generations implements LocalService {
       next.mappings.set(spec.id, { key, mapping });
     }
     this.#current = next;
-    this.options.onLive(next.assembly, next.policies);
+    this.options.onLive(next.assembly, next.policies, next);
     if (!previous) return;
     for (const [id, { mapping }] of previous.mappings)
       if (next.mappings.get(id)?.mapping !== mapping) await mapping.stop();
@@ -178,16 +196,15 @@ export const invokeAsync = async (
   event: unknown,
   source: string,
   deadLetters: DeadLetterQueue,
-): Promise<void> => {
+): Promise<{ ok: boolean; result?: unknown }> => {
   let reason = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, attempt * 1000));
     try {
-      await fn.invoke(event);
-      return;
+      return { ok: true, result: await fn.invoke(event) };
     } catch (error) {
       // A function stopped by a reload or shutdown is not retried: its event ends with it, as on a redeploy.
-      if (error instanceof Error && error.name === 'Stopped') return;
+      if (error instanceof Error && error.name === 'Stopped') return { ok: false };
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       console.warn(`${fn.spec.name}: the ${source} event failed (attempt ${attempt + 1} of 3): ${reason}`);
     }
@@ -199,4 +216,5 @@ export const invokeAsync = async (
     sequenceNumbers: [],
     keys: [event],
   });
+  return { ok: false, result: reason };
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AssemblyError, type CloudAssembly } from '../cloud/assembly';
+import { nodeRuntimeFor } from './node-runtimes';
 import type { FunctionSpec } from './runner';
 
 type Json = Record<string, unknown>;
@@ -72,6 +73,10 @@ export const functionSpecsOf = (
     const props = stack.resolve(properties);
     if (!isRecord(props)) throw new Error(`function ${logicalId} has no properties`);
     const handler = String(props.Handler ?? 'index.handler');
+    // The Node.js major the cloud runs it on; a runtime not available here stops the start, naming the function.
+    const runtime = String(props.Runtime ?? 'nodejs22.x');
+    nodeRuntimeFor(logicalId, runtime);
+    const memoryMB = Number(props.MemorySize ?? 128);
     const roleArn = typeof props.Role === 'string' ? props.Role : undefined;
     const credentials = environment.credentialsFor(logicalId, roleArn);
     const code = isRecord(props.Code) ? String(props.Code.S3Key) : '';
@@ -113,13 +118,10 @@ export const functionSpecsOf = (
       AWS_LAMBDA_FUNCTION_NAME: logicalId,
       PATH: process.env.PATH ?? '',
     });
-    delete env.NODE_OPTIONS;
-    // On Node below 22 each bundle's AWS SDK prints a 9-line support warning; Lambda's nodejs22.x never does.
-    if (Number(process.versions.node.split('.')[0]) < 22) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     const timeoutSeconds = Number(props.Timeout ?? 3);
     const key = createHash('sha256')
       .update(readFileSync(entry))
-      .update(JSON.stringify({ handler, timeoutSeconds, env }))
+      .update(JSON.stringify({ handler, timeoutSeconds, env, runtime, memoryMB }))
       .digest('hex');
     specs.set(logicalId, {
       logicalId,
@@ -130,6 +132,8 @@ export const functionSpecsOf = (
       entry,
       handler,
       timeoutSeconds,
+      runtime,
+      memoryMB,
       env,
       codeDir,
       inputs: inputs ?? bundleInputs(dirname(entry), entry),

@@ -1,10 +1,11 @@
 import type { CloudAssembly } from '../cloud/assembly';
+import { scheduledRulesOf } from '../events/scheduler';
 import { notificationSpecsOf } from '../storage/notifications';
 import { postConfirmationIdOf } from './auth';
 import { mappingSpecsOf } from './mappings';
-import { isRecord } from './names';
+import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the auth trigger, Lambda data sources, conflict handlers, stream and storage consumers. */
+/** The functions the local backend runs: the auth trigger, Lambda data sources, conflict handlers, stream and storage consumers, scheduled functions. */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
   const trigger = postConfirmationIdOf(assembly);
@@ -25,5 +26,6 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
   return ids;
 };

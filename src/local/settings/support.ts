@@ -40,6 +40,7 @@ const HANDLED: Record<string, string> = {
   'AWS::SSM::Parameter': 'the local SSM Parameter Store',
   'AWS::OpenSearchService::Domain': 'the local OpenSearch',
   'AWS::Pinpoint::App': 'the local push service (outbox)',
+  'AWS::Scheduler::Schedule': 'the local scheduler (scheduled functions)',
 };
 
 /** Types with no local effect, and why. */
@@ -136,7 +137,8 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
       return gen2
         ? {
             kind: 'unsupported',
-            feature: 'a function with no local trigger (no auth trigger, data source, stream, bucket notification)',
+            feature:
+              'a function with no local trigger (no auth trigger, data source, stream, bucket notification, schedule)',
           }
         : { kind: 'ignored', why: 'a deploy-time handler (custom resource)' };
     }
@@ -165,6 +167,10 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
     deadLetterQueues.has(found.logicalId)
       ? { kind: 'handled', by: 'the dead letters file (on-failure destination of a stream mapping)' }
       : { kind: 'unsupported', feature: 'an SQS queue (beyond a stream mapping’s on-failure destination)' },
+  'AWS::Events::Rule': (found) =>
+    found.stack.resolve(found.properties.ScheduleExpression) !== undefined
+      ? { kind: 'handled', by: 'the local scheduler (scheduled functions)' }
+      : { kind: 'unsupported', feature: 'an EventBridge rule with an event pattern' },
   'AWS::SNS::Topic': (found, context) =>
     namedByRunningFunction(found, context)
       ? { kind: 'unsupported', feature: 'an SNS topic a function uses' }
