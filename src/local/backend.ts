@@ -14,6 +14,7 @@ import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/table
 import { LocalFunction } from './functions/runner';
 import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
 import { LocalGraphqlApi } from './graphql/api';
+import { apiAuthSettingsOf } from './graphql/auth-modes';
 import { type LocalGraphqlServer, startGraphqlServer } from './graphql/server';
 import { HotReloader } from './hot-reload';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
@@ -289,6 +290,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
       verifySigned: credentials.verify,
       authorizePrincipal: credentials.authorize,
+      // OPENID_CONNECT: a local issuer stands in for the template's (served under /oidc).
+      oidcIssuer: apiAuthSettingsOf(assembly)?.oidc?.issuer,
       identityPool: authSettings.identityPool && {
         identityPoolId: NAMES.identityPoolId,
         region: NAMES.region,
@@ -480,6 +483,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       port: ports.graphql,
       api: () => current.api,
       verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
+      oidcKeys: auth.oidc && createLocalJWKSet(auth.oidc.jwks()),
       tls,
       iam: auth.identityPool && {
         lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
@@ -700,6 +704,8 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  const authorizer = apiAuthSettingsOf(assembly)?.lambda;
+  if (authorizer) ids.add(authorizer.functionId);
   return ids;
 };
 
