@@ -511,6 +511,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
+        oidcIssuer: servers.auth.oidc?.localUrl,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
@@ -841,6 +842,7 @@ const localOutputs = (
     caFile: string;
     outbox: string;
     adminCredentialsFile: string;
+    oidcIssuer?: string;
   },
 ): Record<string, unknown> => ({
   ...config,
@@ -852,6 +854,8 @@ const localOutputs = (
       ...(local.identityPool ? { identity_pool_endpoint: local.userPoolEndpoint } : {}),
       // Amplify Storage takes this per call: `options: { customEndpoint }`.
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
+      // The stand-in for the API's OIDC provider: discovery, JWKS and POST <issuer>/token to mint.
+      ...(local.oidcIssuer ? { oidc_issuer: local.oidcIssuer } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
       // Tools sign with the local admin credential kept here (a path, not the secret).

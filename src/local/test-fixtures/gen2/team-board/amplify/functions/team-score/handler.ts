@@ -13,6 +13,6 @@ interface ScoreEvent {
 export const handler = async (event: ScoreEvent): Promise<string | number> => {
   const field = event.info?.fieldName ?? event.fieldName;
   if (field === 'addScore') return (event.arguments.points ?? 0) * 10;
-  const member = event.identity?.resolverContext?.member;
-  return member ? `member:${member}` : `oidc:${event.identity?.sub ?? 'nobody'}`;
+  const context = event.identity?.resolverContext;
+  return context?.member ? `member:${context.member}#${context.calls}` : `oidc:${event.identity?.sub ?? 'nobody'}`;
 };
