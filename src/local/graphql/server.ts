@@ -290,10 +290,14 @@ export const startGraphqlServer = async (options: {
     });
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
+    // AppSync names a refused request's error in x-amzn-ErrorType too; clients (Amplify) read it from there.
+    const first = status >= 400 && isRecord(body) && Array.isArray(body.errors) ? body.errors[0] : undefined;
+    const errorType = isRecord(first) && typeof first.errorType === 'string' ? first.errorType : undefined;
     res.writeHead(status, {
       'content-type': 'application/json; charset=UTF-8',
       'access-control-allow-origin': '*',
       'x-amzn-requestid': randomUUID(),
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
     });
     res.end(JSON.stringify(body));
   };
