@@ -93,7 +93,7 @@ const main = async (): Promise<void> => {
     console.log(`  Identities ${String(field(local, 'identity_pool_endpoint'))}`);
   if (field(local, 'storage_endpoint')) console.log(`  Storage    https://${String(field(local, 'storage_endpoint'))}`);
   console.log(`  DynamoDB   ${backend.urls.dynamodb}`);
-  console.log(`  Search     ${backend.urls.search}`);
+  if (backend.urls.search) console.log(`  Search     ${backend.urls.search}`);
   console.log(`  Push       ${backend.urls.push}`);
   console.log(`  Outputs    amplify_outputs.json (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
