@@ -24,6 +24,7 @@ writes amplify_outputs.json that points at it. Ctrl-C stops it; data stays.
 Flags:
   --reset                 start with empty data (users, tables, files, search index)
   --data-dir <dir>        where data persists (default: .amplify/local)
+  --outputs <file>        where to write amplify_outputs.json (default: ./amplify_outputs.json)
   --no-watch              do not apply edits saved under amplify/ while it runs
   --dynamodb <kind>       embedded (default, in-process) or local (DynamoDB Local, needs Java 17);
                           also LOCAL_DYNAMODB=<kind>
@@ -57,6 +58,7 @@ const main = async (): Promise<void> => {
       help: { type: 'boolean', short: 'h', default: false },
       reset: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      outputs: { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
       dynamodb: { type: 'string' },
       ...portOptions,
@@ -78,6 +80,7 @@ const main = async (): Promise<void> => {
   const backend = await createLocalBackend({
     reset: values.reset === true,
     dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
+    outputsFile: typeof values.outputs === 'string' ? values.outputs : undefined,
     log: (message) => console.log(`  ${message}`),
     watch: values['no-watch'] !== true,
     dynamodb: dynamoDbKind(typeof values.dynamodb === 'string' ? values.dynamodb : undefined),
@@ -95,8 +98,11 @@ const main = async (): Promise<void> => {
   console.log(`  DynamoDB   ${backend.urls.dynamodb}`);
   if (backend.urls.search) console.log(`  Search     ${backend.urls.search}`);
   console.log(`  Push       ${backend.urls.push}`);
-  console.log(`  Outputs    amplify_outputs.json (trust ${backend.caFile} for TLS)`);
+  console.log(`  Outputs    ${values.outputs ?? 'amplify_outputs.json'} (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
+  console.log(
+    `  Codes      ${backend.urls.userPool}/_local/codes (Authorization: Bearer <secretAccessKey of ${backend.adminCredentialsFile}>)`,
+  );
   if (backend.hotReload) console.log('Edits saved under amplify/ apply while it runs (see README: hot reload).');
   console.log('Press Ctrl-C to stop.');
 

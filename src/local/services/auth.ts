@@ -33,6 +33,8 @@ export const authService = (
         // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
         verifySigned: credentials.verify,
         authorizePrincipal: credentials.authorize,
+        // GET /_local/codes answers a bearer of the admin secret only.
+        codesSecret: () => credentials.admin.secretAccessKey,
         identityPool: settings.identityPool && {
           identityPoolId: NAMES.identityPoolId,
           region: NAMES.region,

@@ -33,6 +33,8 @@ export const localOutputs = (
       ...(local.oidcIssuer ? { oidc_issuer: local.oidcIssuer } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
+      // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.
+      codes_endpoint: `${local.userPoolEndpoint}/_local/codes`,
       // Tools sign with the local admin credential kept here (a path, not the secret).
       admin_credentials_file: local.adminCredentialsFile,
     },
