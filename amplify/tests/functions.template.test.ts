@@ -97,6 +97,12 @@ describe('functions', () => {
     expect(props(lambda(configured, 'search')).Environment).toMatchObject({
       Variables: { CLOUDSEARCH_SEARCH_ENDPOINT: 'https://search-notes-abc123.eu-west-1.cloudsearch.amazonaws.com' },
     });
+    // The domain's fields, which CloudFormation cannot carry otherwise (the local mode indexes the text ones).
+    for (const name of ['indexer', 'search']) {
+      const environment = props(lambda(configured, name)).Environment;
+      const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
+      expect(JSON.parse(String(variables.CLOUDSEARCH_INDEX_FIELDS))).toContainEqual({ name: 'headline', type: 'text' });
+    }
     expect(granting(roleStatements(configured, 'indexer'), 'cloudsearch:document')).toEqual([
       expect.stringMatching(/:cloudsearch:.*:domain\/notes"\]\]\}$/),
     ]);
@@ -115,6 +121,8 @@ describe('functions', () => {
     // An invalid token's device is soft-deleted (UpdateItem) with a DeltaSync entry (PutItem), as the API does.
     expect(granting(statements, 'dynamodb:UpdateItem')).toEqual([expect.stringMatching(/DeviceTable/)]);
     expect(granting(statements, 'dynamodb:PutItem')).toEqual([expect.stringMatching(/DataStore/)]);
+    // Push never hard-deletes a device: DataStore would not learn of it.
+    expect(granting(statements, 'dynamodb:DeleteItem')).toEqual([]);
     expect(JSON.stringify(statements)).not.toMatch(
       /mobiletargeting:(UpdateEndpoint|CreateSegment|CreateCampaign|PutEvents)/,
     );
