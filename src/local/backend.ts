@@ -369,6 +369,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         caFile: tls.caFile,
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
+        oidcIssuer: auth.oidc?.localUrl,
       });
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { decodeJWT } from '@aws-amplify/core';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, signIn, signOut, signUp } from 'aws-amplify/auth';
+import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import { generateClient } from 'aws-amplify/data';
 import { downloadData, uploadData } from 'aws-amplify/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 import { nodeRuntimeFor } from './functions/node-runtimes';
 import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resource';
+import type { Schema as TeamSchema } from './test-fixtures/gen2/team-board/amplify/data/resource';
 
 /**
  * The local backend on Gen 2 backends other than this project's: each fixture
@@ -31,6 +34,36 @@ try {
 const PASSWORD = 'Correct-Horse-9-Battery';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Backends started / tried and operations passed / tried across every fixture, printed at the end. */
+const tally = { backendsTried: 0, backendsStarted: 0, operationsTried: 0, operationsPassed: 0 };
+/** A test that counts as one operation of the tally. */
+const operation = (name: string, act: () => Promise<void> | void, timeout?: number) =>
+  it(
+    name,
+    async () => {
+      tally.operationsTried++;
+      await act();
+      tally.operationsPassed++;
+    },
+    timeout,
+  );
+/** Starts a fixture's backend, counted in the tally. */
+const startFixture = async (name: string, dataDir: string): Promise<LocalBackend> => {
+  tally.backendsTried++;
+  const backend = await createLocalBackend({
+    projectDir: join(FIXTURES, name),
+    dataDir,
+    tlsDir: TEST_TLS_DIR,
+    outputsFile: false,
+  });
+  tally.backendsStarted++;
+  return backend;
+};
+afterAll(() => {
+  const line = `Gen 2 fixtures: ${tally.backendsStarted}/${tally.backendsTried} backends started, ${tally.operationsPassed}/${tally.operationsTried} operations passed`;
+  console.log(line);
+});
+
 describe('a Gen 2 backend with public API-key reads, guests, relations, custom handlers and a storage trigger', () => {
   let backend: LocalBackend;
   let dataDir: string;
@@ -48,12 +81,7 @@ describe('a Gen 2 backend with public API-key reads, guests, relations, custom h
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gen2-public-blog-'));
-    backend = await createLocalBackend({
-      projectDir: join(FIXTURES, 'public-blog'),
-      dataDir,
-      tlsDir: TEST_TLS_DIR,
-      outputsFile: false,
-    });
+    backend = await startFixture('public-blog', dataDir);
     configureLocal(Amplify, backend.outputs);
     storageOptions = localStorageOptions(backend.outputs);
     await signUp({
@@ -72,47 +100,53 @@ describe('a Gen 2 backend with public API-key reads, guests, relations, custom h
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('publishes the outputs that app defines: API key default, user pools and IAM, its groups and bucket', () => {
-    expect(backend.outputs).toMatchObject({
-      data: {
-        default_authorization_type: 'API_KEY',
-        authorization_types: expect.arrayContaining(['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM']),
-      },
-      auth: {
-        groups: [{ Editors: { precedence: 0 } }, { Readers: { precedence: 1 } }],
-        unauthenticated_identities_enabled: true,
-      },
-      storage: { buckets: [{ name: 'blogFiles' }] },
-    });
-    expect(backend.outputs).toHaveProperty('data.api_key');
-  });
+  operation(
+    'publishes the outputs that app defines: API key default, user pools and IAM, its groups and bucket',
+    () => {
+      expect(backend.outputs).toMatchObject({
+        data: {
+          default_authorization_type: 'API_KEY',
+          authorization_types: expect.arrayContaining(['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM']),
+        },
+        auth: {
+          groups: [{ Editors: { precedence: 0 } }, { Readers: { precedence: 1 } }],
+          unauthenticated_identities_enabled: true,
+        },
+        storage: { buckets: [{ name: 'blogFiles' }] },
+      });
+      expect(backend.outputs).toHaveProperty('data.api_key');
+    },
+  );
 
-  it('lets the owner write, the public read under the API key, guests read through the identity pool, and nobody else write', async () => {
-    // Prepare
-    const { blog, post } = await asAnn(async () => {
-      const { data: blog, errors } = await client().models.Blog.create(
-        { name: 'Ann writes' },
-        { authMode: 'userPool' },
-      );
-      expect(errors).toBeUndefined();
-      const { data: post } = await client().models.Post.create(
-        { title: 'Hello', blogId: blog?.id ?? '' },
-        { authMode: 'userPool' },
-      );
-      return { blog, post };
-    });
-    // Act: as the public and as a guest
-    const publicRead = await client().models.Blog.get({ id: blog?.id ?? '' });
-    const guestRead = await client().models.Post.get({ id: post?.id ?? '' }, { authMode: 'identityPool' });
-    const publicWrite = await client().models.Blog.create({ name: 'spam' });
-    // Assess
-    expect(publicRead.data?.name).toBe('Ann writes');
-    expect(guestRead.data?.title).toBe('Hello');
-    expect(publicWrite.data).toBeNull();
-    expect(publicWrite.errors?.[0]?.errorType).toBe('Unauthorized');
-  });
+  operation(
+    'lets the owner write, the public read under the API key, guests read through the identity pool, and nobody else write',
+    async () => {
+      // Prepare
+      const { blog, post } = await asAnn(async () => {
+        const { data: blog, errors } = await client().models.Blog.create(
+          { name: 'Ann writes' },
+          { authMode: 'userPool' },
+        );
+        expect(errors).toBeUndefined();
+        const { data: post } = await client().models.Post.create(
+          { title: 'Hello', blogId: blog?.id ?? '' },
+          { authMode: 'userPool' },
+        );
+        return { blog, post };
+      });
+      // Act: as the public and as a guest
+      const publicRead = await client().models.Blog.get({ id: blog?.id ?? '' });
+      const guestRead = await client().models.Post.get({ id: post?.id ?? '' }, { authMode: 'identityPool' });
+      const publicWrite = await client().models.Blog.create({ name: 'spam' });
+      // Assess
+      expect(publicRead.data?.name).toBe('Ann writes');
+      expect(guestRead.data?.title).toBe('Hello');
+      expect(publicWrite.data).toBeNull();
+      expect(publicWrite.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
 
-  it('follows relationships both ways', async () => {
+  operation('follows relationships both ways', async () => {
     const blog = await asAnn(async () => {
       const { data: blog } = await client().models.Blog.create({ name: 'Related' }, { authMode: 'userPool' });
       await client().models.Post.create({ title: 'one', blogId: blog?.id ?? '' }, { authMode: 'userPool' });
@@ -126,14 +160,14 @@ describe('a Gen 2 backend with public API-key reads, guests, relations, custom h
     expect(parent?.data?.name).toBe('Related');
   });
 
-  it('runs a function-backed query for the public and for a user', async () => {
+  operation('runs a function-backed query for the public and for a user', async () => {
     const open = await client().queries.echo({ message: 'hi' });
     const signedIn = await asAnn(() => client().queries.echo({ message: 'hi' }, { authMode: 'userPool' }));
     expect(open.data).toBe('HI (public)');
     expect(signedIn.data).toBe('HI (user)');
   });
 
-  it('runs an APPSYNC_JS mutation built with @aws-appsync/utils/dynamodb', async () => {
+  operation('runs an APPSYNC_JS mutation built with @aws-appsync/utils/dynamodb', async () => {
     const { liked, missing } = await asAnn(async () => {
       const { data: post } = await client().models.Post.create({ title: 'liked' }, { authMode: 'userPool' });
       await client().mutations.likePost({ id: post?.id ?? '' }, { authMode: 'userPool' });
@@ -145,7 +179,7 @@ describe('a Gen 2 backend with public API-key reads, guests, relations, custom h
     expect(missing.errors?.[0]?.errorType).toBe('DynamoDB:ConditionalCheckFailedException');
   });
 
-  it('runs the storage trigger on an upload, and the function writes with its own role', async () => {
+  operation('runs the storage trigger on an upload, and the function writes with its own role', async () => {
     const receipt = await asAnn(async () => {
       await uploadData({ path: 'public/photo.txt', data: 'pixels', options: { ...storageOptions } }).result;
       for (let attempt = 0; attempt < 50; attempt++) {
@@ -165,4 +199,249 @@ describe('a Gen 2 backend with public API-key reads, guests, relations, custom h
       event: expect.stringMatching(/^ObjectCreated:/),
     });
   });
+});
+
+describe('a Gen 2 backend whose default mode is a Lambda authorizer, with OIDC, relations, function handlers and public notices', () => {
+  let backend: LocalBackend;
+  let dataDir: string;
+  /** The OIDC token the app's token provider hands out, when an OIDC user is "signed in". */
+  let oidcToken: string | undefined;
+  const client = () => generateClient<TeamSchema>();
+  const lambda = (authToken: string) => ({ authMode: 'lambda' as const, authToken });
+  const oidcIssuer = () => String(Reflect.get(Reflect.get(backend.outputs.custom as object, 'local'), 'oidc_issuer'));
+  /** An ID token from the local OIDC issuer, as the provider would issue one to this user. */
+  const mint = async (body: Record<string, unknown>): Promise<string> => {
+    const answer = await fetch(`${oidcIssuer()}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const { id_token } = (await answer.json()) as { id_token: string };
+    return id_token;
+  };
+  /** Runs `act` as an OIDC user: Amplify's token provider answers that user's token. */
+  const asOidc = async <T>(token: string, act: () => Promise<T>): Promise<T> => {
+    const before = oidcToken;
+    oidcToken = token;
+    try {
+      return await act();
+    } finally {
+      oidcToken = before;
+    }
+  };
+  let olive: string;
+  let oscar: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gen2-team-board-'));
+    backend = await startFixture('team-board', dataDir);
+    // An app using an OIDC provider gives Amplify a token provider; user-pool sign-in keeps working beside it.
+    configureLocal(Amplify, backend.outputs);
+    // A custom token provider replaces Cognito's, which then needs the pool's config to sign in.
+    const cognito = Amplify.getConfig().Auth;
+    if (cognito) cognitoUserPoolsTokenProvider.setAuthConfig(cognito);
+    configureLocal(Amplify, backend.outputs, {
+      Auth: {
+        tokenProvider: {
+          getTokens: async (options?: { forceRefresh?: boolean }) =>
+            oidcToken
+              ? { accessToken: decodeJWT(oidcToken), idToken: decodeJWT(oidcToken) }
+              : cognitoUserPoolsTokenProvider.getTokens(options),
+        },
+      },
+    });
+    olive = await mint({ sub: 'olive', clientId: 'team-board-web', claims: { groups: ['Coaches'] } });
+    oscar = await mint({ sub: 'oscar', clientId: 'team-board-mobile' });
+    await signUp({
+      username: 'nell@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'nell@example.com' } },
+    });
+    await confirmSignUp({
+      username: 'nell@example.com',
+      confirmationCode: backend.outbox.latestCode('nell@example.com', 'verification') ?? '',
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await signOut().catch(() => {});
+    await backend?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  operation(
+    'publishes Lambda as the default mode, OIDC, API key and user pools beside it, and the local issuer',
+    async () => {
+      expect(backend.outputs).toMatchObject({
+        data: {
+          default_authorization_type: 'AWS_LAMBDA',
+          authorization_types: expect.arrayContaining(['OPENID_CONNECT', 'API_KEY', 'AMAZON_COGNITO_USER_POOLS']),
+        },
+      });
+      const discovery = await (await fetch(`${oidcIssuer()}/.well-known/openid-configuration`)).json();
+      // The local issuer stands in for the one the template names.
+      expect(discovery).toMatchObject({ issuer: 'https://idp.team-board.example' });
+    },
+  );
+
+  operation(
+    'lets an authorized token create and read, and refuses denied, failing and missing tokens with 401',
+    async () => {
+      // Act
+      const created = await client().models.Team.create({ name: 'Otters', secret: 'fish' }, lambda('team-ann'));
+      const read = await client().models.Team.get({ id: created.data?.id ?? '' }, lambda('team-ann'));
+      const denied = await client().models.Team.list(lambda('team-denied'));
+      const failing = await client().models.Team.list(lambda('team-throws'));
+      const raw = await fetch(String(Reflect.get(backend.outputs.data as object, 'url')), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'team-denied' },
+        body: JSON.stringify({ query: '{ listTeams { items { id } } }' }),
+      });
+      // Assess
+      expect(created.errors).toBeUndefined();
+      expect(read.data).toMatchObject({ name: 'Otters', secret: 'fish' });
+      // Amplify turns AppSync's 401 UnauthorizedException into this error (the wire answer is checked below).
+      expect(denied.errors?.[0]?.message).toBe('Unauthorized');
+      expect(failing.errors?.[0]?.message).toBe('Unauthorized');
+      expect(raw.status).toBe(401);
+      expect(await raw.json()).toEqual({
+        errors: [{ errorType: 'UnauthorizedException', message: 'You are not authorized to make this call.' }],
+      });
+    },
+  );
+
+  operation(
+    'nulls the fields deniedFields names (short and ARN forms) with Unauthorized, and serves the rest',
+    async () => {
+      const { data: team } = await client().models.Team.create({ name: 'Herons', secret: 'nest' }, lambda('team-ann'));
+      const read = await client().models.Team.get({ id: team?.id ?? '' }, lambda('team-bob-readonly'));
+      const score = await client().mutations.addScore({ points: 4 }, lambda('team-bob-readonly'));
+      const allowed = await client().mutations.addScore({ points: 4 }, lambda('team-ann'));
+      expect(read.data).toMatchObject({ name: 'Herons', secret: null });
+      expect(read.errors?.map((e) => [e.errorType, e.message])).toEqual([
+        ['Unauthorized', 'Not Authorized to access secret on type Team'],
+      ]);
+      expect(score.data).toBeNull();
+      expect(score.errors?.[0]?.errorType).toBe('Unauthorized');
+      expect(allowed.data).toBe(40);
+    },
+  );
+
+  operation(
+    "passes the authorizer's resolverContext to the function, and caches per token unless ttlOverride is 0",
+    async () => {
+      const first = await client().queries.whoAmI(lambda('team-cy'));
+      const again = await client().queries.whoAmI(lambda('team-cy'));
+      const fresh1 = await client().queries.whoAmI(lambda('team-dee-nocache'));
+      const fresh2 = await client().queries.whoAmI(lambda('team-dee-nocache'));
+      expect(first.data).toMatch(/^member:cy#\d+$/);
+      // Cached: the same decision, so the same call count.
+      expect(again.data).toBe(first.data);
+      const count = (answer: string | null | undefined) => Number(String(answer).split('#')[1]);
+      expect(String(fresh1.data)).toMatch(/^member:dee#/);
+      expect(count(fresh2.data)).toBeGreaterThan(count(fresh1.data));
+    },
+  );
+
+  operation('follows hasMany, belongsTo and hasOne under the Lambda authorizer', async () => {
+    const auth = lambda('team-ann');
+    const { data: team } = await client().models.Team.create({ name: 'Kites' }, auth);
+    await client().models.Member.create({ name: 'Kai', teamId: team?.id ?? '' }, auth);
+    await client().models.Member.create({ name: 'Lea', teamId: team?.id ?? '' }, auth);
+    await client().models.Badge.create({ label: 'gold', teamId: team?.id ?? '' }, auth);
+    const { data: read } = await client().models.Team.get({ id: team?.id ?? '' }, auth);
+    const members = await read?.members(auth);
+    const badge = await read?.badge(auth);
+    const back = await members?.data[0]?.team(auth);
+    const badgeTeam = await badge?.data?.team(auth);
+    expect(members?.data.map((m) => m.name).sort()).toEqual(['Kai', 'Lea']);
+    expect(badge?.data?.label).toBe('gold');
+    expect(back?.data?.name).toBe('Kites');
+    expect(badgeTeam?.data?.name).toBe('Kites');
+  });
+
+  operation(
+    "gives OIDC owners their own teams only, OIDC groups their models, and refuses other issuers' tokens",
+    async () => {
+      const mine = await asOidc(olive, () => client().models.Team.create({ name: "Olive's" }, { authMode: 'oidc' }));
+      const own = await asOidc(olive, () =>
+        client().models.Team.get({ id: mine.data?.id ?? '' }, { authMode: 'oidc' }),
+      );
+      const other = await asOidc(oscar, () =>
+        client().models.Team.get({ id: mine.data?.id ?? '' }, { authMode: 'oidc' }),
+      );
+      const coach = await asOidc(olive, () => client().models.Member.create({ name: 'Mo' }, { authMode: 'oidc' }));
+      const notCoach = await asOidc(oscar, () => client().models.Member.create({ name: 'No' }, { authMode: 'oidc' }));
+      const who = await asOidc(oscar, () => client().queries.whoAmI({ authMode: 'oidc' }));
+      const wrongClient = await mint({ sub: 'olive', clientId: 'another-app' });
+      const refused = await asOidc(wrongClient, () => client().models.Team.list({ authMode: 'oidc' }));
+      expect(mine.errors).toBeUndefined();
+      expect(mine.data?.owner).toBe('olive');
+      expect(own.data?.name).toBe("Olive's");
+      expect(other.data).toBeNull();
+      expect(coach.errors).toBeUndefined();
+      expect(notCoach.data).toBeNull();
+      expect(notCoach.errors?.[0]?.errorType).toBe('Unauthorized');
+      expect(who.data).toBe('oidc:oscar');
+      expect(refused.errors?.[0]?.message).toBe('Unauthorized');
+    },
+  );
+
+  operation(
+    'lets the owner write notices under the user pool, the public read them with the API key, and not write',
+    async () => {
+      await signIn({ username: 'nell@example.com', password: PASSWORD });
+      let created: Awaited<ReturnType<ReturnType<typeof client>['models']['Notice']['create']>>;
+      try {
+        created = await client().models.Notice.create({ text: 'Practice at six' }, { authMode: 'userPool' });
+      } finally {
+        await signOut();
+      }
+      const read = await client().models.Notice.get({ id: created.data?.id ?? '' }, { authMode: 'apiKey' });
+      const write = await client().models.Notice.create({ text: 'spam' }, { authMode: 'apiKey' });
+      expect(created.errors).toBeUndefined();
+      expect(read.data?.text).toBe('Practice at six');
+      expect(write.data).toBeNull();
+      expect(write.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
+
+  operation(
+    'delivers subscriptions authorized by the Lambda authorizer and by OIDC, and refuses a denied token',
+    async () => {
+      const lambdaHeard: string[] = [];
+      const oidcHeard: string[] = [];
+      const failures: Record<string, unknown[]> = { lambda: [], oidc: [], denied: [] };
+      const viaLambda = client()
+        .models.Team.onCreate(lambda('team-eve'))
+        .subscribe({ next: (team) => lambdaHeard.push(team.name), error: (e: unknown) => failures.lambda?.push(e) });
+      // The OIDC user stays signed in while its subscription starts (Amplify reads the token when it sends the start).
+      oidcToken = olive;
+      const viaOidc = client()
+        .models.Team.onCreate({ authMode: 'oidc' })
+        .subscribe({ next: (team) => oidcHeard.push(team.name), error: (e: unknown) => failures.oidc?.push(e) });
+      await wait(1_500);
+      try {
+        await client().models.Team.create({ name: 'Live by Lambda' }, lambda('team-ann'));
+        await asOidc(olive, () => client().models.Team.create({ name: 'Live by Olive' }, { authMode: 'oidc' }));
+        await asOidc(oscar, () => client().models.Team.create({ name: 'Live by Oscar' }, { authMode: 'oidc' }));
+        for (let i = 0; i < 50 && (lambdaHeard.length < 3 || oidcHeard.length < 1); i++) await wait(100);
+        await wait(300);
+      } finally {
+        oidcToken = undefined;
+        viaLambda.unsubscribe();
+        viaOidc.unsubscribe();
+      }
+      // Last: Amplify answers a refused start by closing the shared socket to reconnect with fresh tokens.
+      const refused = client()
+        .models.Team.onCreate(lambda('team-denied'))
+        .subscribe({ next: () => {}, error: (e: unknown) => failures.denied?.push(e) });
+      for (let i = 0; i < 30 && failures.denied?.length === 0; i++) await wait(100);
+      refused.unsubscribe();
+      expect({ lambda: failures.lambda, oidc: failures.oidc }).toEqual({ lambda: [], oidc: [] });
+      expect(failures.denied?.length).toBeGreaterThan(0);
+      expect(lambdaHeard.sort()).toEqual(['Live by Lambda', 'Live by Olive', 'Live by Oscar']);
+      // An OIDC owner hears only the teams it owns.
+      expect(oidcHeard).toEqual(['Live by Olive']);
+    },
+  );
 });

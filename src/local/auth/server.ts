@@ -10,6 +10,7 @@ import { CODES_PATH, codesEndpoint } from './codes';
 import { CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
+import { LocalOidcIssuer } from './oidc-issuer';
 import { TokenIssuer } from './tokens';
 import { UserStore } from './users';
 
@@ -60,6 +61,11 @@ export interface LocalAuthOptions {
   codesSecret?: () => string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * The issuer an API's OPENID_CONNECT mode names: a local issuer stands in
+   * for it under `/oidc` on this server (see LocalOidcIssuer).
+   */
+  oidcIssuer?: string;
 }
 
 export interface LocalAuth {
@@ -76,6 +82,8 @@ export interface LocalAuth {
   pool: CognitoUserPool;
   tokens: TokenIssuer;
   identityPool?: LocalIdentityPool;
+  /** The local stand-in for the API's OIDC provider, when the API has that mode. */
+  oidc?: LocalOidcIssuer;
   outbox: Outbox;
   close(): Promise<void>;
 }
@@ -207,6 +215,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   let pool: CognitoUserPool | undefined;
   let tokens: TokenIssuer | undefined;
   let identityPool: LocalIdentityPool | undefined;
+  let oidc: LocalOidcIssuer | undefined;
   const jwksPath = `/${options.userPoolId}/.well-known/jwks.json`;
 
   const principalArn = (principal: LocalPrincipal): string =>
@@ -288,6 +297,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     }
     if (req.method === 'OPTIONS') return preflight(req, res);
     if (req.method === 'GET' && req.url === jwksPath && tokens) return send(res, 200, tokens.jwks(), true);
+    if (oidc && (await oidc.handle(req, res, () => readCapped(req)))) return;
     const target = req.headers['x-amz-target'];
     const [service, operation, ...rest] = typeof target === 'string' ? target.split('.') : [];
     const handler = service === IDENTITY_SERVICE ? identityPool : service === USER_POOL_SERVICE ? pool : undefined;
@@ -333,6 +343,8 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
   tokens.groupRoles = options.groupRoles ?? {};
   pool = new CognitoUserPool({ ...options, users, tokens, outbox, log });
+  if (options.oidcIssuer)
+    oidc = await LocalOidcIssuer.create(options.oidcIssuer, `${url}/oidc`, dir && join(dir, 'oidc-signing-key.json'));
   if (options.identityPool) {
     identityPool = new LocalIdentityPool({
       ...options.identityPool,
@@ -349,6 +361,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     pool,
     tokens,
     identityPool,
+    oidc,
     outbox,
     close,
   };

@@ -4,6 +4,7 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values.j
 import {
   buildSchema,
   type DocumentNode,
+  defaultFieldResolver,
   type ExecutionResult,
   execute,
   type FragmentDefinitionNode,
@@ -29,6 +30,7 @@ import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
 import type { SubscriptionPlan } from './filters';
+import { type ApiCoordinates, isFieldDenied } from './lambda-authorizer';
 import { measureOperation, SubscriptionRootRule, subscriptionRootField } from './limits';
 import { type RequestIdentity, Vtl } from './vtl';
 
@@ -118,7 +120,15 @@ export class AppSyncError extends Error {
 
 /** The authorization mode a caller was authenticated with. */
 export const modeOf = (identity: RequestIdentity): AuthMode =>
-  identity.apiKey ? 'API_KEY' : identity.iam ? 'AWS_IAM' : 'AMAZON_COGNITO_USER_POOLS';
+  identity.apiKey
+    ? 'API_KEY'
+    : identity.lambda
+      ? 'AWS_LAMBDA'
+      : identity.iam
+        ? 'AWS_IAM'
+        : identity.oidc
+          ? 'OPENID_CONNECT'
+          : 'AMAZON_COGNITO_USER_POOLS';
 
 /** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
 const runJs = (run: () => JsResult): JsResult => {
@@ -184,6 +194,8 @@ export class LocalGraphqlApi {
   readonly limits: RequestLimits;
   /** The API's authorization modes and keys, as its template defines them. */
   readonly auth: ApiAuthSettings;
+  /** The API's ARN parts, as a Lambda authorizer's deniedFields name its fields. */
+  readonly coordinates: ApiCoordinates;
   private readonly preparedDocuments = new Map<
     string,
     { document?: DocumentNode; operation?: OperationDefinitionNode; errors?: GraphQLError[] }
@@ -199,6 +211,8 @@ export class LocalGraphqlApi {
     const sdl = assembly.readAsset(schemaResource.stack.resolve(schemaResource.properties.DefinitionS3Location));
     this.schema = buildSchema(`${PRELUDE}\n${sdl}`);
     this.installScalars();
+    const { region, accountId, apiId } = assembly.names;
+    this.coordinates = { region, accountId, apiId };
     this.auth = apiAuthSettingsOf(assembly) ?? {
       defaultMode: 'AMAZON_COGNITO_USER_POOLS',
       additionalModes: [],
@@ -273,6 +287,32 @@ export class LocalGraphqlApi {
       });
     }
     this.attachResolvers();
+    this.guardDeniedFields();
+  }
+
+  /** The Lambda authorizer's function, in this generation. */
+  authorizerFunction(): LocalFunction | undefined {
+    return this.auth.lambda ? this.functions.get(this.auth.lambda.functionId) : undefined;
+  }
+
+  /**
+   * The fields a Lambda authorizer's `deniedFields` name resolve to null with
+   * AppSync's Unauthorized error, whether a resolver backs them or not.
+   */
+  private guardDeniedFields(): void {
+    if (!this.auth.lambda) return;
+    for (const type of Object.values(this.schema.getTypeMap())) {
+      if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        const resolve = field.resolve;
+        field.resolve = (source, args, context: RequestContext, info) => {
+          const denied = context.identity.lambda?.deniedFields;
+          if (denied && isFieldDenied(denied, type.name, field.name, this.coordinates))
+            throw new AppSyncError(`Not Authorized to access ${field.name} on type ${type.name}`, 'Unauthorized');
+          return resolve ? resolve(source, args, context, info) : defaultFieldResolver(source, args, context, info);
+        };
+      }
+    }
   }
 
   private template(stack: Stack, properties: Json, assembly: CloudAssembly, name: string): Template {
@@ -532,6 +572,7 @@ export class LocalGraphqlApi {
 
   private jsIdentity(identity: RequestIdentity): Json | null {
     if (identity.apiKey) return null;
+    if (identity.lambda) return { resolverContext: identity.lambda.resolverContext };
     if (identity.iam) return { ...identity.iam, sourceIp: [identity.sourceIp] };
     const claims = identity.claims;
     const username = String(claims.username ?? claims['cognito:username'] ?? '');

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { CredentialIdentity } from '../auth/identity-pool';
 import { listenLoopback } from '../http/json-server';
@@ -9,6 +9,8 @@ import { annotate, graphqlOperation, logRequests } from '../http/request-log';
 import { SignatureError, verifySigV4 } from '../storage/sigv4';
 import type { LocalTls } from '../tls';
 import { type AppSyncError, formatErrors, type LocalGraphqlApi } from './api';
+import { type AuthorizerRequest, LambdaAuthorizer } from './lambda-authorizer';
+import { verifyOidcToken } from './oidc';
 import { MAX_FRAME_BYTES, RealtimeHub } from './realtime';
 import type { RequestIdentity } from './vtl';
 
@@ -48,6 +50,22 @@ const readRequestBody = (req: IncomingMessage, limit: number): Promise<Buffer | 
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a Lambda authorizer is told of a realtime start (its data) or connection (no query). */
+const realtimeRequest = (data: string): Omit<AuthorizerRequest, 'headers'> => {
+  let request: unknown;
+  try {
+    request = JSON.parse(data);
+  } catch {
+    request = undefined;
+  }
+  if (!isRecord(request)) return { queryString: '', variables: {} };
+  return {
+    queryString: typeof request.query === 'string' ? request.query : '',
+    operationName: typeof request.operationName === 'string' ? request.operationName : undefined,
+    variables: isRecord(request.variables) ? request.variables : {},
+  };
+};
 
 /** Signed headers as a realtime client sends them (any case), as an HTTP server would receive them. */
 const lowerCased = (headers: Record<string, unknown>): IncomingMessage['headers'] =>
@@ -105,14 +123,91 @@ export const startGraphqlServer = async (options: {
     identityPoolId: string;
     userPoolProvider: string;
   };
+  /**
+   * OPENID_CONNECT: the keys of the local issuer that stands in for the one
+   * the template names. Absent, OIDC tokens are refused.
+   */
+  oidcKeys?: JWTVerifyGetKey;
 }): Promise<LocalGraphqlServer> => {
-  const identityOf = async (token: string | undefined, req: IncomingMessage): Promise<RequestIdentity> => ({
-    claims: await verifyUserPoolToken(token, options.verifier),
-    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-    headers: Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
-    ),
-  });
+  const headersOf = (req: IncomingMessage): Record<string, string> =>
+    Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+
+  /** A JWT of the API's OIDC issuer, told apart from a user pool's by its (unverified) `iss`. */
+  const isOidcToken = (token: string): boolean => {
+    const oidc = options.api().auth.oidc;
+    if (!oidc || !options.oidcKeys) return false;
+    try {
+      return decodeJwt(token.replace(/^Bearer\s+/i, '')).iss === oidc.issuer;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Whether the API has a mode among its default and additional ones. */
+  const enabled = (mode: string): boolean => {
+    const auth = options.api().auth;
+    return auth.defaultMode === mode || auth.additionalModes.some((m) => m === mode);
+  };
+
+  /**
+   * An `Authorization` header that is no SigV4: a JWT of the user pool or of
+   * the OIDC issuer, or else, on an API with AWS_LAMBDA, a token for its
+   * authorizer (which needs the request, so it is read first).
+   */
+  const tokenKind = (token: string | undefined): 'userPool' | 'oidc' | 'lambda' => {
+    if (token && isOidcToken(token)) return 'oidc';
+    if (token === undefined || !enabled('AWS_LAMBDA')) return 'userPool';
+    try {
+      return decodeJwt(token.replace(/^Bearer\s+/i, '')).iss === options.verifier.issuer ? 'userPool' : 'lambda';
+    } catch {
+      return 'lambda';
+    }
+  };
+
+  const identityOf = async (token: string | undefined, req: IncomingMessage): Promise<RequestIdentity> => {
+    const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+    const oidc = options.api().auth.oidc;
+    if (token && oidc && options.oidcKeys && isOidcToken(token)) {
+      if (!enabled('OPENID_CONNECT')) throw new UnauthorizedError('Valid authorization header not provided.');
+      return {
+        claims: await verifyOidcToken(token, oidc, options.oidcKeys),
+        oidc: true,
+        sourceIp,
+        headers: headersOf(req),
+      };
+    }
+    return { claims: await verifyUserPoolToken(token, options.verifier), sourceIp, headers: headersOf(req) };
+  };
+
+  const authorizers = new WeakMap<LocalGraphqlApi, LambdaAuthorizer>();
+  /** The caller of an AWS_LAMBDA request: the authorizer's decision for its token and this request. */
+  const lambdaIdentity = async (
+    token: string,
+    request: Omit<AuthorizerRequest, 'headers'>,
+    req: IncomingMessage,
+  ): Promise<RequestIdentity> => {
+    const api = options.api();
+    const settings = api.auth.lambda;
+    if (!settings) throw new UnauthorizedError('Valid authorization header not provided.');
+    let authorizer = authorizers.get(api);
+    if (!authorizer) {
+      authorizer = new LambdaAuthorizer({
+        fn: () => api.authorizerFunction(),
+        ttlSeconds: settings.ttlSeconds,
+        identityValidationExpression: settings.identityValidationExpression,
+        api: api.coordinates,
+      });
+      authorizers.set(api, authorizer);
+    }
+    const headers = headersOf(req);
+    const decision = await authorizer.authorize(token, { ...request, headers });
+    return {
+      claims: {},
+      lambda: { resolverContext: decision.resolverContext, deniedFields: decision.deniedFields },
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      headers,
+    };
+  };
 
   /**
    * A caller that sends `x-api-key`: one of the API's keys, before it expires,
@@ -196,10 +291,14 @@ export const startGraphqlServer = async (options: {
     });
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
+    // AppSync names a refused request's error in x-amzn-ErrorType too; clients (Amplify) read it from there.
+    const first = status >= 400 && isRecord(body) && Array.isArray(body.errors) ? body.errors[0] : undefined;
+    const errorType = isRecord(first) && typeof first.errorType === 'string' ? first.errorType : undefined;
     res.writeHead(status, {
       'content-type': 'application/json; charset=UTF-8',
       'access-control-allow-origin': '*',
       'x-amzn-requestid': randomUUID(),
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
     });
     res.end(JSON.stringify(body));
   };
@@ -220,9 +319,15 @@ export const startGraphqlServer = async (options: {
     }
     const signed = (req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256');
     const apiKey = req.headers['x-api-key'];
+    const usesApiKey = req.headers.authorization === undefined && typeof apiKey === 'string';
+    // A Lambda authorizer is told the request: it runs once the body is parsed.
+    const lambdaToken =
+      !signed && !usesApiKey && tokenKind(req.headers.authorization) === 'lambda'
+        ? req.headers.authorization
+        : undefined;
     let identity: RequestIdentity | undefined;
     // A JWT or an API key is checked before the body is read; a SigV4 signature covers the body, so it is read first.
-    if (!signed) {
+    if (!signed && lambdaToken === undefined) {
       try {
         identity =
           req.headers.authorization === undefined && typeof apiKey === 'string'
@@ -250,7 +355,7 @@ export const startGraphqlServer = async (options: {
       });
       return;
     }
-    if (!identity) {
+    if (!identity && signed) {
       try {
         identity = iamIdentity(
           { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw },
@@ -287,6 +392,22 @@ export const startGraphqlServer = async (options: {
     const variables = isRecord(body.variables) ? body.variables : undefined;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     annotate(req, { operation: graphqlOperation(body.query, operationName) });
+    if (lambdaToken !== undefined) {
+      try {
+        identity = await lambdaIdentity(
+          lambdaToken,
+          { queryString: body.query, operationName, variables: variables ?? {} },
+          req,
+        );
+      } catch (error) {
+        sendUnauthorized(res, error);
+        return;
+      }
+    }
+    if (!identity) {
+      sendUnauthorized(res, new UnauthorizedError('Valid authorization header not provided.'));
+      return;
+    }
     const api = options.api();
     const { result, mutationEvents } = await api.execute(body.query, variables, operationName, {
       identity,
@@ -314,6 +435,8 @@ export const startGraphqlServer = async (options: {
       if (token === undefined && typeof apiKey === 'string') return apiKeyIdentity(apiKey, req);
       if (typeof token === 'string' && token.startsWith('AWS4-HMAC-SHA256'))
         return iamIdentity({ method: 'POST', url: signed.url, headers: lowerCased(headers), body: signed.body }, req);
+      if (typeof token === 'string' && tokenKind(token) === 'lambda')
+        return lambdaIdentity(token, realtimeRequest(signed.body), req);
       return identityOf(typeof token === 'string' ? token : undefined, req);
     },
   });

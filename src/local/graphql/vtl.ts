@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { VelocityTemplate } from '@aws-amplify/amplify-appsync-simulator/lib/velocity';
 import type { GraphQLResolveInfo } from 'graphql/index.js';
+import { AUTH_TYPE_NAMES } from './auth-modes';
 import { type CompiledVtl, compileVtl, UnsupportedVtlError } from './vtl-compiler';
 import { normalize } from './vtl-normalize';
 
@@ -23,6 +24,10 @@ export interface RequestIdentity {
   iam?: IamIdentity;
   /** A caller that sent a valid API key: AppSync gives it no `$ctx.identity`. */
   apiKey?: boolean;
+  /** An AWS_LAMBDA caller: what the authorizer answered for its token. */
+  lambda?: { resolverContext: Record<string, unknown>; deniedFields: string[] };
+  /** An OPENID_CONNECT caller; its verified claims are in `claims`. */
+  oidc?: boolean;
 }
 
 /** `$ctx.identity` of an AWS_IAM request signed with identity-pool credentials. */
@@ -198,8 +203,15 @@ const patchSharedUtil = (): void => {
   const original = util.create;
   if (original.shared) return;
   const shared = original([], new Date(), undefined, {});
+  // The simulator names only four modes (a Lambda caller would read 'API Key Authorization'): AppSync's names.
+  const authType = (context: unknown) => {
+    const mode =
+      typeof context === 'object' && context !== null ? Reflect.get(context, 'requestAuthorizationMode') : '';
+    const name = Object.entries(AUTH_TYPE_NAMES).find(([m]) => m === mode)?.[1];
+    return name ? { authType: () => name } : authUtils(context);
+  };
   const create = (errors: unknown[] = [], now = new Date(), info?: unknown, context?: unknown) =>
-    Object.assign(Object.create(shared) as Record<string, unknown>, authUtils(context), { errors, now, info });
+    Object.assign(Object.create(shared) as Record<string, unknown>, authType(context), { errors, now, info });
   create.shared = true as const;
   util.create = create;
 };
@@ -298,23 +310,27 @@ transformUtils.toSubscriptionFilter ??= (filter: unknown) => filter;
 const requestOf = (identity: RequestIdentity) =>
   identity.apiKey
     ? { sourceIp: identity.sourceIp, headers: identity.headers, requestAuthorizationMode: 'API_KEY' }
-    : identity.iam
-      ? {
-          iamToken: identity.iam,
-          sourceIp: identity.sourceIp,
-          headers: identity.headers,
-          requestAuthorizationMode: 'AWS_IAM',
-        }
-      : {
-          jwt: identity.claims,
-          sourceIp: identity.sourceIp,
-          headers: identity.headers,
-          requestAuthorizationMode: 'AMAZON_COGNITO_USER_POOLS',
-        };
+    : identity.lambda
+      ? { sourceIp: identity.sourceIp, headers: identity.headers, requestAuthorizationMode: 'AWS_LAMBDA' }
+      : identity.iam
+        ? {
+            iamToken: identity.iam,
+            sourceIp: identity.sourceIp,
+            headers: identity.headers,
+            requestAuthorizationMode: 'AWS_IAM',
+          }
+        : {
+            jwt: identity.claims,
+            sourceIp: identity.sourceIp,
+            headers: identity.headers,
+            requestAuthorizationMode: identity.oidc ? 'OPENID_CONNECT' : 'AMAZON_COGNITO_USER_POOLS',
+          };
 
 /** `$ctx.identity` as the simulator maps it, for a user-pool or an IAM caller. */
 const identityOf = (identity: RequestIdentity): unknown => {
   if (identity.apiKey) return null;
+  // AppSync's identity for a Lambda-authorized caller is the authorizer's resolverContext only.
+  if (identity.lambda) return mapValue({ resolverContext: identity.lambda.resolverContext });
   const iam = identity.iam;
   if (iam) {
     return mapValue({

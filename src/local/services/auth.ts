@@ -28,6 +28,7 @@ export const authService = (
         preventUserExistenceErrors: settings.preventUserExistenceErrors,
         verifyBeforeUpdate: settings.verifyBeforeUpdate,
         accountId: NAMES.accountId,
+        oidcIssuer: settings.oidcIssuer,
         log: hooks.log,
         // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
         verifySigned: credentials.verify,

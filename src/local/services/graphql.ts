@@ -19,6 +19,7 @@ export const graphqlService = (context: ServiceContext, api: () => LocalGraphqlA
           clientId: NAMES.userPoolClientId,
           keys: createLocalJWKSet(auth.tokens.jwks()),
         },
+        oidcKeys: auth.oidc && createLocalJWKSet(auth.oidc.jwks()),
         tls: context.tls,
         iam: auth.identityPool && {
           lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),

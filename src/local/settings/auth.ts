@@ -1,4 +1,5 @@
 import type { CloudAssembly, FoundResource } from '../cloud/assembly';
+import { apiAuthSettingsOf } from '../graphql/auth-modes';
 import { isRecord, logicalIdOfRef } from './names';
 import { AmbiguousResourceError, refersTo, resourceOf, resourceOfOutput, theResource } from './resources';
 
@@ -85,6 +86,8 @@ export const authSettingsOf = (assembly: CloudAssembly) => {
     preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
     verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
     postConfirmationId: postConfirmationIdOf(assembly),
+    // OPENID_CONNECT: a local issuer stands in for the one the API names (served under /oidc).
+    oidcIssuer: apiAuthSettingsOf(assembly)?.oidc?.issuer,
     groups: groups.map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
     groupRoles: Object.fromEntries(
       groups.flatMap(({ stack, properties }) => {

@@ -1,11 +1,12 @@
 import type { CloudAssembly } from '../cloud/assembly';
 import { scheduledRulesOf } from '../events/scheduler';
+import { apiAuthSettingsOf } from '../graphql/auth-modes';
 import { notificationSpecsOf } from '../storage/notifications';
 import { postConfirmationIdOf } from './auth';
 import { mappingSpecsOf } from './mappings';
 import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the auth trigger, Lambda data sources, conflict handlers, stream and storage consumers, scheduled functions. */
+/** The functions the local backend runs: the auth trigger, Lambda data sources and authorizer, conflict handlers, stream and storage consumers, scheduled functions. */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
   const trigger = postConfirmationIdOf(assembly);
@@ -27,5 +28,8 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
   for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
+  // The API's Lambda authorizer.
+  const authorizer = apiAuthSettingsOf(assembly)?.lambda;
+  if (authorizer) ids.add(authorizer.functionId);
   return ids;
 };

@@ -16,6 +16,8 @@ export const localOutputs = (
     caFile: string;
     outbox: string;
     adminCredentialsFile: string;
+    /** The local stand-in for the API's OIDC provider, when it has one. */
+    oidcIssuer?: string;
   },
 ): Record<string, unknown> => ({
   ...config,
@@ -27,6 +29,8 @@ export const localOutputs = (
       ...(local.identityPool ? { identity_pool_endpoint: local.userPoolEndpoint } : {}),
       // Amplify Storage takes this per call: `options: { customEndpoint }`.
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
+      // The stand-in for the API's OIDC provider: discovery, JWKS and POST <issuer>/token to mint.
+      ...(local.oidcIssuer ? { oidc_issuer: local.oidcIssuer } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
       // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+
+/**
+ * A local stand-in for the OpenID Connect provider an API's OPENID_CONNECT
+ * mode names. Its tokens carry `iss` = the issuer the template names, so
+ * resolvers and owner fields see what they would in the cloud; they are
+ * signed with a key kept in the data folder, and the local AppSync verifies
+ * them against this issuer's JWKS instead of fetching the real provider's.
+ * Served on the auth server under `/oidc`: the discovery document, the JWKS,
+ * and `POST /oidc/token` to mint an ID token for tests and development.
+ */
+
+export const OIDC_PATH = '/oidc';
+const LIFETIME_SECONDS = 3600;
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
+
+export interface MintOptions {
+  sub: string;
+  /** `aud`: the client id the API expects, when it names one. */
+  clientId?: string;
+  /** Further claims (`email`, `groups`, `username`, ...). */
+  claims?: Json;
+  expiresInSeconds?: number;
+  /** Seconds since the epoch; defaults to now. */
+  issuedAt?: number;
+  authTime?: number;
+}
+
+export class LocalOidcIssuer {
+  private constructor(
+    private readonly privateKey: SigningKey,
+    private readonly publicJwk: JWK,
+    /** The `iss` of its tokens: the template's issuer. */
+    readonly issuer: string,
+    /** Where it is served locally: `<auth url>/oidc`. */
+    readonly localUrl: string,
+  ) {}
+
+  static async create(issuer: string, localUrl: string, keyFile?: string): Promise<LocalOidcIssuer> {
+    let privateJwk: JWK;
+    if (keyFile && existsSync(keyFile)) {
+      privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
+    } else {
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+      privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+      if (keyFile) {
+        mkdirSync(dirname(keyFile), { recursive: true });
+        writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
+      }
+    }
+    const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
+    const privateKey = await importJWK(privateJwk, 'RS256');
+    if (privateKey instanceof Uint8Array) throw new Error('the OIDC signing key imported as a secret, not an RSA key');
+    return new LocalOidcIssuer(privateKey, publicJwk, issuer, localUrl);
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  discovery(): Json {
+    return {
+      issuer: this.issuer,
+      jwks_uri: `${this.localUrl}/.well-known/jwks.json`,
+      token_endpoint: `${this.localUrl}/token`,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    };
+  }
+
+  /** An ID token as the provider would issue it. */
+  async mint(options: MintOptions): Promise<string> {
+    const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({ ...options.claims, auth_time: options.authTime ?? iat, token_use: 'id' })
+      .setProtectedHeader({ alg: 'RS256', kid: String(this.publicJwk.kid ?? '') })
+      .setIssuer(this.issuer)
+      .setSubject(options.sub)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + (options.expiresInSeconds ?? LIFETIME_SECONDS))
+      .setJti(randomUUID());
+    if (options.clientId) jwt.setAudience(options.clientId);
+    return jwt.sign(this.privateKey);
+  }
+
+  /** Serves `/oidc/...`; false for a path that is not its own. Never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse, body: () => Promise<Buffer>): Promise<boolean> {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path !== OIDC_PATH && !path.startsWith(`${OIDC_PATH}/`)) return false;
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify(value));
+    };
+    const rest = path.slice(OIDC_PATH.length);
+    if (req.method === 'GET' && rest === '/.well-known/openid-configuration') send(200, this.discovery());
+    else if (req.method === 'GET' && rest === '/.well-known/jwks.json') send(200, this.jwks());
+    else if (req.method === 'POST' && rest === '/token') {
+      let input: unknown;
+      try {
+        input = JSON.parse((await body()).toString('utf8'));
+      } catch {
+        input = undefined;
+      }
+      const sub = isRecord(input) ? input.sub : undefined;
+      if (!isRecord(input) || typeof sub !== 'string' || sub === '') {
+        send(400, { error: 'invalid_request', error_description: 'POST a JSON object with a string "sub".' });
+        return true;
+      }
+      const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+      const expiresIn = number(input.expiresInSeconds) ?? LIFETIME_SECONDS;
+      const idToken = await this.mint({
+        sub,
+        clientId: typeof input.clientId === 'string' ? input.clientId : undefined,
+        claims: isRecord(input.claims) ? input.claims : undefined,
+        expiresInSeconds: expiresIn,
+        issuedAt: number(input.issuedAt),
+        authTime: number(input.authTime),
+      });
+      send(200, { id_token: idToken, token_type: 'Bearer', expires_in: expiresIn });
+    } else send(404, { error: 'not_found', error_description: `No ${req.method} ${path} on the local OIDC issuer.` });
+    return true;
+  }
+}

@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const authorizer = defineFunction({ name: 'team-authorizer', entry: './handler.ts' });

@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const teamScore = defineFunction({ name: 'team-score', entry: './handler.ts' });
