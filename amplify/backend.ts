@@ -17,11 +17,13 @@ import { data } from './data/resource';
 import { indexer } from './functions/indexer/resource';
 import { postConfirmation } from './functions/post-confirmation/resource';
 import { push } from './functions/push/resource';
+import { restApi } from './functions/rest-api/resource';
 import { search } from './functions/search/resource';
+import { NotesRestApi, REST_API_NAME, REST_STAGE, restCorsOrigins } from './rest/resource';
 import { storage } from './storage/resource';
 
 const config = parseBackendConfig(process.env);
-const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push });
+const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, restApi });
 const table = (model: 'Note' | 'Device' | 'Message') => {
   const found = backend.data.resources.tables[model];
   if (!found) throw new Error(`The data schema has no ${model} model`);
@@ -75,6 +77,16 @@ const messagePush = new StreamConsumer(dataStack, 'MessagePush', {
   eventNames: ['INSERT'],
 });
 
+// REST: the same data for clients that do not speak GraphQL, through the GraphQL API with the caller's token.
+const rest = new NotesRestApi(Stack.of(backend.restApi.resources.lambda), 'NotesRestApi', {
+  handler: fnOf(backend.restApi),
+  userPool: backend.auth.resources.userPool,
+  graphqlUrl: backend.data.graphqlUrl,
+  identityPoolId: backend.auth.resources.cfnResources.cfnIdentityPool.ref,
+  mediaBucketName: bucket.bucketName,
+  allowOrigins: restCorsOrigins(process.env),
+});
+
 // Monitoring: one dashboard, alarms on the API, the functions and the stream mappings.
 new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
   graphqlApiId: backend.data.apiId,
@@ -83,7 +95,9 @@ new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
     indexer: backend.indexer.resources.lambda,
     search: backend.search.resources.lambda,
     push: backend.push.resources.lambda,
+    restApi: backend.restApi.resources.lambda,
   },
+  restApi: { apiName: REST_API_NAME, stage: REST_STAGE },
   streamConsumers: {
     noteIndexing: { fn: backend.indexer.resources.lambda, deadLetterQueue: noteIndexing.deadLetterQueue },
     messagePush: { fn: backend.push.resources.lambda, deadLetterQueue: messagePush.deadLetterQueue },
@@ -101,6 +115,6 @@ if (config.apiWaf.enabled) {
 }
 
 // What apps read from amplify_outputs.json beyond auth, data and storage.
-backend.addOutput({ custom: { media_cdn_url: cdn.url } });
+backend.addOutput({ custom: { media_cdn_url: cdn.url, API: rest.output } });
 
 if (process.env.CDK_NAG === '1') applyNagChecks(backend.stack);
