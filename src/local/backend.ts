@@ -20,7 +20,8 @@ import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
 import { rolePolicies } from './iam/roles';
 import { Outbox } from './outbox';
-import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
+import { type LocalRest, pointAtLocalRest, restApisFor, restFunctionIds, startLocalRest } from './rest';
+import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { type LocalPush, startLocalPush } from './push/server';
 import { type LocalOpenSearch, startLocalOpenSearch } from './search/opensearch';
 import { type LocalSearch, startLocalSearch } from './search/server';
@@ -98,6 +99,8 @@ export interface LocalBackend {
     search: string;
     push: string;
     dynamodb: string;
+    /** The REST APIs' server: a stage's base is `<rest>/restapis/<api id>/<stage>/`. */
+    rest: string;
   };
   /** The CA that signed the GraphQL server's certificate. */
   caFile: string;
@@ -201,7 +204,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       log(cached ? 'synthesis unchanged, reusing it' : `synthesized in ${(ms / 1000).toFixed(1)} s`);
       assemblyDir = outDir;
     }
-    const names: LocalNames = { ...NAMES, graphqlUrl: 'https://127.0.0.1/graphql' };
+    // Known before the functions start: a function that calls the API (the REST handler) has its URL in its environment.
+    const graphqlPort = ports.graphql || (await freePort());
+    const names: LocalNames = { ...NAMES, graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql` };
     const assembly = new CloudAssembly(assemblyDir, names);
 
     log('preparing TLS ...');
@@ -477,7 +482,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
 
     log('starting GraphQL ...');
     const graphql: LocalGraphqlServer = await startGraphqlServer({
-      port: ports.graphql,
+      port: graphqlPort,
       api: () => current.api,
       verifier: { issuer: auth.issuer, clientId: NAMES.userPoolClientId, keys: createLocalJWKSet(auth.tokens.jwks()) },
       tls,
@@ -492,6 +497,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     });
     stops.push(graphql.close);
 
+    log('starting REST APIs ...');
+    const rest: LocalRest = await startLocalRest({
+      port: ports.rest,
+      tls,
+      apis: () => restApisFor(current.assembly),
+      invoke: (functionId, event) => {
+        const fn = current.functions.get(functionId);
+        if (!fn) throw new Error(`the function ${functionId} is not running`);
+        return fn.invoke(event);
+      },
+      userPool: { issuer: auth.issuer, keys: createLocalJWKSet(auth.tokens.jwks()) },
+      accountId: NAMES.accountId,
+      accessLogDir: join(dataDir, 'rest-access-logs'),
+    });
+    stops.push(rest.close);
+
     log('starting stream mappings ...');
     await activate(current);
 
@@ -499,7 +520,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       options.outputsFile === undefined ? join(projectDir, 'amplify_outputs.json') : options.outputsFile;
     const servers = { graphql, auth, storage };
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
-      const outputs = localOutputs(await assemblyClientConfig(generation.assembly), {
+      const generated = localOutputs(await assemblyClientConfig(generation.assembly), {
         graphqlUrl: servers.graphql.url,
         userPoolEndpoint: servers.auth.url,
         identityPool: authSettings.identityPool !== undefined,
@@ -508,6 +529,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
       });
+      // custom.API.<name>.endpoint: the local REST server instead of execute-api.
+      const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
     };
@@ -577,6 +600,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         search: search.url,
         push: push.url,
         dynamodb: dynamodbFront,
+        rest: rest.url,
       },
       caFile: tls.caFile,
       get adminCredentials() {
@@ -700,6 +724,7 @@ const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const id of restFunctionIds(assembly)) ids.add(id);
   return ids;
 };
 
