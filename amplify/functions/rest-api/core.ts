@@ -264,7 +264,11 @@ export const fromGraphql = (planned: Extract<Planned, { kind: 'graphql' }>, answ
 };
 
 const errorOf = (planned: Extract<Planned, { kind: 'graphql' }>, type: string, message: string): HttpError => {
-  if (type === 'Unauthorized') return new HttpError('Forbidden', 'You may not do this.');
+  // On one note, "not yours" and "not there" are the same answer: a 403 would tell a stranger the id exists.
+  if (type === 'Unauthorized')
+    return ['getNote', 'updateNote', 'deleteNote'].includes(planned.operation)
+      ? new HttpError('NotFound', 'No note of yours has this id.')
+      : new HttpError('Forbidden', 'You may not do this.');
   if (type === 'ConflictUnhandled') return new HttpError('Conflict', 'The note changed since the version you gave; get it and retry.');
   if (type.endsWith('ConditionalCheckFailedException')) {
     // A create whose id is taken; an update or delete of a note that is not the caller's (or not there).
