@@ -34,6 +34,43 @@ const identityCall = async (settings: UploadSettings, target: string, body: unkn
   return answer;
 };
 
+/** A presigned S3 PUT of one key (path-style on a local endpoint, virtual-hosted in the cloud). */
+export const presignPut = async (
+  settings: Pick<UploadSettings, 'region' | 'bucketName' | 's3Endpoint' | 'expiresInSeconds'>,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+  key: string,
+  now: Date,
+): Promise<string> => {
+  const encodedKey = key.split('/').map(encodeURIComponent).join('/');
+  const local = settings.s3Endpoint ? new URL(settings.s3Endpoint) : undefined;
+  const hostname = local ? local.hostname : `${settings.bucketName}.s3.${settings.region}.amazonaws.com`;
+  const path = local ? `/${settings.bucketName}/${encodedKey}` : `/${encodedKey}`;
+  // S3's own rules: the path is encoded once, and a presigned URL's payload is UNSIGNED-PAYLOAD.
+  const signer = new SignatureV4({ service: 's3', region: settings.region, sha256: Sha256, uriEscapePath: false, credentials });
+  const contentSha = 'x-amz-content-sha256';
+  const signed = await signer.presign(
+    {
+      method: 'PUT',
+      protocol: local?.protocol ?? 'https:',
+      hostname,
+      port: local?.port ? Number(local.port) : undefined,
+      path,
+      query: {},
+      headers: { host: local ? local.host : hostname, [contentSha]: 'UNSIGNED-PAYLOAD' },
+    },
+    {
+      expiresIn: settings.expiresInSeconds,
+      signingDate: now,
+      unsignableHeaders: new Set([contentSha]),
+      unhoistableHeaders: new Set([contentSha]),
+    },
+  );
+  const query = Object.entries(signed.query ?? {})
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+    .join('&');
+  return `${local ? local.origin : `https://${hostname}`}${path}?${query}`;
+};
+
 export const createUploadUrl = async (
   settings: UploadSettings,
   caller: Caller,
@@ -46,40 +83,18 @@ export const createUploadUrl = async (
   const { Credentials } = await identityCall(settings, 'GetCredentialsForIdentity', { IdentityId: identityId, Logins: logins });
   const credentials = typeof Credentials === 'object' && Credentials !== null ? Credentials : {};
   const key = uploadKeyOf(identityId, fileName);
-  const encodedKey = key.split('/').map(encodeURIComponent).join('/');
-  const local = settings.s3Endpoint ? new URL(settings.s3Endpoint) : undefined;
-  const hostname = local ? local.hostname : `${settings.bucketName}.s3.${settings.region}.amazonaws.com`;
-  const path = local ? `/${settings.bucketName}/${encodedKey}` : `/${encodedKey}`;
-  const signer = new SignatureV4({
-    service: 's3',
-    region: settings.region,
-    sha256: Sha256,
-    uriEscapePath: false,
-    credentials: {
+  const url = await presignPut(
+    settings,
+    {
       accessKeyId: String(Reflect.get(credentials, 'AccessKeyId') ?? ''),
       secretAccessKey: String(Reflect.get(credentials, 'SecretKey') ?? ''),
       sessionToken: String(Reflect.get(credentials, 'SessionToken') ?? ''),
     },
-  });
-  const port = local?.port ? Number(local.port) : undefined;
-  const signed = await signer.presign(
-    {
-      method: 'PUT',
-      protocol: local?.protocol ?? 'https:',
-      hostname,
-      port,
-      path,
-      query: {},
-      headers: { host: local ? local.host : hostname },
-    },
-    { expiresIn: settings.expiresInSeconds, signingDate: now },
+    key,
+    now,
   );
-  const query = Object.entries(signed.query ?? {})
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
-    .join('&');
-  const origin = local ? local.origin : `https://${hostname}`;
   return {
-    url: `${origin}${path}?${query}`,
+    url,
     key,
     method: 'PUT',
     expiresAt: new Date(now.getTime() + settings.expiresInSeconds * 1000).toISOString(),
