@@ -180,7 +180,8 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
       region: 'us-east-1',
-      endpoint: String(Reflect.get(Object(Reflect.get(Object(outputs.custom), 'local')), 'storage_endpoint')),
+      // custom.local.storage_endpoint is host:port, as Amplify Storage's customEndpoint takes it.
+      endpoint: `https://${String(Reflect.get(Object(Reflect.get(Object(outputs.custom), 'local')), 'storage_endpoint'))}`,
       forcePathStyle: true,
       credentials: backend.adminCredentials,
     });
