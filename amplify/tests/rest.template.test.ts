@@ -116,13 +116,16 @@ describe.each([
     ]);
     // API Gateway may invoke it only from this API's stage, each method on its own path.
     const permissions = inRest(assembly, 'AWS::Lambda::Permission').map(props);
-    expect(permissions).toHaveLength(ROUTES.length);
-    for (const permission of permissions) {
+    const stageId = inRest(assembly, 'AWS::ApiGateway::Stage')[0]?.logicalId;
+    const granted = permissions.map((permission) => {
       expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       const source = JSON.stringify(permission.SourceArn);
-      expect(source).toContain(`/${REST_STAGE}/`);
+      expect(source).toContain(`{"Ref":"${stageId}"}`);
       expect(source).not.toContain('test-invoke-stage');
-    }
+      return /"(\/[A-Z]+\/[^"]*)"\]\]\}$/.exec(source)?.[1];
+    });
+    // One per method: its own verb and path (`{id}` becomes `*`), no wildcard verb.
+    expect(granted.sort()).toEqual(ROUTES.map((r) => `/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`).sort());
   });
 
   it('publishes the endpoint in the outputs as custom.API.<name>, as the Gen 2 docs show', () => {
