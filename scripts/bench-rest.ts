@@ -10,6 +10,7 @@
  * Writes the figures into BENCHMARKS.md (section "REST API beside GraphQL").
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, signIn, signUp } from 'aws-amplify/auth';
@@ -33,6 +34,7 @@ interface Figures {
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** C loops, each sending the next request when the last one answered, for SECONDS. */
+const thrown: string[] = [];
 const run = async (request: (i: number) => Promise<boolean>): Promise<Figures> => {
   const latencies: number[] = [];
   let failed = 0;
@@ -43,7 +45,10 @@ const run = async (request: (i: number) => Promise<boolean>): Promise<Figures> =
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
-        const ok = await request(n++).catch(() => false);
+        const ok = await request(n++).catch((error: unknown) => {
+          if (thrown.length < 5) thrown.push(error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error));
+          return false;
+        });
         latencies.push(performance.now() - t);
         if (!ok) failed++;
       }
@@ -83,9 +88,12 @@ const main = async (): Promise<void> => {
         headers: { authorization: token, 'content-type': 'application/json' },
         body: JSON.stringify({ query, variables }),
       });
+    const failures: string[] = [];
     const okJson = async (response: Response) => {
-      const body: unknown = await response.json();
-      return response.ok && !(typeof body === 'object' && body !== null && 'errors' in body);
+      const text = await response.text();
+      const ok = response.ok && !text.includes('"errors"');
+      if (!ok && failures.length < 5) failures.push(`${response.status} ${text.slice(0, 200)}`);
+      return ok;
     };
 
     const seeded = await (await rest('POST', 'notes', { headline: 'bench', text: 'x' })).json();
@@ -120,10 +128,13 @@ const main = async (): Promise<void> => {
       ...rows,
     ].join('\n');
     console.log(table);
+    if (thrown.length > 0) console.log(`thrown (first ${thrown.length}):\n${thrown.join('\n')}`);
+    if (failures.length > 0) console.log(`failures (first ${failures.length}):\n${failures.join('\n')}`);
+    const load = loadavg()[0]?.toFixed(1) ?? '?';
     const section = `## REST API beside GraphQL
 
-\`npm run bench:rest\`, one run on ${new Date().toUTCString().slice(5, 16)} on the shared machine (2 cores, other
-work running): the local backend, one user, ${CONCURRENCY} requests in flight for ${SECONDS} s per row, plain
+\`npm run bench:rest\`, one run on ${new Date().toUTCString().slice(5, 16)} on the shared machine (2 cores, load
+average ${load} at the end: other work was running, so compare the rows with each other, not with other sections): the local backend, one user, ${CONCURRENCY} requests in flight for ${SECONDS} s per row, plain
 \`fetch\` for both. A REST request is API Gateway (local) → the \`rest-api\` function → the GraphQL API with
 the caller's token, so the difference is the function hop and the second HTTP request.
 

@@ -252,6 +252,8 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
       } else res.destroy();
     });
   });
+  // Clients keep connections to API Gateway open for long; Node's 5 s default made busy clients reuse closed sockets.
+  server.keepAliveTimeout = 60_000;
   const listening = await listenLoopback(server, options.port);
   base = listening.url.replace('http://', 'https://');
   return {
