@@ -31,7 +31,8 @@ interface Figures {
   failed: number;
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** C loops, each sending the next request when the last one answered, for SECONDS. */
 const thrown: string[] = [];
@@ -46,7 +47,8 @@ const run = async (request: (i: number) => Promise<boolean>): Promise<Figures> =
       while (performance.now() < end) {
         const t = performance.now();
         const ok = await request(n++).catch((error: unknown) => {
-          if (thrown.length < 5) thrown.push(error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error));
+          if (thrown.length < 5)
+            thrown.push(error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error));
           return false;
         });
         latencies.push(performance.now() - t);
@@ -56,7 +58,12 @@ const run = async (request: (i: number) => Promise<boolean>): Promise<Figures> =
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: latencies.length / elapsed, failed };
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    perSecond: latencies.length / elapsed,
+    failed,
+  };
 };
 
 const main = async (): Promise<void> => {
@@ -105,13 +112,19 @@ const main = async (): Promise<void> => {
         'GraphQL createNote',
         async (i) =>
           okJson(
-            await graphql('mutation ($input: CreateNoteInput!) { createNote(input: $input) { id headline owner _version } }', {
-              input: { headline: `gql ${i}`, text: 'bench' },
-            }),
+            await graphql(
+              'mutation ($input: CreateNoteInput!) { createNote(input: $input) { id headline owner _version } }',
+              {
+                input: { headline: `gql ${i}`, text: 'bench' },
+              },
+            ),
           ),
       ],
       ['REST GET /notes/{id}', async () => okJson(await rest('GET', `notes/${id}`))],
-      ['GraphQL getNote', async () => okJson(await graphql('query ($id: ID!) { getNote(id: $id) { id headline } }', { id }))],
+      [
+        'GraphQL getNote',
+        async () => okJson(await graphql('query ($id: ID!) { getNote(id: $id) { id headline } }', { id })),
+      ],
     ];
     for (const [name, request] of phases) {
       await run(async (i) => (i < CONCURRENCY ? request(i) : false)); // a short warm-up
@@ -120,7 +133,8 @@ const main = async (): Promise<void> => {
     }
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     const rows = Object.entries(figures).map(
-      ([name, f]) => `| ${name.padEnd(22)} | ${ms(f.p50).padStart(8)} | ${ms(f.p99).padStart(8)} | ${`${Math.round(f.perSecond)}/s`.padStart(10)} | ${String(f.failed).padStart(6)} |`,
+      ([name, f]) =>
+        `| ${name.padEnd(22)} | ${ms(f.p50).padStart(8)} | ${ms(f.p99).padStart(8)} | ${`${Math.round(f.perSecond)}/s`.padStart(10)} | ${String(f.failed).padStart(6)} |`,
     );
     const table = [
       '| request                | p50      | p99      | throughput | failed |',
@@ -145,7 +159,9 @@ ${table}
     const start = current.indexOf('## REST API beside GraphQL');
     const next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
     const updated =
-      start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
+      start < 0
+        ? `${current.trimEnd()}\n\n${section}`
+        : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
     writeFileSync(file, updated);
     console.log('wrote BENCHMARKS.md');
   } finally {

@@ -131,8 +131,16 @@ export class Monitoring extends Construct {
       alarm('Rest5xxErrors', rest5xx, THRESHOLDS.rest5xxPer5Min, 'Server errors on the REST API');
       alarm('RestLatencyP99', restLatency, THRESHOLDS.restLatencyP99Ms, 'REST p99 latency is high', 3);
       dashboard.addWidgets(
-        new GraphWidget({ title: 'REST requests and errors', left: [rest('Count', 'Sum'), rest4xx, rest5xx], width: 12 }),
-        new GraphWidget({ title: 'REST latency p99 (ms)', left: [restLatency, rest('IntegrationLatency', 'p99')], width: 12 }),
+        new GraphWidget({
+          title: 'REST requests and errors',
+          left: [rest('Count', 'Sum'), rest4xx, rest5xx],
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'REST latency p99 (ms)',
+          left: [restLatency, rest('IntegrationLatency', 'p99')],
+          width: 12,
+        }),
       );
     }
 

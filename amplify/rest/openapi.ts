@@ -1,5 +1,5 @@
 import { REST_API_NAME, REST_STAGE } from './resource';
-import { type Route, ROUTES } from './routes';
+import { ROUTES, type Route } from './routes';
 
 /**
  * The REST API's OpenAPI 3 document, generated from the same route table the
@@ -20,7 +20,12 @@ const ERROR_STATUSES: Record<string, string> = {
 const schemaName = (route: Route): string => `${route.operation[0]?.toUpperCase()}${route.operation.slice(1)}Body`;
 
 const pathParameters = (path: string) =>
-  [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
 
 export const openApiDocument = (): Record<string, unknown> => {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -29,7 +34,19 @@ export const openApiDocument = (): Record<string, unknown> => {
       type: 'object',
       required: ['message'],
       properties: {
-        code: { type: 'string', enum: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'PayloadTooLarge', 'TooManyRequests', 'InternalError'] },
+        code: {
+          type: 'string',
+          enum: [
+            'BadRequest',
+            'Unauthorized',
+            'Forbidden',
+            'NotFound',
+            'Conflict',
+            'PayloadTooLarge',
+            'TooManyRequests',
+            'InternalError',
+          ],
+        },
         message: { type: 'string' },
       },
     },
@@ -42,18 +59,33 @@ export const openApiDocument = (): Record<string, unknown> => {
       },
     };
     for (const [status, description] of Object.entries(ERROR_STATUSES))
-      responses[status] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[status] = {
+        description,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     if (route.body) schemas[schemaName(route)] = route.body;
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+    const pathItem = paths[route.path] ?? {};
+    paths[route.path] = pathItem;
+    pathItem[route.method.toLowerCase()] = {
       operationId: route.operation,
       summary: route.summary,
       security: [{ CognitoIdToken: [] }],
       parameters: [
         ...pathParameters(route.path),
-        ...Object.entries(route.query ?? {}).map(([name, required]) => ({ name, in: 'query', required, schema: { type: 'string' } })),
+        ...Object.entries(route.query ?? {}).map(([name, required]) => ({
+          name,
+          in: 'query',
+          required,
+          schema: { type: 'string' },
+        })),
       ],
       ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName(route)}` } } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName(route)}` } } },
+            },
+          }
         : {}),
       responses,
     };
@@ -61,11 +93,21 @@ export const openApiDocument = (): Record<string, unknown> => {
   return {
     openapi: '3.0.3',
     info: { title: REST_API_NAME, version: REST_STAGE },
-    servers: [{ url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/' + REST_STAGE, variables: { restApiId: { default: 'example' }, region: { default: 'us-east-1' } } }],
+    servers: [
+      {
+        url: `https://{restApiId}.execute-api.{region}.amazonaws.com/${REST_STAGE}`,
+        variables: { restApiId: { default: 'example' }, region: { default: 'us-east-1' } },
+      },
+    ],
     paths,
     components: {
       securitySchemes: {
-        CognitoIdToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: "The user pool's ID token, without 'Bearer'" },
+        CognitoIdToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: "The user pool's ID token, without 'Bearer'",
+        },
       },
       schemas,
     },

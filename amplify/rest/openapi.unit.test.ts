@@ -15,7 +15,9 @@ describe('the OpenAPI document', () => {
       const operation = paths[route.path]?.[route.method.toLowerCase()];
       expect(operation?.operationId).toBe(route.operation);
       expect(operation?.security).toEqual([{ CognitoIdToken: [] }]);
-      expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['400', '401', '403', '404', '409', '413', '429']));
+      expect(Object.keys(operation?.responses ?? {})).toEqual(
+        expect.arrayContaining(['400', '401', '403', '404', '409', '413', '429']),
+      );
     }
   });
 });

@@ -8,8 +8,8 @@ import {
   JsonSchemaVersion,
   LambdaIntegration,
   LogGroupLogDestination,
-  type Model,
   MethodLoggingLevel,
+  type Model,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';

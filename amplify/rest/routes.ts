@@ -19,7 +19,10 @@ export type Operation =
 /** A JSON Schema (draft 4, the dialect API Gateway models use) for a request body. */
 export interface BodySchema {
   type: 'object';
-  properties: Record<string, { type: 'string' | 'integer'; minLength?: number; maxLength?: number; minimum?: number; pattern?: string }>;
+  properties: Record<
+    string,
+    { type: 'string' | 'integer'; minLength?: number; maxLength?: number; minimum?: number; pattern?: string }
+  >;
   required?: string[];
   additionalProperties: false;
 }
@@ -46,7 +49,13 @@ const noteFields = {
 } as const;
 
 export const ROUTES: readonly Route[] = [
-  { method: 'GET', path: '/notes', operation: 'listNotes', summary: 'List my notes, newest pages first', query: pageQuery },
+  {
+    method: 'GET',
+    path: '/notes',
+    operation: 'listNotes',
+    summary: 'List my notes, newest pages first',
+    query: pageQuery,
+  },
   {
     method: 'POST',
     path: '/notes',
@@ -112,7 +121,13 @@ export const ROUTES: readonly Route[] = [
       additionalProperties: false,
     },
   },
-  { method: 'GET', path: '/messages', operation: 'listMessages', summary: 'List messages sent to me', query: pageQuery },
+  {
+    method: 'GET',
+    path: '/messages',
+    operation: 'listMessages',
+    summary: 'List messages sent to me',
+    query: pageQuery,
+  },
 ];
 
 /** Limits of the REST layer itself (the schema's are in LIMITS). */

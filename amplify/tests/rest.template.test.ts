@@ -34,7 +34,10 @@ describe.each([
   it("every non-OPTIONS method needs the user pool's Cognito authorizer", () => {
     expect(authorizers).toHaveLength(1);
     const authorizer = props(authorizers[0]);
-    expect(authorizer).toMatchObject({ Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
+    expect(authorizer).toMatchObject({
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+    });
     expect(JSON.stringify(authorizer.ProviderARNs)).toMatch(/authamplifyAuthUserPool[0-9A-F]{8}Arn/);
     const secured = methods.filter((m) => props(m).HttpMethod !== 'OPTIONS');
     expect(secured.length).toBe(ROUTES.length);
@@ -53,9 +56,16 @@ describe.each([
 
   it('validates bodies and required parameters', () => {
     const validators = inRest(assembly, 'AWS::ApiGateway::RequestValidator');
-    expect(validators.map(props)).toEqual([expect.objectContaining({ ValidateRequestBody: true, ValidateRequestParameters: true })]);
+    expect(validators.map(props)).toEqual([
+      expect.objectContaining({ ValidateRequestBody: true, ValidateRequestParameters: true }),
+    ]);
     const models = inRest(assembly, 'AWS::ApiGateway::Model').map(props);
-    expect(models.map((m) => m.Name).sort()).toEqual(['CreateNoteBody', 'CreateUploadUrlBody', 'SendMessageBody', 'UpdateNoteBody']);
+    expect(models.map((m) => m.Name).sort()).toEqual([
+      'CreateNoteBody',
+      'CreateUploadUrlBody',
+      'SendMessageBody',
+      'UpdateNoteBody',
+    ]);
     for (const model of models) expect(model.Schema).toMatchObject({ additionalProperties: false });
     const search = methods.find((m) => props(m).OperationName === 'searchNotes');
     expect(props(search).RequestParameters).toMatchObject({ 'method.request.querystring.q': true });
@@ -76,14 +86,23 @@ describe.each([
       }),
     ]);
     const logs = isRecord(stage.AccessLogSetting) ? stage.AccessLogSetting : {};
-    const groupId = isRecord(logs.DestinationArn) && Array.isArray(logs.DestinationArn['Fn::GetAtt']) ? logs.DestinationArn['Fn::GetAtt'][0] : '';
+    const groupId =
+      isRecord(logs.DestinationArn) && Array.isArray(logs.DestinationArn['Fn::GetAtt'])
+        ? logs.DestinationArn['Fn::GetAtt'][0]
+        : '';
     const group = inRest(assembly, 'AWS::Logs::LogGroup').find((g) => g.logicalId === groupId);
     expect(props(group).RetentionInDays).toBe(30);
-    expect(JSON.parse(String(logs.Format))).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(JSON.parse(String(logs.Format))).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
   });
 
   it('allows CORS from the app origins only', () => {
-    const origins = assembly === configured ? ['https://app.example.com', 'capacitor://localhost'] : ['http://localhost:5173', 'capacitor://localhost'];
+    const origins =
+      assembly === configured
+        ? ['https://app.example.com', 'capacitor://localhost']
+        : ['http://localhost:5173', 'capacitor://localhost'];
     for (const method of methods.filter((m) => props(m).HttpMethod === 'OPTIONS')) {
       const text = JSON.stringify(props(method).Integration);
       for (const origin of origins) expect(text).toContain(origin);
@@ -144,7 +163,10 @@ describe.each([
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(['4XXError', '5XXError', 'Latency']);
     for (const alarm of alarms)
       expect(alarm.Dimensions).toEqual(
-        expect.arrayContaining([{ Name: 'ApiName', Value: REST_API_NAME }, { Name: 'Stage', Value: REST_STAGE }]),
+        expect.arrayContaining([
+          { Name: 'ApiName', Value: REST_API_NAME },
+          { Name: 'Stage', Value: REST_STAGE },
+        ]),
       );
     const dashboard = JSON.stringify(assembly.resources('AWS::CloudWatch::Dashboard').map(props));
     expect(dashboard).toContain('REST latency p99');

@@ -7,7 +7,17 @@ import { createServer } from 'node:net';
  * default is 0 (a free port each), which lets tests run side by side.
  */
 
-export const SERVICES = ['graphql', 'auth', 'storage', 'dynamodb', 'search', 'push', 'ssm', 'opensearch', 'rest'] as const;
+export const SERVICES = [
+  'graphql',
+  'auth',
+  'storage',
+  'dynamodb',
+  'search',
+  'push',
+  'ssm',
+  'opensearch',
+  'rest',
+] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
 

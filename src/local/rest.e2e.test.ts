@@ -44,6 +44,8 @@ const register = async (email: string): Promise<User> => {
 };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** A JSON body as aws-amplify/api takes it (its DocumentType). */
+type Body = Record<string, string | number>;
 interface Answer {
   status: number;
   body: Record<string, unknown>;
@@ -52,7 +54,9 @@ interface Answer {
 const parse = (text: string): Record<string, unknown> => {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value))
+      : {};
   } catch {
     return { text };
   }
@@ -63,15 +67,21 @@ const parse = (text: string): Record<string, unknown> => {
  * Authorization as the Gen 2 docs show for a Cognito authorizer. A non-2xx
  * answer rejects with the response attached; both come back as { status, body }.
  */
-const call = async (user: User, method: Method, path: string, body?: Record<string, unknown>, queryParams?: Record<string, string>): Promise<Answer> => {
+const call = async (
+  user: User,
+  method: Method,
+  path: string,
+  body?: Body,
+  queryParams?: Record<string, string>,
+): Promise<Answer> => {
   const options = {
     headers: { Authorization: user.idToken },
-    ...(body === undefined ? {} : { body }),
     ...(queryParams === undefined ? {} : { queryParams }),
   };
   const input = { apiName: API, path, options };
+  const withBody = { apiName: API, path, options: { ...options, ...(body === undefined ? {} : { body }) } };
   const operation =
-    method === 'GET' ? get(input) : method === 'POST' ? post(input) : method === 'PUT' ? put(input) : del(input);
+    method === 'GET' ? get(input) : method === 'POST' ? post(withBody) : method === 'PUT' ? put(withBody) : del(input);
   try {
     const response = await operation.response;
     const text = 'body' in response ? await response.body.text() : '';
@@ -79,12 +89,20 @@ const call = async (user: User, method: Method, path: string, body?: Record<stri
   } catch (error) {
     const response: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'response') : undefined;
     if (typeof response !== 'object' || response === null) throw error;
-    return { status: Number(Reflect.get(response, 'statusCode')), body: parse(String(Reflect.get(response, 'body') ?? '')) };
+    return {
+      status: Number(Reflect.get(response, 'statusCode')),
+      body: parse(String(Reflect.get(response, 'body') ?? '')),
+    };
   }
 };
 
 /** Plain HTTP, as curl or a server-side caller would send it. */
-const raw = async (method: Method | 'OPTIONS', path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer & { headers: Headers }> => {
+const raw = async (
+  method: Method | 'OPTIONS',
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer & { headers: Headers }> => {
   const response = await fetch(`${endpoint}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   return { status: response.status, body: parse(await response.text()), headers: response.headers };
 };
@@ -100,7 +118,9 @@ const gql = async (token: string, query: string, variables: Record<string, unkno
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const itemsOf = (answer: Answer): Array<Record<string, unknown>> =>
-  Array.isArray(answer.body.items) ? answer.body.items.filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null) : [];
+  Array.isArray(answer.body.items)
+    ? answer.body.items.filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
+    : [];
 
 beforeAll(async () => {
   backend = await createLocalBackend({ dataDir: DATA_DIR, reset: true, tlsDir: TEST_TLS_DIR, outputsFile: OUTPUTS });
@@ -139,12 +159,16 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     noteId = String(created.body.id);
     expect((await call(users.ada, 'GET', `notes/${noteId}`)).body).toMatchObject({ id: noteId, headline: 'REST note' });
 
-    for (const n of [1, 2]) expect((await call(users.ada, 'POST', 'notes', { headline: `page ${n}` })).status).toBe(201);
+    for (const n of [1, 2])
+      expect((await call(users.ada, 'POST', 'notes', { headline: `page ${n}` })).status).toBe(201);
     const first = await call(users.ada, 'GET', 'notes', undefined, { limit: '2' });
     expect(first.status).toBe(200);
     expect(itemsOf(first)).toHaveLength(2);
     expect(typeof first.body.nextToken).toBe('string');
-    const second = await call(users.ada, 'GET', 'notes', undefined, { limit: '2', nextToken: String(first.body.nextToken) });
+    const second = await call(users.ada, 'GET', 'notes', undefined, {
+      limit: '2',
+      nextToken: String(first.body.nextToken),
+    });
     const ids = [...itemsOf(first), ...itemsOf(second)].map((n) => n.id);
     expect(new Set(ids).size).toBe(3);
     expect(ids).toContain(noteId);
@@ -159,7 +183,7 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     expect((await call(users.ada, 'GET', `notes/${String(scratch.body.id)}`)).status).toBe(404);
   });
 
-  it('searches the caller\'s own notes only', async () => {
+  it("searches the caller's own notes only", async () => {
     await call(users.ada, 'POST', 'notes', { headline: 'zebracorn sighting', text: 'stripes' });
     await call(users.bob, 'POST', 'notes', { headline: 'zebracorn too', text: 'bob' });
     await backend.drainStreams();
@@ -168,7 +192,7 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     expect(itemsOf(found).map((n) => n.headline)).toEqual(['zebracorn sighting']);
   });
 
-  it('hands out an upload URL under the caller\'s own media path that takes a PUT', async () => {
+  it("hands out an upload URL under the caller's own media path that takes a PUT", async () => {
     const answer = await call(users.ada, 'POST', 'photos/upload-url', { fileName: 'cat.jpg' });
     expect(answer.status).toBe(200);
     const key = String(answer.body.key);
@@ -187,12 +211,16 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     });
     const bucket = String(Reflect.get(Object(outputs.storage), 'bucket_name'));
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(Buffer.from(await object.Body?.transformToByteArray() ?? []).toString()).toBe(bytes.toString());
+    expect(Buffer.from((await object.Body?.transformToByteArray()) ?? []).toString()).toBe(bytes.toString());
   });
 
   it('a REST write reaches GraphQL subscribers and DataStore delta sync', async () => {
     const since = Date.now() - 1000;
-    const subscriber = await rawSubscribe(backend.urls, users.ada.idToken, 'subscription { onCreateNote { id headline owner } }');
+    const subscriber = await rawSubscribe(
+      backend.urls,
+      users.ada.idToken,
+      'subscription { onCreateNote { id headline owner } }',
+    );
     const created = await call(users.ada, 'POST', 'notes', { headline: 'seen by subscribers' });
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && !subscriber.messages.some((m) => m.type === 'data')) await wait(50);
@@ -224,7 +252,7 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     const id = String(mine.body.id);
     await call(users.ada, 'POST', 'messages', { recipientId: users.ada.sub, body: secret });
     await backend.drainStreams();
-    const routes: Array<[Method, string, Record<string, unknown> | undefined, Record<string, string> | undefined]> = [
+    const routes: Array<[Method, string, Body | undefined, Record<string, string> | undefined]> = [
       ['GET', 'notes', undefined, undefined],
       ['POST', 'notes', { headline: 'x' }, undefined],
       ['GET', `notes/${id}`, undefined, undefined],
@@ -246,11 +274,12 @@ describe('the REST API, locally, through aws-amplify/api', () => {
       // Strangers: no token, a forged one, an access token (the authorizer takes ID tokens) → 401.
       const url = `${path}${query ? `?${new URLSearchParams(query)}` : ''}`;
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      for (const headers of [
+      const strangers: Array<Record<string, string>> = [
         {},
         { authorization: `${users.ada.idToken.slice(0, -4)}AAAA` },
         { authorization: users.ada.accessToken },
-      ]) {
+      ];
+      for (const headers of strangers) {
         const stranger = await raw(method, url, { 'content-type': 'application/json', ...headers }, payload);
         checked++;
         expect(stranger.status).toBe(401);
@@ -265,7 +294,9 @@ describe('the REST API, locally, through aws-amplify/api', () => {
   });
 
   it('answers bad input with a clear 4xx', async () => {
-    const cases: Array<[Method, string, Record<string, unknown> | undefined, Record<string, string> | undefined, number]> = [
+    const cases: Array<
+      [Method, string, Body | undefined, Record<string, string> | undefined, number]
+    > = [
       ['POST', 'notes', {}, undefined, 400],
       ['POST', 'notes', { headline: '' }, undefined, 400],
       ['POST', 'notes', { headline: 'x'.repeat(201) }, undefined, 400],
@@ -290,19 +321,30 @@ describe('the REST API, locally, through aws-amplify/api', () => {
     const duplicate = await call(users.ada, 'POST', 'notes', { headline: 'first' });
     const again = await call(users.ada, 'POST', 'notes', { id: String(duplicate.body.id), headline: 'second' });
     expect(again).toMatchObject({ status: 409, body: { code: 'Conflict' } });
-    const tooLarge = await raw('POST', 'notes', { authorization: users.ada.idToken, 'content-type': 'application/json' }, JSON.stringify({ headline: 'x', text: 'y'.repeat(70_000) }));
+    const tooLarge = await raw(
+      'POST',
+      'notes',
+      { authorization: users.ada.idToken, 'content-type': 'application/json' },
+      JSON.stringify({ headline: 'x', text: 'y'.repeat(70_000) }),
+    );
     expect([400, 413]).toContain(tooLarge.status);
     expect((await raw('GET', 'nowhere', { authorization: users.ada.idToken })).status).toBe(403);
   });
 
-  it('answers CORS preflights as the template\'s OPTIONS methods define', async () => {
-    const preflight = await raw('OPTIONS', 'notes', { origin: 'capacitor://localhost', 'access-control-request-method': 'POST' });
+  it("answers CORS preflights as the template's OPTIONS methods define", async () => {
+    const preflight = await raw('OPTIONS', 'notes', {
+      origin: 'capacitor://localhost',
+      'access-control-request-method': 'POST',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('capacitor://localhost');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
     const other = await raw('OPTIONS', 'notes', { origin: 'https://evil.example' });
     expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
-    const answer = await raw('GET', `notes/${noteId}`, { authorization: users.ada.idToken, origin: 'capacitor://localhost' });
+    const answer = await raw('GET', `notes/${noteId}`, {
+      authorization: users.ada.idToken,
+      origin: 'capacitor://localhost',
+    });
     expect(answer.headers.get('access-control-allow-origin')).toBe('capacitor://localhost');
   });
 });

@@ -62,7 +62,8 @@ export const callerOf = (event: Pick<APIGatewayProxyEvent, 'requestContext' | 'h
   const iss = typeof claims.iss === 'string' ? claims.iss : '';
   const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const idToken = (header ?? '').replace(/^Bearer\s+/i, '');
-  if (!sub || !username || !iss || !idToken) throw new HttpError('Unauthorized', 'The request has no verified ID token.');
+  if (!sub || !username || !iss || !idToken)
+    throw new HttpError('Unauthorized', 'The request has no verified ID token.');
   return { sub, username, owner: `${sub}::${username}`, provider: iss.replace(/^\w+:\/\//, ''), idToken };
 };
 
@@ -111,7 +112,8 @@ export const schemaProblem = (body: unknown, schema: BodySchema): string | undef
       return `${name} must be at least ${rule.minLength} character(s).`;
     if (rule.maxLength !== undefined && value.length > rule.maxLength)
       return `${name} must be at most ${rule.maxLength} characters.`;
-    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) return `${name} has characters it may not have.`;
+    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value))
+      return `${name} has characters it may not have.`;
   }
   return undefined;
 };
@@ -124,7 +126,10 @@ export interface Page {
   nextToken: string | null;
 }
 
-export const pageOf = (event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>, max: number = REST_LIMITS.pageLimitMax): Page => {
+export const pageOf = (
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>,
+  max: number = REST_LIMITS.pageLimitMax,
+): Page => {
   const limitText = queryOf(event, 'limit');
   const limit = limitText === undefined ? Math.min(REST_LIMITS.pageLimitDefault, max) : Number(limitText);
   if (!/^\d+$/.test(limitText ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > max)
@@ -248,7 +253,10 @@ export interface GraphqlAnswer {
 }
 
 /** A GraphQL answer as the REST answer: the data, or the error with its HTTP status. */
-export const fromGraphql = (planned: Extract<Planned, { kind: 'graphql' }>, answer: GraphqlAnswer): { status: number; body: unknown } => {
+export const fromGraphql = (
+  planned: Extract<Planned, { kind: 'graphql' }>,
+  answer: GraphqlAnswer,
+): { status: number; body: unknown } => {
   if (answer.status === 401) throw new HttpError('Unauthorized', 'The token was not accepted.');
   if (answer.status === 429) throw new HttpError('TooManyRequests', 'Too many requests; retry with backoff.');
   const body = isRecord(answer.body) ? answer.body : {};
@@ -269,7 +277,8 @@ const errorOf = (planned: Extract<Planned, { kind: 'graphql' }>, type: string, m
     return ['getNote', 'updateNote', 'deleteNote'].includes(planned.operation)
       ? new HttpError('NotFound', 'No note of yours has this id.')
       : new HttpError('Forbidden', 'You may not do this.');
-  if (type === 'ConflictUnhandled') return new HttpError('Conflict', 'The note changed since the version you gave; get it and retry.');
+  if (type === 'ConflictUnhandled')
+    return new HttpError('Conflict', 'The note changed since the version you gave; get it and retry.');
   if (type.endsWith('ConditionalCheckFailedException')) {
     // A create whose id is taken; an update or delete of a note that is not the caller's (or not there).
     return planned.created
@@ -277,8 +286,10 @@ const errorOf = (planned: Extract<Planned, { kind: 'graphql' }>, type: string, m
       : new HttpError('NotFound', 'No note of yours has this id.');
   }
   if (type === 'NotFound') return new HttpError('NotFound', message || 'Not found.');
-  if (/Throttl|LimitExceeded|TooManyRequests/.test(type)) return new HttpError('TooManyRequests', 'Too many requests; retry with backoff.');
-  if (/Validation|BadRequest|MalformedHttpRequest/i.test(type)) return new HttpError('BadRequest', message || 'The input is not valid.');
+  if (/Throttl|LimitExceeded|TooManyRequests/.test(type))
+    return new HttpError('TooManyRequests', 'Too many requests; retry with backoff.');
+  if (/Validation|BadRequest|MalformedHttpRequest/i.test(type))
+    return new HttpError('BadRequest', message || 'The input is not valid.');
   return new HttpError('InternalError', 'The request failed; try again.');
 };
 
@@ -288,10 +299,16 @@ export const corsHeaders = (
   allowed: readonly string[],
 ): Record<string, string> => {
   const origin = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
-  return origin && allowed.includes(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : { Vary: 'Origin' };
+  return origin && allowed.includes(origin)
+    ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
+    : { Vary: 'Origin' };
 };
 
-export const jsonResult = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+export const jsonResult = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
   statusCode: status,
   headers: { 'Content-Type': 'application/json', ...headers },
   body: JSON.stringify(body),
@@ -304,6 +321,7 @@ export const errorResult = (error: unknown, headers: Record<string, string> = {}
 
 /** The object key of an upload: the storage rule's `media/{entity_id}/*`, with the caller's identity id. */
 export const uploadKeyOf = (identityId: string, fileName: string): string => {
-  if (!/^[\w-]+:[0-9a-f-]+$/.test(identityId)) throw new HttpError('InternalError', 'The identity pool gave no identity id.');
+  if (!/^[\w-]+:[0-9a-f-]+$/.test(identityId))
+    throw new HttpError('InternalError', 'The identity pool gave no identity id.');
   return `media/${identityId}/${fileName}`;
 };

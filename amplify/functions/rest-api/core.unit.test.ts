@@ -6,7 +6,11 @@ import { type Caller, callerOf, corsHeaders, errorResult, fromGraphql, HttpError
 
 const caller: Caller = { sub: 's1', username: 'u1', owner: 's1::u1', provider: 'issuer/pool', idToken: 'tok' };
 
-const eventOf = (method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent => ({
+const eventOf = (
+  method: string,
+  resource: string,
+  extra: Partial<APIGatewayProxyEvent> = {},
+): APIGatewayProxyEvent => ({
   resource,
   path: resource,
   httpMethod: method,
@@ -92,7 +96,11 @@ describe('the REST core', () => {
 
   it('scopes list and messages to the caller, whatever the request says', () => {
     const list = plan(eventOf('GET', '/notes', { queryStringParameters: { owner: 'someone::else' } }), caller);
-    expect(list.kind === 'graphql' && list.call.variables).toMatchObject({ owner: 's1::u1', limit: 20, nextToken: null });
+    expect(list.kind === 'graphql' && list.call.variables).toMatchObject({
+      owner: 's1::u1',
+      limit: 20,
+      nextToken: null,
+    });
     const inbox = plan(eventOf('GET', '/messages'), caller);
     expect(inbox.kind === 'graphql' && inbox.call.variables).toMatchObject({ recipient: 's1::u1' });
   });
@@ -101,7 +109,9 @@ describe('the REST core', () => {
     const post = (body: string) => () => plan(eventOf('POST', '/notes', { body }), caller);
     expect(codeOf(post('{}'))).toBe('400 BadRequest');
     expect(codeOf(post(JSON.stringify({ headline: 'x'.repeat(LIMITS.headlineMax + 1) })))).toBe('400 BadRequest');
-    expect(codeOf(post(JSON.stringify({ headline: 'ok', text: 'x'.repeat(LIMITS.noteTextMax + 1) })))).toBe('400 BadRequest');
+    expect(codeOf(post(JSON.stringify({ headline: 'ok', text: 'x'.repeat(LIMITS.noteTextMax + 1) })))).toBe(
+      '400 BadRequest',
+    );
     expect(codeOf(post(JSON.stringify({ headline: 'ok', owner: 'x' })))).toBe('400 BadRequest');
     expect(codeOf(post(JSON.stringify({ headline: '  ' })))).toBe('400 BadRequest');
     expect(codeOf(post('not json'))).toBe('400 BadRequest');
@@ -120,8 +130,12 @@ describe('the REST core', () => {
     const create = plan(eventOf('POST', '/notes', { body: '{"headline":"h"}' }), caller);
     const update = plan(eventOf('PUT', '/notes/{id}', { pathParameters: { id: 'n' }, body: '{"text":"t"}' }), caller);
     const get = plan(eventOf('GET', '/notes/{id}', { pathParameters: { id: 'n' } }), caller);
-    if (create.kind !== 'graphql' || update.kind !== 'graphql' || get.kind !== 'graphql') throw new Error('expected GraphQL plans');
-    const failing = (errorType: string) => ({ status: 200, body: { data: null, errors: [{ errorType, message: 'm' }] } });
+    if (create.kind !== 'graphql' || update.kind !== 'graphql' || get.kind !== 'graphql')
+      throw new Error('expected GraphQL plans');
+    const failing = (errorType: string) => ({
+      status: 200,
+      body: { data: null, errors: [{ errorType, message: 'm' }] },
+    });
     const status = (f: () => unknown) => codeOf(f);
     expect(status(() => fromGraphql(create, failing('DynamoDB:ConditionalCheckFailedException')))).toBe('409 Conflict');
     expect(status(() => fromGraphql(update, failing('DynamoDB:ConditionalCheckFailedException')))).toBe('404 NotFound');
@@ -132,18 +146,26 @@ describe('the REST core', () => {
     expect(status(() => fromGraphql(get, { status: 200, body: { data: { getNote: null } } }))).toBe('404 NotFound');
     expect(status(() => fromGraphql(get, { status: 401, body: {} }))).toBe('401 Unauthorized');
     expect(status(() => fromGraphql(get, { status: 429, body: {} }))).toBe('429 TooManyRequests');
-    expect(fromGraphql(create, { status: 200, body: { data: { createNote: { id: 'n' } } } })).toEqual({ status: 201, body: { id: 'n' } });
+    expect(fromGraphql(create, { status: 200, body: { data: { createNote: { id: 'n' } } } })).toEqual({
+      status: 201,
+      body: { id: 'n' },
+    });
   });
 
   it('answers errors as JSON { code, message } and never leaks an internal one', () => {
-    expect(JSON.parse(errorResult(new HttpError('NotFound', 'gone')).body)).toEqual({ code: 'NotFound', message: 'gone' });
+    expect(JSON.parse(errorResult(new HttpError('NotFound', 'gone')).body)).toEqual({
+      code: 'NotFound',
+      message: 'gone',
+    });
     const internal = errorResult(new Error('secret detail'));
     expect(internal.statusCode).toBe(500);
     expect(internal.body).not.toContain('secret');
   });
 
   it('echoes only the app origins for CORS', () => {
-    expect(corsHeaders({ origin: 'https://app' }, ['https://app'])).toMatchObject({ 'Access-Control-Allow-Origin': 'https://app' });
+    expect(corsHeaders({ origin: 'https://app' }, ['https://app'])).toMatchObject({
+      'Access-Control-Allow-Origin': 'https://app',
+    });
     expect(corsHeaders({ Origin: 'https://evil' }, ['https://app'])).toEqual({ Vary: 'Origin' });
   });
 

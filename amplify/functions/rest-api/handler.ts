@@ -34,7 +34,8 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
   try {
     const caller = callerOf(event);
     const planned = plan(event, caller);
-    if (planned.kind === 'uploadUrl') return jsonResult(200, await createUploadUrl(upload, caller, planned.fileName), cors);
+    if (planned.kind === 'uploadUrl')
+      return jsonResult(200, await createUploadUrl(upload, caller, planned.fileName), cors);
     const answer = fromGraphql(planned, await graphql(caller.idToken, planned.call.query, planned.call.variables));
     return jsonResult(answer.status, answer.body, cors);
   } catch (error) {

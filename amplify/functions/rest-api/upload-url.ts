@@ -18,7 +18,11 @@ export interface UploadSettings {
   expiresInSeconds: number;
 }
 
-const identityCall = async (settings: UploadSettings, target: string, body: unknown): Promise<Record<string, unknown>> => {
+const identityCall = async (
+  settings: UploadSettings,
+  target: string,
+  body: unknown,
+): Promise<Record<string, unknown>> => {
   const endpoint = settings.cognitoIdentityEndpoint ?? `https://cognito-identity.${settings.region}.amazonaws.com/`;
   const response = await fetch(endpoint, {
     method: 'POST',
@@ -46,7 +50,13 @@ export const presignPut = async (
   const hostname = local ? local.hostname : `${settings.bucketName}.s3.${settings.region}.amazonaws.com`;
   const path = local ? `/${settings.bucketName}/${encodedKey}` : `/${encodedKey}`;
   // S3's own rules: the path is encoded once, and a presigned URL's payload is UNSIGNED-PAYLOAD.
-  const signer = new SignatureV4({ service: 's3', region: settings.region, sha256: Sha256, uriEscapePath: false, credentials });
+  const signer = new SignatureV4({
+    service: 's3',
+    region: settings.region,
+    sha256: Sha256,
+    uriEscapePath: false,
+    credentials,
+  });
   const contentSha = 'x-amz-content-sha256';
   const signed = await signer.presign(
     {
@@ -78,9 +88,15 @@ export const createUploadUrl = async (
   now = new Date(),
 ): Promise<{ url: string; key: string; method: 'PUT'; expiresAt: string }> => {
   const logins = { [caller.provider]: caller.idToken };
-  const { IdentityId } = await identityCall(settings, 'GetId', { IdentityPoolId: settings.identityPoolId, Logins: logins });
+  const { IdentityId } = await identityCall(settings, 'GetId', {
+    IdentityPoolId: settings.identityPoolId,
+    Logins: logins,
+  });
   const identityId = String(IdentityId ?? '');
-  const { Credentials } = await identityCall(settings, 'GetCredentialsForIdentity', { IdentityId: identityId, Logins: logins });
+  const { Credentials } = await identityCall(settings, 'GetCredentialsForIdentity', {
+    IdentityId: identityId,
+    Logins: logins,
+  });
   const credentials = typeof Credentials === 'object' && Credentials !== null ? Credentials : {};
   const key = uploadKeyOf(identityId, fileName);
   const url = await presignPut(

@@ -11,7 +11,12 @@ describe('presignPut', () => {
     const now = new Date();
     // Act
     const url = new URL(
-      await presignPut({ ...settings, s3Endpoint: 'https://127.0.0.1:9999' }, credentials, 'media/us-east-1:ab-12/c d.jpg', now),
+      await presignPut(
+        { ...settings, s3Endpoint: 'https://127.0.0.1:9999' },
+        credentials,
+        'media/us-east-1:ab-12/c d.jpg',
+        now,
+      ),
     );
     // Assess
     expect(url.pathname).toBe('/media.local/media/us-east-1%3Aab-12/c%20d.jpg');

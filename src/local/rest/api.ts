@@ -25,7 +25,10 @@ export interface LocalMethod {
   httpMethod: string;
   /** The resource path, as API Gateway's `resource` field gives it: `/notes/{id}`. */
   resourcePath: string;
-  authorization: { type: 'NONE' } | { type: 'COGNITO_USER_POOLS'; header: string } | { type: 'unsupported'; kind: string };
+  authorization:
+    | { type: 'NONE' }
+    | { type: 'COGNITO_USER_POOLS'; header: string }
+    | { type: 'unsupported'; kind: string };
   integration: Integration;
   /** Query strings and headers the request must carry (validated when the method's validator says so). */
   requiredQuery: string[];
@@ -40,11 +43,17 @@ export interface LocalRestApi {
   /** The API's local id (its logical id); the local URL is /restapis/<id>/<stage>/. */
   id: string;
   name: string;
-  stages: Array<{ name: string; rateLimit: number | undefined; burstLimit: number | undefined; accessLogFormat?: string }>;
+  stages: Array<{
+    name: string;
+    rateLimit: number | undefined;
+    burstLimit: number | undefined;
+    accessLogFormat?: string;
+  }>;
   methods: LocalMethod[];
 }
 
-const logicalIdOf = (value: unknown): string | undefined => (isRecord(value) && typeof value.Ref === 'string' ? value.Ref : undefined);
+const logicalIdOf = (value: unknown): string | undefined =>
+  isRecord(value) && typeof value.Ref === 'string' ? value.Ref : undefined;
 
 /** `'value'` in a method response parameter is a static value; anything else is a mapping we do not serve. */
 const staticValue = (value: unknown): string | undefined => {
@@ -83,7 +92,10 @@ export const restApisOf = (assembly: CloudAssembly): LocalRestApi[] =>
       if (authType === 'COGNITO_USER_POOLS') {
         const authorizer = propsOf(logicalIdOf(props.AuthorizerId));
         const source = String(authorizer.IdentitySource ?? 'method.request.header.Authorization');
-        authorization = { type: 'COGNITO_USER_POOLS', header: source.replace(/^method\.request\.header\./, '').toLowerCase() };
+        authorization = {
+          type: 'COGNITO_USER_POOLS',
+          header: source.replace(/^method\.request\.header\./, '').toLowerCase(),
+        };
       } else if (authType !== 'NONE') authorization = { type: 'unsupported', kind: authType };
       const integrationProps = stack.resolve(props.Integration);
       const integration = integrationOf(isRecord(integrationProps) ? integrationProps : {});
@@ -136,7 +148,9 @@ const integrationOf = (props: Json): Integration => {
   if (type === 'AWS_PROXY') {
     // arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations
     const functionId = /:function:([^/:]+)(?::[^/]+)?\/invocations$/.exec(String(props.Uri))?.[1];
-    return functionId ? { type: 'lambda', functionId } : { type: 'unsupported', description: `AWS_PROXY to ${String(props.Uri)}` };
+    return functionId
+      ? { type: 'lambda', functionId }
+      : { type: 'unsupported', description: `AWS_PROXY to ${String(props.Uri)}` };
   }
   if (type === 'MOCK') {
     const responses = Array.isArray(props.IntegrationResponses) ? props.IntegrationResponses.filter(isRecord) : [];

@@ -36,7 +36,7 @@ const singles = (multi: Record<string, string[]>): Record<string, string> =>
 export const parseQuery = (query: string): Record<string, string[]> => {
   const params: Record<string, string[]> = {};
   if (!query) return params;
-  for (const [name, value] of new URLSearchParams(query)) (params[name] ??= []).push(value);
+  for (const [name, value] of new URLSearchParams(query)) params[name] = [...(params[name] ?? []), value];
   return params;
 };
 
@@ -45,13 +45,19 @@ export const claimsForEvent = (claims: Record<string, unknown>): Record<string, 
   Object.fromEntries(
     Object.entries(claims).map(([name, value]) => [
       name,
-      Array.isArray(value) ? value.map(String).join(',') : typeof value === 'number' && (name === 'exp' || name === 'iat' || name === 'auth_time')
-        ? new Date(value * 1000).toUTCString().replace('GMT', 'UTC')
-        : String(value),
+      Array.isArray(value)
+        ? value.map(String).join(',')
+        : typeof value === 'number' && (name === 'exp' || name === 'iat' || name === 'auth_time')
+          ? new Date(value * 1000).toUTCString().replace('GMT', 'UTC')
+          : String(value),
     ]),
   );
 
-export const proxyEvent = (request: IncomingRequest, method: LocalMethod, context: EventContext): APIGatewayProxyEvent => {
+export const proxyEvent = (
+  request: IncomingRequest,
+  method: LocalMethod,
+  context: EventContext,
+): APIGatewayProxyEvent => {
   const query = parseQuery(request.query);
   const headers = singles(request.headers);
   const contentType = headers['content-type'] ?? '';
@@ -204,14 +210,18 @@ const typeMatches = (value: unknown, type: unknown): boolean => {
 /** The draft-4 keywords API Gateway models use; each error names where. */
 export const schemaErrors = (value: unknown, schema: JsonSchema, at = '$'): string[] => {
   const errors: string[] = [];
-  if (schema.type !== undefined && !typeMatches(value, schema.type)) return [`${at}: not of type ${String(schema.type)}`];
+  if (schema.type !== undefined && !typeMatches(value, schema.type))
+    return [`${at}: not of type ${String(schema.type)}`];
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
     errors.push(`${at}: not one of the allowed values`);
   if (typeof value === 'string') {
     const length = [...value].length;
-    if (typeof schema.minLength === 'number' && length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
-    if (typeof schema.maxLength === 'number' && length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: does not match the pattern`);
+    if (typeof schema.minLength === 'number' && length < schema.minLength)
+      errors.push(`${at}: shorter than ${schema.minLength}`);
+    if (typeof schema.maxLength === 'number' && length > schema.maxLength)
+      errors.push(`${at}: longer than ${schema.maxLength}`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+      errors.push(`${at}: does not match the pattern`);
   }
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) errors.push(`${at}: below ${schema.minimum}`);
@@ -220,7 +230,8 @@ export const schemaErrors = (value: unknown, schema: JsonSchema, at = '$'): stri
   if (isRecord(value)) {
     const properties = isRecord(schema.properties) ? schema.properties : {};
     if (Array.isArray(schema.required))
-      for (const name of schema.required) if (!(String(name) in value)) errors.push(`${at}: ${String(name)} is required`);
+      for (const name of schema.required)
+        if (!(String(name) in value)) errors.push(`${at}: ${String(name)} is required`);
     for (const [name, child] of Object.entries(value)) {
       const rule = properties[name];
       if (isRecord(rule)) errors.push(...schemaErrors(child, rule, `${at}.${name}`));
@@ -229,6 +240,6 @@ export const schemaErrors = (value: unknown, schema: JsonSchema, at = '$'): stri
   }
   const items = schema.items;
   if (Array.isArray(value) && isRecord(items))
-    value.forEach((item, i) => errors.push(...schemaErrors(item, items, `${at}[${i}]`)));
+    for (const [i, item] of value.entries()) errors.push(...schemaErrors(item, items, `${at}[${i}]`));
   return errors;
 };

@@ -1,8 +1,8 @@
 import type { CloudAssembly } from '../cloud/assembly';
 import { type LocalRestApi, restApisOf } from './api';
 
-export { type LocalRest, startLocalRest } from './server';
 export type { LocalRestApi } from './api';
+export { type LocalRest, startLocalRest } from './server';
 
 const cache = new WeakMap<CloudAssembly, LocalRestApi[]>();
 
@@ -22,7 +22,11 @@ export const restFunctionIds = (assembly: CloudAssembly): string[] =>
     api.methods.flatMap((m) => (m.integration.type === 'lambda' ? [m.integration.functionId] : [])),
   );
 
-const rewrite = (value: unknown, apis: readonly LocalRestApi[], endpointOf: (apiId: string, stage: string) => string): unknown => {
+const rewrite = (
+  value: unknown,
+  apis: readonly LocalRestApi[],
+  endpointOf: (apiId: string, stage: string) => string,
+): unknown => {
   if (typeof value === 'string') {
     const match = /^https:\/\/([^./]+)\.execute-api\.[^/]+\/([^/]+)\/?(.*)$/.exec(value);
     const api = match && apis.find((a) => a.id === match[1]);

@@ -149,12 +149,21 @@ describe('request validation', () => {
   });
 
   it('names missing required parameters', () => {
-    expect(validationProblem(validated, request('', '{"headline":"a"}'))).toBe('Missing required request parameters: [q]');
+    expect(validationProblem(validated, request('', '{"headline":"a"}'))).toBe(
+      'Missing required request parameters: [q]',
+    );
   });
 
   it('refuses a body its model refuses', () => {
     expect(validationProblem(validated, request('q=1', '{"headline":"a"}'))).toBeUndefined();
-    for (const body of ['{}', '{"headline":""}', '{"headline":"abcd"}', '{"headline":"a","x":1}', '{"headline":"a","n":1.5}', 'nope'])
+    for (const body of [
+      '{}',
+      '{"headline":""}',
+      '{"headline":"abcd"}',
+      '{"headline":"a","x":1}',
+      '{"headline":"a","n":1.5}',
+      'nope',
+    ])
       expect(validationProblem(validated, request('q=1', body))).toBe('Invalid request body');
   });
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { listenLoopback } from '../http/json-server';
 import type { LocalTls } from '../tls';
 import type { LocalMethod, LocalRestApi } from './api';
@@ -47,8 +47,13 @@ const message = (status: number, text: string, headers: Record<string, string[]>
 });
 
 const errorTypeOf = (status: number): string =>
-  ({ 400: 'BadRequestException', 401: 'UnauthorizedException', 403: 'MissingAuthenticationTokenException', 413: 'RequestTooLarge', 429: 'TooManyRequestsException' })[status] ??
-  'InternalServerErrorException';
+  ({
+    400: 'BadRequestException',
+    401: 'UnauthorizedException',
+    403: 'MissingAuthenticationTokenException',
+    413: 'RequestTooLarge',
+    429: 'TooManyRequestsException',
+  })[status] ?? 'InternalServerErrorException';
 
 /** A token bucket per stage: `rate` per second, up to `burst` at once, as API Gateway throttles. */
 class Throttle {
@@ -86,7 +91,7 @@ const headersOf = (req: IncomingMessage): Record<string, string[]> => {
   const headers: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] ?? '').toLowerCase();
-    (headers[name] ??= []).push(req.rawHeaders[i + 1] ?? '');
+    headers[name] = [...(headers[name] ?? []), req.rawHeaders[i + 1] ?? ''];
   }
   return headers;
 };
@@ -96,10 +101,12 @@ const velocity: unknown = createRequire(import.meta.url)('amplify-velocity-templ
 /** Renders a mapping template with the Velocity engine the AppSync simulator uses (it has no types). */
 const renderVelocity = (template: string, context: Record<string, unknown>): string => {
   const parse: unknown = typeof velocity === 'object' && velocity !== null ? Reflect.get(velocity, 'parse') : undefined;
-  const Compile: unknown = typeof velocity === 'object' && velocity !== null ? Reflect.get(velocity, 'Compile') : undefined;
+  const Compile: unknown =
+    typeof velocity === 'object' && velocity !== null ? Reflect.get(velocity, 'Compile') : undefined;
   if (typeof parse !== 'function' || typeof Compile !== 'function') throw new Error('the Velocity engine changed');
   const compiled: unknown = Reflect.construct(Compile, [parse(template), { valueMapper: (v: unknown) => v }]);
-  const render: unknown = typeof compiled === 'object' && compiled !== null ? Reflect.get(compiled, 'render') : undefined;
+  const render: unknown =
+    typeof compiled === 'object' && compiled !== null ? Reflect.get(compiled, 'render') : undefined;
   if (typeof render !== 'function') throw new Error('the Velocity engine changed');
   return String(render.call(compiled, context));
 };
@@ -125,8 +132,7 @@ const mockAnswer = (method: LocalMethod, request: IncomingRequest): HttpAnswer =
     input: { params: () => ({ header, querystring: { get: () => '' }, path: { get: () => '' } }) },
     context,
   });
-  for (const [name, value] of Object.entries(overrides))
-    answer.headers[name.toLowerCase()] = [String(value)];
+  for (const [name, value] of Object.entries(overrides)) answer.headers[name.toLowerCase()] = [String(value)];
   if (typeof context.responseOverride.status === 'number') answer.status = context.responseOverride.status;
   answer.body = Buffer.from(body.trim());
   return answer;
@@ -154,7 +160,11 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
     }
   };
 
-  const handle = async (api: LocalRestApi, stage: LocalRestApi['stages'][number], request: IncomingRequest): Promise<{ answer: HttpAnswer; method?: LocalMethod }> => {
+  const handle = async (
+    api: LocalRestApi,
+    stage: LocalRestApi['stages'][number],
+    request: IncomingRequest,
+  ): Promise<{ answer: HttpAnswer; method?: LocalMethod }> => {
     const routed = route(api, request.method, request.path);
     if ('error' in routed) return { answer: message(403, 'Missing Authentication Token') };
     const { method } = routed;
@@ -172,7 +182,11 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
     if (problem) return { answer: message(400, problem), method };
     const { integration } = method;
     if (integration.type === 'mock') return { answer: mockAnswer(method, request), method };
-    if (integration.type !== 'lambda') return { answer: message(500, `The local REST API does not run ${integration.description} integrations`), method };
+    if (integration.type !== 'lambda')
+      return {
+        answer: message(500, `The local REST API does not run ${integration.description} integrations`),
+        method,
+      };
     const event = proxyEvent(request, method, {
       apiId: api.id,
       stage: stage.name,
@@ -183,7 +197,9 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
     try {
       return { answer: proxyAnswer(await options.invoke(integration.functionId, event)), method };
     } catch (error) {
-      console.warn(`REST ${request.method} ${request.path}: the function failed: ${error instanceof Error ? error.message : error}`);
+      console.warn(
+        `REST ${request.method} ${request.path}: the function failed: ${error instanceof Error ? error.message : error}`,
+      );
       return { answer: message(502, 'Internal server error'), method };
     }
   };
