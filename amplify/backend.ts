@@ -14,6 +14,7 @@ import { connectPushFunction, PushNotifications } from './custom/push-notificati
 import { connectSearch } from './custom/search-domain';
 import { StreamConsumer } from './custom/stream-consumer';
 import { data } from './data/resource';
+import { conflictHandler } from './functions/conflict-handler/resource';
 import { indexer } from './functions/indexer/resource';
 import { postConfirmation } from './functions/post-confirmation/resource';
 import { push } from './functions/push/resource';
@@ -23,7 +24,8 @@ import { NotesRestApi, REST_API_NAME, REST_STAGE, restCorsOrigins } from './rest
 import { storage } from './storage/resource';
 
 const config = parseBackendConfig(process.env);
-const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, restApi });
+// conflictHandler is data's (defineData invokes it); listed here so that monitoring can reach its lambda.
+const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, conflictHandler, restApi });
 const table = (model: 'Note' | 'Device' | 'Message') => {
   const found = backend.data.resources.tables[model];
   if (!found) throw new Error(`The data schema has no ${model} model`);
@@ -95,6 +97,7 @@ new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
     indexer: backend.indexer.resources.lambda,
     search: backend.search.resources.lambda,
     push: backend.push.resources.lambda,
+    conflictHandler: backend.conflictHandler.resources.lambda,
     restApi: backend.restApi.resources.lambda,
   },
   restApi: { apiName: REST_API_NAME, stage: REST_STAGE },

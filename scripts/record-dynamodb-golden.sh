@@ -4,7 +4,7 @@
 # golden.unit.test.ts replays through the engine without Java.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for category in limits transactions legacy data gaps tables; do
+for category in limits transactions legacy data gaps tables functions; do
   GOLDEN_RECORD="src/local/dynamodb/engine/golden/${category}.json" \
     npx vitest run "src/local/dynamodb/engine/${category}.integration.test.ts"
 done

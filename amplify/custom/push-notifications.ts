@@ -81,7 +81,5 @@ export const connectPushFunction = (
       resources: [`${deviceTable.tableArn}/index/byOwner`],
     }),
   );
-  target.fn.addToRolePolicy(
-    new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:DeleteItem'], resources: [deviceTable.tableArn] }),
-  );
+  // An invalid token's device is soft-deleted through the versioned write grant (UpdateItem), never hard-deleted.
 };

@@ -76,8 +76,11 @@ const connectCloudSearch = (
   functions: SearchFunctions,
 ): void => {
   const arn = searchDomainArn(config.domainName, config.region);
+  // The domain's fields, in the template: CloudFormation has no CloudSearch resource to carry them (the local mode indexes these).
+  const fields = JSON.stringify(NOTE_INDEX_FIELDS.map(({ name, type }) => ({ name, type })));
   for (const target of [functions.indexer, functions.search]) {
     target.addEnvironment('SEARCH_REGION', config.region ?? Aws.REGION);
+    target.addEnvironment('CLOUDSEARCH_INDEX_FIELDS', fields);
   }
   functions.indexer.addEnvironment('CLOUDSEARCH_DOCUMENT_ENDPOINT', config.documentEndpoint);
   functions.indexer.fn.addToRolePolicy(

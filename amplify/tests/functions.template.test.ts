@@ -115,6 +115,8 @@ describe('functions', () => {
     // An invalid token's device is soft-deleted (UpdateItem) with a DeltaSync entry (PutItem), as the API does.
     expect(granting(statements, 'dynamodb:UpdateItem')).toEqual([expect.stringMatching(/DeviceTable/)]);
     expect(granting(statements, 'dynamodb:PutItem')).toEqual([expect.stringMatching(/DataStore/)]);
+    // Push never hard-deletes a device: DataStore would not learn of it.
+    expect(granting(statements, 'dynamodb:DeleteItem')).toEqual([]);
     expect(JSON.stringify(statements)).not.toMatch(
       /mobiletargeting:(UpdateEndpoint|CreateSegment|CreateCampaign|PutEvents)/,
     );

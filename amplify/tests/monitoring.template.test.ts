@@ -22,10 +22,27 @@ describe('alarms', () => {
   });
 
   it('watch errors and throttles of every function', () => {
-    for (const fn of ['postconfirmation', 'indexer', 'search', 'push']) {
+    for (const fn of ['postconfirmation', 'indexer', 'search', 'push', 'conflicthandler']) {
       expect(alarmOn('AWS/Lambda', 'Errors', new RegExp(fn)), fn).toHaveLength(1);
       expect(alarmOn('AWS/Lambda', 'Throttles', new RegExp(fn)), fn).toHaveLength(1);
     }
+  });
+
+  it('watch the conflict handler, which every model write under a conflict may invoke', () => {
+    const handler = sandbox
+      .resources('AWS::Lambda::Function')
+      .find((f) => f.logicalId.startsWith('conflicthandlerlambda'));
+    expect(handler, 'the conflict-handler function').toBeDefined();
+    for (const metricName of ['Errors', 'Throttles']) {
+      const [watching] = alarmOn('AWS/Lambda', metricName, /conflicthandler/);
+      expect(watching, metricName).toMatchObject({
+        Threshold: metricName === 'Errors' ? THRESHOLDS.lambdaErrorsPer5Min : THRESHOLDS.lambdaThrottlesPer5Min,
+        AlarmDescription: expect.stringMatching(/conflictHandler/),
+      });
+    }
+    const body = JSON.stringify(props(sandbox.resources('AWS::CloudWatch::Dashboard')[0]).DashboardBody);
+    expect(body).toMatch(/conflictHandler: invocations, errors, throttles/);
+    expect(body).toMatch(/conflicthandlerlambda/);
   });
 
   it('watch the iterator age of both stream mappings and the depth of both dead-letter queues', () => {

@@ -5,6 +5,7 @@ import { listenLoopback } from '../http/json-server';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
+import { CODES_PATH, codesEndpoint } from './codes';
 import { CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
@@ -51,6 +52,11 @@ export interface LocalAuthOptions {
   log?: (line: string) => void;
   /** The clock of lockouts, codes and challenges (tests move it). */
   now?: () => number;
+  /**
+   * The secret of the local admin credential: `GET /_local/codes` answers
+   * only a bearer of it. Absent, that endpoint is refused.
+   */
+  codesSecret?: () => string;
   /** 0 picks a free port. */
   port?: number;
 }
@@ -270,7 +276,15 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     res.end();
   };
 
+  let codes: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Local-only: no CORS, not even for its preflight, so that no web page reads it.
+    if ((req.url ?? '').split('?')[0]?.startsWith(CODES_PATH)) {
+      if (codes) return codes(req, res);
+      res.writeHead(404).end();
+      return;
+    }
     if (req.method === 'OPTIONS') return preflight(req, res);
     if (req.method === 'GET' && req.url === jwksPath && tokens) return send(res, 200, tokens.jwks(), true);
     const target = req.headers['x-amz-target'];
@@ -313,6 +327,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
 
   const { url, close } = await listenLoopback(server, options.port);
   const issuer = `${url}/${options.userPoolId}`;
+  codes = codesEndpoint({ url, outbox, users, secret: options.codesSecret, log });
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
   tokens.groupRoles = options.groupRoles ?? {};
   pool = new CognitoUserPool({ ...options, users, tokens, outbox, log });

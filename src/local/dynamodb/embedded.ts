@@ -41,7 +41,15 @@ class InProcessCaller implements DynamoDbCaller {
       );
     } catch (error) {
       const failure = errorOf(error);
-      return Promise.reject(new DynamoDbError(failure.name, failure.message, failure.statusCode));
+      const reasons = failure.extra?.CancellationReasons;
+      return Promise.reject(
+        new DynamoDbError(
+          failure.name,
+          failure.message,
+          failure.statusCode,
+          Array.isArray(reasons) ? reasons : undefined,
+        ),
+      );
     }
   }
 }

@@ -16,7 +16,7 @@ const isRecord = (value: unknown): value is Json =>
 
 export interface TableSpec {
   name: string;
-  /** The model name for Amplify model tables ("Note"), else the logical id. */
+  /** The model name for Amplify model tables (e.g. "Post"), else the logical id. */
   label: string;
   attributeDefinitions: AttributeDefinition[];
   keySchema: KeySchemaElement[];

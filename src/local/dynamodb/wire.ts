@@ -10,6 +10,10 @@ import type {
   QueryCommandOutput,
   ScanCommandInput,
   ScanCommandOutput,
+  TransactGetItemsCommandInput,
+  TransactGetItemsCommandOutput,
+  TransactWriteItemsCommandInput,
+  TransactWriteItemsCommandOutput,
   UpdateItemCommandInput,
   UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -35,14 +39,27 @@ interface Operations {
   DeleteItem: [DeleteItemCommandInput, Omit<DeleteItemCommandOutput, '$metadata'>];
   Query: [QueryCommandInput, Omit<QueryCommandOutput, '$metadata'>];
   Scan: [ScanCommandInput, Omit<ScanCommandOutput, '$metadata'>];
+  TransactWriteItems: [TransactWriteItemsCommandInput, Omit<TransactWriteItemsCommandOutput, '$metadata'>];
+  TransactGetItems: [TransactGetItemsCommandInput, Omit<TransactGetItemsCommandOutput, '$metadata'>];
 }
 
-/** An error DynamoDB returned: `name` is its type (`ConditionalCheckFailedException`, `ValidationException`, …). */
+/** One element of a TransactionCanceledException's CancellationReasons, as DynamoDB writes it. */
+export interface CancellationReason {
+  Code?: string;
+  Message?: string;
+  Item?: Record<string, unknown>;
+}
+
+/**
+ * An error DynamoDB returned: `name` is its type (`ConditionalCheckFailedException`, `ValidationException`, …);
+ * a TransactionCanceledException carries its CancellationReasons, one per item.
+ */
 export class DynamoDbError extends Error {
   constructor(
     override readonly name: string,
     message: string,
     readonly statusCode: number,
+    readonly cancellationReasons?: CancellationReason[],
   ) {
     super(message);
   }
@@ -102,7 +119,8 @@ export class DynamoDbWire implements DynamoDbCaller {
             }
             const type = String(parsed.__type ?? 'InternalServerError');
             const message = String(parsed.message ?? parsed.Message ?? `DynamoDB Local answered ${status}`);
-            reject(new DynamoDbError(type.slice(type.lastIndexOf('#') + 1), message, status));
+            const reasons = Array.isArray(parsed.CancellationReasons) ? parsed.CancellationReasons : undefined;
+            reject(new DynamoDbError(type.slice(type.lastIndexOf('#') + 1), message, status, reasons));
           });
         },
       );

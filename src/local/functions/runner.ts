@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { functionLogSink } from './logs';
 
 /**
  * Runs a deployed function bundle (the same index.mjs the cloud runs) in a
@@ -102,7 +103,18 @@ export class LocalFunction {
       eval: true,
       env: spec.env,
       workerData: { entry: spec.entry, exportName, name: spec.name, caFile: spec.caFile },
+      stdout: true,
+      stderr: true,
     });
+    // The function's output reaches the terminal line by line, under its name.
+    for (const [stream, print] of [
+      [worker.stdout, (line: string) => process.stdout.write(`${line}\n`)],
+      [worker.stderr, (line: string) => process.stderr.write(`${line}\n`)],
+    ] as const) {
+      const sink = functionLogSink(spec.name, print);
+      stream.on('data', (chunk: Buffer) => sink.write(chunk));
+      stream.on('end', () => sink.end());
+    }
     let initDone: (error?: Error) => void = () => {};
     this.initFailed = false;
     this.initialized = new Promise<void>((resolve, reject) => {

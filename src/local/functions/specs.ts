@@ -114,6 +114,8 @@ export const functionSpecsOf = (
       PATH: process.env.PATH ?? '',
     });
     delete env.NODE_OPTIONS;
+    // On Node below 22 each bundle's AWS SDK prints a 9-line support warning; Lambda's nodejs22.x never does.
+    if (Number(process.versions.node.split('.')[0]) < 22) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     const timeoutSeconds = Number(props.Timeout ?? 3);
     const key = createHash('sha256')
       .update(readFileSync(entry))

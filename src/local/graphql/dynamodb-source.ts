@@ -1,6 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type DynamoDbCaller, DynamoDbError } from '../dynamodb/wire';
+import { type CancellationReason, type DynamoDbCaller, DynamoDbError } from '../dynamodb/wire';
 
 /**
  * An AppSync DynamoDB data source (request format 2018-05-29), including the
@@ -109,6 +109,24 @@ class DataSourceFailure extends Error {
 const isConditionalCheckFailure = (error: unknown): boolean =>
   error instanceof DynamoDbError && error.name === 'ConditionalCheckFailedException';
 
+/**
+ * A cancelled transaction as AppSync gives it to the response handler: the
+ * error, and `cancellationReasons` in the result, one per item in the order
+ * written (`type`, `message`, and the item when a condition failed and the
+ * request asked for it), with `keys` or `items` null.
+ */
+const cancelled = (error: DynamoDbError, operation: unknown): DataSourceResult => ({
+  result: {
+    [operation === 'TransactGetItems' ? 'items' : 'keys']: null,
+    cancellationReasons: (error.cancellationReasons ?? []).map((reason: CancellationReason) => ({
+      type: reason.Code ?? null,
+      message: reason.Message ?? null,
+      ...(reason.Item ? { item: unmarshall(reason.Item as Item) } : {}),
+    })),
+  },
+  error: { message: error.message, type: `DynamoDB:${error.name}` },
+});
+
 const dynamoError = (error: unknown): DataSourceError => {
   if (error instanceof DataSourceFailure) return { message: error.message, type: error.type, data: error.data };
   if (error instanceof DynamoDbError) {
@@ -187,6 +205,8 @@ export class DynamoDataSource {
     try {
       return { result: await this.run(request) };
     } catch (error) {
+      if (error instanceof DynamoDbError && error.name === 'TransactionCanceledException')
+        return cancelled(error, request.operation);
       if (isConditionalCheckFailure(error)) {
         return {
           error: { message: 'The conditional request failed', type: 'DynamoDB:ConditionalCheckFailedException' },
@@ -216,9 +236,96 @@ export class DynamoDataSource {
         return this.scan(request);
       case 'Sync':
         return this.sync(request);
+      case 'TransactWriteItems':
+        return this.transactWrite(request);
+      case 'TransactGetItems':
+        return this.transactGet(request);
       default:
         throw new DataSourceFailure(`Unsupported operation ${String(request.operation)}`, 'UnsupportedOperation');
     }
+  }
+
+  /**
+   * TransactWriteItems (AppSync's request: `transactItems` of PutItem,
+   * UpdateItem, DeleteItem and ConditionCheck, each naming its table): the
+   * result is the items' keys. A condition's item comes back in its
+   * cancellation reason unless `returnValuesOnConditionCheckFailure` is false.
+   */
+  private async transactWrite(request: Json): Promise<Json> {
+    const elements = Array.isArray(request.transactItems) ? request.transactItems : [];
+    const keys: Json[] = [];
+    const items = elements.map((raw): TransactWriteItem => {
+      const element = isRecord(raw) ? raw : {};
+      const table = typeof element.table === 'string' ? element.table : this.table;
+      const key = isRecord(element.key) ? (element.key as Item) : {};
+      keys.push(unmarshall(key));
+      const condition = expressionParts(element.condition);
+      const onFailure =
+        isRecord(element.condition) && element.condition.returnValuesOnConditionCheckFailure === false
+          ? undefined
+          : ('ALL_OLD' as const);
+      const checked = {
+        ConditionExpression: condition.expression,
+        ReturnValuesOnConditionCheckFailure: condition.expression ? onFailure : undefined,
+      };
+      switch (element.operation) {
+        case 'PutItem': {
+          const values = isRecord(element.attributeValues) ? (element.attributeValues as Item) : {};
+          return { Put: { TableName: table, Item: { ...values, ...key }, ...checked, ...mergeAttributes(condition) } };
+        }
+        case 'UpdateItem': {
+          const update = expressionParts(element.update);
+          return {
+            Update: {
+              TableName: table,
+              Key: key,
+              UpdateExpression: String(update.expression ?? ''),
+              ...checked,
+              ...mergeAttributes(update, condition),
+            },
+          };
+        }
+        case 'DeleteItem':
+          return { Delete: { TableName: table, Key: key, ...checked, ...mergeAttributes(condition) } };
+        case 'ConditionCheck':
+          return {
+            ConditionCheck: {
+              TableName: table,
+              Key: key,
+              ConditionExpression: String(condition.expression ?? ''),
+              ReturnValuesOnConditionCheckFailure: onFailure,
+              ...mergeAttributes(condition),
+            },
+          };
+        default:
+          throw new DataSourceFailure(
+            `Unsupported operation ${String(element.operation)} in TransactWriteItems`,
+            'ValidationException',
+          );
+      }
+    });
+    await this.client.call('TransactWriteItems', { TransactItems: items });
+    return { keys, cancellationReasons: null };
+  }
+
+  /** TransactGetItems (`transactItems` of table, key and projection): the items, null where none is stored. */
+  private async transactGet(request: Json): Promise<Json> {
+    const elements = Array.isArray(request.transactItems) ? request.transactItems : [];
+    const { Responses } = await this.client.call('TransactGetItems', {
+      TransactItems: elements.map((raw) => {
+        const element = isRecord(raw) ? raw : {};
+        const projection = expressionParts(element.projection);
+        return {
+          Get: {
+            TableName: typeof element.table === 'string' ? element.table : this.table,
+            Key: isRecord(element.key) ? (element.key as Item) : {},
+            ProjectionExpression: projection.expression,
+            ExpressionAttributeNames: projection.names,
+          },
+        };
+      }),
+    });
+    return { items: (Responses ?? []).map((r) => (r.Item ? unmarshall(r.Item) : null)), cancellationReasons: null };
   }
 
   private async getItem(key: unknown, consistentRead = true): Promise<Json | null> {

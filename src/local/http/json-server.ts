@@ -14,21 +14,26 @@ export class HttpError extends Error {
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-/** The request body, refused past a size limit so that a bad client cannot exhaust memory. */
-export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> =>
+/**
+ * The request body, refused past a size limit so that a bad client cannot
+ * exhaust memory. Past the limit the rest is read and dropped, so that the
+ * client gets the service's 413 instead of a cut socket; `tooLarge` makes
+ * that error in the service's own type and wording.
+ */
+export const readBody = (
+  req: IncomingMessage,
+  limit = MAX_BODY_BYTES,
+  tooLarge: (limit: number) => Error = (max) =>
+    new HttpError(413, 'RequestEntityTooLarge', `Request body is larger than ${max} bytes.`),
+): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Past the limit the rest is read and dropped, so that the client gets the 413 instead of a cut socket.
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () =>
-      size > limit
-        ? reject(new HttpError(413, 'RequestEntityTooLarge', `Request body is larger than ${limit} bytes.`))
-        : resolve(Buffer.concat(chunks)),
-    );
+    req.on('end', () => (size > limit ? reject(tooLarge(limit)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 

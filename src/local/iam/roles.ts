@@ -9,8 +9,8 @@ const isPolicyDocument = (value: unknown): value is PolicyDocument => isRecord(v
 /**
  * The identity-based policies of every role the templates define, by role
  * ARN: the roles' inline policies and the `AWS::IAM::Policy` resources
- * attached to them, with every intrinsic resolved to local names. Managed
- * policies are not read.
+ * and `AWS::IAM::ManagedPolicy` resources attached to them, with every intrinsic
+ * resolved to local names. AWS managed policies (`ManagedPolicyArns`) are not read.
  */
 export const rolePolicies = (assembly: CloudAssembly): Map<string, PolicyDocument[]> => {
   const byName = new Map<string, PolicyDocument[]>();
@@ -24,7 +24,11 @@ export const rolePolicies = (assembly: CloudAssembly): Map<string, PolicyDocumen
       if (isRecord(policy)) add(logicalId, policy.PolicyDocument);
     }
   }
-  for (const { stack, properties } of assembly.resources('AWS::IAM::Policy')) {
+  // Customer managed policies attach the same way (their Roles); Amplify's data construct gives the identity pool's roles one.
+  for (const { stack, properties } of [
+    ...assembly.resources('AWS::IAM::Policy'),
+    ...assembly.resources('AWS::IAM::ManagedPolicy'),
+  ]) {
     const roles = stack.resolve(properties.Roles);
     const document = stack.resolve(properties.PolicyDocument);
     for (const role of Array.isArray(roles) ? roles : []) add(String(role), document);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import MiniSearch from 'minisearch';
-import { listenLoopback } from '../http/json-server';
+import { listenLoopback, readBody } from '../http/json-server';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { makePrivate, writePrivateFile } from '../private-files';
@@ -297,18 +297,6 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
     res.end(JSON.stringify(body));
   };
 
-  const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      });
-      req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks) : undefined));
-      req.on('error', reject);
-    });
-
   const json = (body: Buffer): unknown => {
     if (body.length === 0) return {};
     try {
@@ -319,9 +307,11 @@ export const startLocalOpenSearch = async (options: LocalOpenSearchOptions): Pro
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
-    if (!body)
-      throw new OpenSearchError(413, 'content_too_long_exception', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+    const body = await readBody(
+      req,
+      MAX_BODY_BYTES,
+      (max) => new OpenSearchError(413, 'content_too_long_exception', `Request body exceeds ${max} bytes`),
+    );
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     authorize(req, body, path);
     const [, name = '', operation, extra] = path.split('/');

@@ -1,7 +1,7 @@
 /**
- * The two query languages our functions send to CloudSearch: the simple
+ * The two query languages functions send to CloudSearch: the simple
  * parser for what users type, and the structured filter query (`fq`) that
- * restricts results to the caller's own notes.
+ * restricts results (e.g. to the documents of the caller).
  */
 
 export type Filter =

@@ -99,7 +99,7 @@ export const startLocalSearch = async (options: LocalSearchOptions): Promise<Loc
   index.addAll([...documents].map(([id, fields]) => ({ ...fields, id })));
 
   const persist = (): void => {
-    // Owner-only (notes' text), replaced whole by temp + rename.
+    // Owner-only (the documents' text), replaced whole by temp + rename.
     if (options.file) writePrivateFile(options.file, JSON.stringify(Object.fromEntries(documents)));
   };
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CloudAssembly } from '../cloud/assembly';
-import { listenLoopback } from '../http/json-server';
+import { listenLoopback, readBody } from '../http/json-server';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 
@@ -69,23 +69,7 @@ class SsmError extends Error {
 const MAX_BODY_BYTES = 1024 * 1024;
 const TARGET = /^AmazonSSM\.(\w+)$/;
 
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () =>
-      tooLarge
-        ? reject(new SsmError('ValidationException', 'Request body exceeds 1 MB.', 413))
-        : resolve(Buffer.concat(chunks)),
-    );
-    req.on('error', reject);
-  });
+const tooLarge = (): SsmError => new SsmError('ValidationException', 'Request body exceeds 1 MB.', 413);
 
 const send = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': crypto.randomUUID() });
@@ -161,7 +145,7 @@ export const startLocalSsm = async (options: LocalSsmOptions): Promise<LocalSsm>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES, tooLarge);
     if (req.method !== 'POST')
       throw new SsmError('UnknownOperationException', 'Use POST with an X-Amz-Target header.', 404);
     const operation = TARGET.exec(String(req.headers['x-amz-target'] ?? ''))?.[1] ?? '';

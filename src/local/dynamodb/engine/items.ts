@@ -1,4 +1,4 @@
-import { ValidationError } from './expressions';
+import { ValidationError } from './errors';
 import { type Item, NumberError, normalizeNumber, type Value } from './values';
 
 /**

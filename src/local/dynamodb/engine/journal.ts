@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { StreamRecord, TableDefinition } from './database';
+import type { StreamRecord, TableDefinition } from './types';
 import type { Item } from './values';
 
 /**

@@ -1,13 +1,7 @@
-import {
-  type Condition,
-  type Operand,
-  type Path,
-  Placeholders,
-  type UpdateActions,
-  ValidationError,
-} from './expressions';
+import { invalid } from './errors';
+import { type Condition, type Operand, type Path, Placeholders, type UpdateActions } from './expressions';
 import { checkValue, MAX_NESTING } from './items';
-import { compareScalars, type TypeName, typeOf } from './values';
+import { compareScalars, LONG_TYPE_NAMES, type TypeName, typeOf } from './values';
 
 /**
  * DynamoDB's legacy parameters (`Expected`, `KeyConditions`, `QueryFilter`,
@@ -19,7 +13,6 @@ import { compareScalars, type TypeName, typeOf } from './values';
 
 type Json = Record<string, unknown>;
 
-const invalid = (message: string) => new ValidationError(message);
 const rec = (value: unknown): Json | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 
@@ -112,16 +105,16 @@ const comparison = (name: string, operator: unknown, raw: unknown[], values: Leg
     case 'NOT_NULL':
       return { kind: 'exists', path };
     case 'CONTAINS':
-      return { kind: 'contains', path, operand: first };
+      return { kind: 'contains', subject: { kind: 'path', path }, operand: first };
     case 'NOT_CONTAINS':
       // A missing attribute does not pass NOT_CONTAINS.
       return {
         kind: 'and',
         left: { kind: 'exists', path },
-        right: { kind: 'not', condition: { kind: 'contains', path, operand: first } },
+        right: { kind: 'not', condition: { kind: 'contains', subject: { kind: 'path', path }, operand: first } },
       };
     case 'BEGINS_WITH':
-      return { kind: 'begins_with', path, prefix: first };
+      return { kind: 'begins_with', subject: { kind: 'path', path }, prefix: first };
     case 'IN':
       return { kind: 'in', operand: attribute, list: operands };
     case 'BETWEEN': {
@@ -212,19 +205,6 @@ export const legacyProjection = (input: unknown): Path[] | undefined => {
   if (names.length === 0) throw invalid('AttributesToGet cannot be empty');
   if (new Set(names).size !== names.length) throw invalid('Cannot have two attributes with the same name');
   return names.map((name) => [{ name }]);
-};
-
-const LONG_TYPE_NAMES: Record<TypeName, string> = {
-  S: 'STRING',
-  N: 'NUMBER',
-  B: 'BINARY',
-  BOOL: 'BOOLEAN',
-  NULL: 'NULL',
-  L: 'LIST',
-  M: 'MAP',
-  SS: 'STRING_SET',
-  NS: 'NUMBER_SET',
-  BS: 'BINARY_SET',
 };
 
 /**

@@ -33,6 +33,20 @@ export const element = (type: SetType, value: unknown): Value => ({ [type.slice(
 
 export type TypeName = 'S' | 'N' | 'B' | 'SS' | 'NS' | 'BS' | 'BOOL' | 'NULL' | 'L' | 'M';
 
+/** The type names DynamoDB's messages spell out. */
+export const LONG_TYPE_NAMES: Record<TypeName, string> = {
+  S: 'STRING',
+  N: 'NUMBER',
+  B: 'BINARY',
+  BOOL: 'BOOLEAN',
+  NULL: 'NULL',
+  L: 'LIST',
+  M: 'MAP',
+  SS: 'STRING_SET',
+  NS: 'NUMBER_SET',
+  BS: 'BINARY_SET',
+};
+
 const TYPES: readonly TypeName[] = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'BOOL', 'NULL', 'L', 'M'];
 
 export const typeOf = (value: Value): TypeName => {

@@ -1,4 +1,4 @@
-import { ValidationError } from './expressions';
+import { ValidationError } from './errors';
 import { compareScalars, type Item, type Value } from './values';
 
 /**

@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode } from '../local/auth/totp';
+import { freePorts, type NpmStart, npmStart } from '../test/npm-start';
+import { buildDemo, type DemoServer, serveDemo } from './server';
+
+/**
+ * Issue 13: the demo app in headless Chromium (Debian's), against the
+ * backend `npm start` runs (scripts/start.ts in a child process, on fixed
+ * ports): sign-up with the code from the codes endpoint, SRP sign-in, notes
+ * (CRUD, live from another session, photos single and multipart), search,
+ * a live message, TOTP, account settings; then a restart on the same data
+ * folder that the signed-in page survives.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const DATA_DIR = resolve('.amplify/test-local/demo');
+const OUTPUTS = join(DATA_DIR, 'amplify_outputs.json');
+const SHOTS = resolve('.amplify/screenshots/demo');
+const PASSWORD = 'Correct-Horse-9-Battery';
+const NEW_PASSWORD = 'Battery-Staple-7-Horse';
+const RESET_PASSWORD = 'Staple-Horse-5-Correct';
+const ADA = 'ada.demo@example.com';
+const BOB = 'bob.demo@example.com';
+
+let backend: NpmStart | undefined;
+let ports: Record<string, number> = {};
+let browser: Browser;
+let demo: DemoServer;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+const startBackend = async (reset: boolean): Promise<void> => {
+  // The first start may synthesize amplify/ (minutes on a busy CI machine); a restart reuses it.
+  backend = await npmStart({ dataDir: DATA_DIR, outputsFile: OUTPUTS, ports, reset, timeoutMs: 280_000 });
+};
+
+const stopBackend = async (): Promise<void> => {
+  await backend?.stop();
+  backend = undefined;
+};
+
+const outputs = (): { custom: { local: { user_pool_endpoint: string; admin_credentials_file: string } } } =>
+  JSON.parse(readFileSync(OUTPUTS, 'utf8'));
+
+/** The newest code sent to an address, read as a tool reads it: the codes endpoint with the admin secret. */
+const latestCode = async (email: string, kind = 'verification'): Promise<string> => {
+  const local = outputs().custom.local;
+  const { secretAccessKey } = JSON.parse(readFileSync(local.admin_credentials_file, 'utf8'));
+  const response = await fetch(`${local.user_pool_endpoint}/_local/codes?username=${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${secretAccessKey}` },
+  });
+  expect(response.status).toBe(200);
+  const { codes } = (await response.json()) as { codes: Array<{ code: string; kind: string }> };
+  const code = codes.filter((c) => c.kind === kind).at(-1)?.code;
+  if (!code) throw new Error(`no ${kind} code for ${email}`);
+  return code;
+};
+
+/** A PNG of the given size: solid colour, or noise (which deflate cannot shrink: a large file). */
+const png = (width: number, height: number, noise: boolean): Buffer => {
+  const chunk = (type: string, body: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(body.length);
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = 1 + width * 3;
+  const pixels = noise ? randomBytes(row * height) : Buffer.alloc(row * height);
+  for (let y = 0; y < height; y++) {
+    pixels[y * row] = 0; // filter: none
+    if (!noise) for (let x = 0; x < width; x++) pixels.set([30, 120, 200], y * row + 1 + x * 3);
+  }
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(pixels, { level: noise ? 0 : 6 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+};
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+const newPage = async (): Promise<Page> => {
+  // The local CA is not in this Chromium's store (HTTPS and WSS to the backend); everything else is enforced.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1000, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('dialog', (dialog) => void dialog.accept());
+  await page.goto(demo.url);
+  return page;
+};
+
+const signedIn = (page: Page, email: string) =>
+  page.getByTestId('signed-in-as').filter({ hasText: email }).waitFor({ timeout: 20_000 });
+
+const signUp = async (page: Page, email: string): Promise<void> => {
+  await page.getByRole('tab', { name: 'Create Account' }).click();
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.locator('input[name="confirm_password"]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create Account' }).click();
+  const codeField = page.locator('input[name="confirmation_code"]');
+  await codeField.waitFor();
+  await codeField.fill(await latestCode(email));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  // The Authenticator signs in after the confirmation (autoSignIn).
+  await signedIn(page, email);
+};
+
+/** Sign-in as the Authenticator does it: USER_SRP_AUTH, then the TOTP step when the user has one. */
+const signIn = async (page: Page, email: string, password: string, totpSecret?: string): Promise<string[]> => {
+  const flows: string[] = [];
+  page.on('request', (request) => {
+    if (request.headers()['x-amz-target']?.endsWith('.InitiateAuth'))
+      flows.push(String(JSON.parse(request.postData() ?? '{}').AuthFlow));
+  });
+  await page.locator('input[name="username"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  if (totpSecret) {
+    const code = page.locator('input[name="confirmation_code"]');
+    await code.waitFor();
+    await code.fill(totpCode(totpSecret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+  }
+  await signedIn(page, email);
+  return flows;
+};
+
+const tab = (page: Page, name: string) => page.getByRole('tab', { name }).click();
+
+const note = (page: Page, headline: string) => page.locator(`[data-testid="note"][data-headline="${headline}"]`);
+
+const addNote = async (page: Page, headline: string, text: string, photo?: { name: string; buffer: Buffer }) => {
+  const form = page.getByTestId('new-note');
+  await form.locator('input[name="headline"]').fill(headline);
+  await form.locator('textarea[name="text"]').fill(text);
+  if (photo) await form.locator('input[name="photo"]').setInputFiles({ ...photo, mimeType: 'image/png' });
+  await form.getByRole('button', { name: 'Add note' }).click();
+  await note(page, headline).waitFor({ timeout: 30_000 });
+};
+
+/** The note's photo, loaded and decoded (naturalWidth > 0), or 0 if it never loads. */
+const photoWidth = async (page: Page, headline: string): Promise<number> => {
+  const img = note(page, headline).getByTestId('photo');
+  await img.waitFor({ timeout: 20_000 });
+  await page.waitForFunction((el) => el instanceof HTMLImageElement && el.complete, await img.elementHandle(), {
+    timeout: 20_000,
+  });
+  return img.evaluate((el) => (el instanceof HTMLImageElement ? el.naturalWidth : 0));
+};
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // Another process may take a probed port before the start binds it: then new ones, a bounded number of times.
+  const firstStart = async () => {
+    for (let attempt = 1; ; attempt++) {
+      ports = await freePorts();
+      try {
+        return await startBackend(true);
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('PortInUseError')) throw error;
+      }
+    }
+  };
+  const [bundle] = await Promise.all([buildDemo(), firstStart()]);
+  demo = await serveDemo({ outputsFile: OUTPUTS, port: 0, bundle });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}, 300_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  await browser?.close();
+  await demo?.close();
+  await stopBackend();
+  if (problems.length > 0) console.log(`browser problems:\n${problems.join('\n')}`);
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
+  let ada: Page;
+  let bob: Page;
+
+  it('signs up with the emailed code, signs in with SRP, and does note CRUD with photos, live', async () => {
+    // Prepare: two users, each signed up in the page with the code from the codes endpoint
+    ada = await newPage();
+    await ada.locator('input[name="username"]').waitFor();
+    await shot(ada, '01-sign-in');
+    await signUp(ada, ADA);
+    bob = await newPage();
+    await signUp(bob, BOB);
+    // SRP sign-in: sign out and in again
+    await ada.getByRole('button', { name: 'Sign out' }).click();
+    expect(await signIn(ada, ADA, PASSWORD)).toEqual(['USER_SRP_AUTH']);
+    await ada.getByTestId('notes-status').filter({ hasText: '0 notes loaded' }).waitFor();
+
+    // Act: create, edit, delete
+    await addNote(ada, 'Harbour walk', 'lighthouse keepers at dawn');
+    await addNote(ada, 'Scratch', 'to be deleted');
+    await note(ada, 'Scratch').getByRole('button', { name: 'Delete' }).click();
+    await note(ada, 'Scratch').waitFor({ state: 'detached' });
+    await note(ada, 'Harbour walk').getByRole('button', { name: 'Edit' }).click();
+    await note(ada, 'Harbour walk').locator('textarea').fill('lighthouse keepers at dusk');
+    await note(ada, 'Harbour walk').getByRole('button', { name: 'Save' }).click();
+    await note(ada, 'Harbour walk').getByText('lighthouse keepers at dusk').waitFor();
+
+    // A note made in another session of the same user arrives live, without a reload
+    const other = await newPage();
+    await signIn(other, ADA, PASSWORD);
+    await addNote(other, 'From the other tab', 'made elsewhere');
+    await note(ada, 'From the other tab').waitFor({ timeout: 15_000 });
+    await other.context().close();
+
+    // Photos: one PUT, and a multipart upload (over 5 MB), each shown from a presigned URL
+    const uploads: string[] = [];
+    ada.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.searchParams.has('uploads')) uploads.push('create');
+      if (url.searchParams.has('partNumber')) uploads.push('part');
+    });
+    await addNote(ada, 'Small photo', 'one PUT', { name: 'small.png', buffer: png(64, 48, false) });
+    expect(uploads).toEqual([]);
+    const big = png(1500, 1450, true);
+    expect(big.length).toBeGreaterThan(6 * 1024 * 1024);
+    await addNote(ada, 'Big photo', 'multipart', { name: 'big.png', buffer: big });
+    expect(uploads[0]).toBe('create');
+    expect(uploads.filter((u) => u === 'part').length).toBeGreaterThanOrEqual(2);
+    // Assess
+    expect(await photoWidth(ada, 'Small photo')).toBe(64);
+    expect(await photoWidth(ada, 'Big photo')).toBe(1500);
+    await ada.getByRole('button', { name: 'Refresh' }).click();
+    await ada.getByTestId('notes-status').filter({ hasText: '4 notes loaded' }).waitFor();
+    expect(await ada.getByTestId('note').count()).toBe(4);
+    await shot(ada, '02-notes');
+  }, 150_000);
+
+  it('searches the notes and receives a message live', async () => {
+    // Search: the stream indexes a note within seconds, so the page asks again until it shows
+    await tab(ada, 'Search');
+    await ada.locator('input[name="query"]').fill('lighthouse');
+    let found = '';
+    for (let i = 0; i < 40 && found !== '1 found'; i++) {
+      await ada.getByRole('button', { name: 'Search' }).click();
+      await ada.getByTestId('hit-count').waitFor();
+      await ada.waitForTimeout(250);
+      found = (await ada.getByTestId('hit-count').textContent()) ?? '';
+    }
+    expect(found).toBe('1 found');
+    await expect.poll(() => ada.getByTestId('hit').first().textContent()).toContain('dusk');
+    await shot(ada, '03-search');
+
+    // Messages: Bob writes to Ada's id; her open page shows it without a reload
+    await tab(ada, 'Messages');
+    const adaId = (await ada.getByTestId('my-id').textContent()) ?? '';
+    expect(adaId).toMatch(/^[0-9a-f-]{36}$/);
+    await tab(bob, 'Messages');
+    await bob.locator('input[name="to"]').fill(adaId);
+    await bob.locator('input[name="body"]').fill('Hello Ada, from Bob');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await bob.getByTestId('sent').waitFor();
+    await ada.getByTestId('message').filter({ hasText: 'Hello Ada, from Bob' }).waitFor({ timeout: 15_000 });
+    await shot(ada, '04-message');
+    expect(await bob.getByTestId('message').count()).toBe(0);
+  }, 90_000);
+
+  it('sets up TOTP, changes the name and password, signs in with both factors, resets the password, and deletes the account', async () => {
+    // TOTP
+    await tab(ada, 'Account');
+    await ada.getByRole('button', { name: 'Set up TOTP' }).click();
+    const secret = (await ada.getByTestId('totp-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await ada.locator('input[name="totp-code"]').fill(totpCode(secret));
+    await ada.getByRole('button', { name: 'Verify and turn on' }).click();
+    await ada.getByTestId('totp-status').filter({ hasText: 'TOTP is on' }).waitFor();
+    // Name and password
+    await ada.locator('input[name="name"]').fill('Ada Lovelace');
+    await ada.getByRole('button', { name: 'Save name' }).click();
+    await ada.getByTestId('account-status').filter({ hasText: 'Name saved' }).waitFor();
+    await ada.locator('input[name="old-password"]').fill(PASSWORD);
+    await ada.locator('input[name="new-password"]').fill(NEW_PASSWORD);
+    await ada.getByRole('button', { name: 'Change password' }).click();
+    await ada.getByTestId('account-status').filter({ hasText: 'Password changed' }).waitFor();
+    await shot(ada, '05-account');
+    // Sign in again: the new password, then a TOTP code
+    await ada.getByRole('button', { name: 'Sign out' }).click();
+    expect(await signIn(ada, ADA, NEW_PASSWORD, secret)).toEqual(['USER_SRP_AUTH']);
+    await tab(ada, 'Account');
+    await expect.poll(() => ada.locator('input[name="name"]').inputValue()).toBe('Ada Lovelace');
+    // Forgot password: the reset code from the codes endpoint, then both factors again
+    await ada.getByRole('button', { name: 'Sign out' }).click();
+    await ada.getByRole('button', { name: 'Forgot your password?' }).click();
+    await ada.locator('input[name="username"]').fill(ADA);
+    await ada.getByRole('button', { name: 'Send code' }).click();
+    await ada.locator('input[name="confirmation_code"]').waitFor();
+    await ada.locator('input[name="confirmation_code"]').fill(await latestCode(ADA, 'password-reset'));
+    await ada.locator('input[name="password"]').fill(RESET_PASSWORD);
+    await ada.locator('input[name="confirm_password"]').fill(RESET_PASSWORD);
+    await ada.getByRole('button', { name: 'Submit' }).click();
+    await ada.locator('input[name="username"]').waitFor();
+    await signIn(ada, ADA, RESET_PASSWORD, secret);
+    await tab(ada, 'Account');
+    // Delete the account: back at the sign-in form, and that user is gone
+    await ada.getByRole('button', { name: 'Delete my account' }).click();
+    await ada.locator('input[name="username"]').waitFor({ timeout: 15_000 });
+    await ada.locator('input[name="username"]').fill(ADA);
+    await ada.locator('input[name="password"]').fill(RESET_PASSWORD);
+    await ada.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await ada.locator('.amplify-alert').waitFor();
+    expect(await ada.locator('.amplify-alert').textContent()).toMatch(/incorrect username or password|does not exist/i);
+    await shot(ada, '06-deleted');
+  }, 90_000);
+
+  it('keeps ports, outputs and the signed-in session across a restart of npm start', async () => {
+    // Prepare
+    const before = readFileSync(OUTPUTS);
+    const signIns: string[] = [];
+    bob.on('request', (r) => {
+      const target = r.headers()['x-amz-target'] ?? '';
+      if (/\.(InitiateAuth|RespondToAuthChallenge)$/.test(target)) signIns.push(target);
+    });
+    await tab(bob, 'Notes');
+    await bob.getByTestId('notes-status').filter({ hasText: '0 notes loaded' }).waitFor();
+    // Act: stop, start again on the same data folder and ports; the page is neither reloaded nor rebuilt
+    await stopBackend();
+    await startBackend(false);
+    // Assess
+    expect(readFileSync(OUTPUTS).equals(before)).toBe(true);
+    const loadedBefore = (await bob.getByTestId('notes-status').textContent()) ?? '';
+    await bob.getByRole('button', { name: 'Refresh' }).click();
+    // A list loaded anew (its time changed), with no error: the old tokens still pass.
+    await expect.poll(() => bob.getByTestId('notes-status').textContent(), { timeout: 15_000 }).not.toBe(loadedBefore);
+    expect(await bob.getByTestId('error').count()).toBe(0);
+    await addNote(bob, 'After the restart', 'same session');
+    await bob.getByRole('button', { name: 'Refresh' }).click();
+    await bob.getByTestId('notes-status').filter({ hasText: '1 note loaded' }).waitFor();
+    await expect.poll(() => bob.getByTestId('signed-in-as').textContent()).toBe(BOB);
+    expect(signIns).toEqual([]);
+    expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    await shot(bob, '07-after-restart');
+  }, 200_000);
+});

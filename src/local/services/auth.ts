@@ -1,0 +1,45 @@
+import { type LocalAuthOptions, startLocalAuth } from '../auth/server';
+import type { Outbox } from '../outbox';
+import type { AuthSettings } from '../settings/auth';
+import { NAMES } from '../settings/names';
+import type { ServiceContext } from './context';
+import { serviceOf } from './registry';
+
+/** The user pool (and the identity pool in front of it), as the assembly's auth settings make them. */
+export const authService = (
+  context: ServiceContext,
+  settings: AuthSettings,
+  hooks: { outbox: Outbox; postConfirmation: LocalAuthOptions['postConfirmation']; log: (line: string) => void },
+) => {
+  const { credentials } = context;
+  return serviceOf(
+    'auth',
+    () =>
+      startLocalAuth({
+        port: context.ports.auth,
+        userPoolId: NAMES.userPoolId,
+        clientId: NAMES.userPoolClientId,
+        passwordPolicy: settings.passwordPolicy,
+        dataDir: context.dataDir,
+        outbox: hooks.outbox,
+        postConfirmation: hooks.postConfirmation,
+        groupRoles: settings.groupRoles,
+        groups: settings.groups,
+        preventUserExistenceErrors: settings.preventUserExistenceErrors,
+        verifyBeforeUpdate: settings.verifyBeforeUpdate,
+        accountId: NAMES.accountId,
+        log: hooks.log,
+        // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
+        verifySigned: credentials.verify,
+        authorizePrincipal: credentials.authorize,
+        // GET /_local/codes answers a bearer of the admin secret only.
+        codesSecret: () => credentials.admin.secretAccessKey,
+        identityPool: settings.identityPool && {
+          identityPoolId: NAMES.identityPoolId,
+          region: NAMES.region,
+          ...settings.identityPool,
+        },
+      }),
+    { stop: (auth) => auth.close(), info: ({ url }) => ({ url }) },
+  );
+};

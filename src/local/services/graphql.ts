@@ -1,0 +1,33 @@
+import { createLocalJWKSet } from 'jose';
+import type { LocalAuth } from '../auth/server';
+import type { LocalGraphqlApi } from '../graphql/api';
+import { startGraphqlServer } from '../graphql/server';
+import { NAMES } from '../settings/names';
+import type { ServiceContext } from './context';
+import { serviceOf } from './registry';
+
+/** AppSync's HTTPS and realtime endpoints over the running generation's API. */
+export const graphqlService = (context: ServiceContext, api: () => LocalGraphqlApi, auth: LocalAuth) =>
+  serviceOf(
+    'graphql',
+    () =>
+      startGraphqlServer({
+        port: context.ports.graphql,
+        api,
+        verifier: {
+          issuer: auth.issuer,
+          clientId: NAMES.userPoolClientId,
+          keys: createLocalJWKSet(auth.tokens.jwks()),
+        },
+        tls: context.tls,
+        iam: auth.identityPool && {
+          lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
+          region: NAMES.region,
+          accountId: NAMES.accountId,
+          identityPoolId: NAMES.identityPoolId,
+          // The identity pool's provider name for this user pool: its issuer without the scheme.
+          userPoolProvider: auth.issuer.replace(/^https?:\/\//, ''),
+        },
+      }),
+    { stop: (graphql) => graphql.close(), info: ({ url, realtimeUrl }) => ({ url, endpoint: realtimeUrl }) },
+  );

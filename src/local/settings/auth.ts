@@ -1,0 +1,81 @@
+import type { CloudAssembly, FoundResource } from '../cloud/assembly';
+import { isRecord, logicalIdOfRef } from './names';
+import { refersTo, theResource } from './resources';
+
+/** The user pool the backend's auth outputs name (`userPoolId`), else the only one. */
+export const userPoolOf = (assembly: CloudAssembly): FoundResource | undefined =>
+  theResource(assembly, 'AWS::Cognito::UserPool', 'userPoolId');
+
+/** The post-confirmation trigger's function, by logical ID. */
+export const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
+  const userPool = userPoolOf(assembly);
+  const props = userPool ? userPool.stack.resolve(userPool.properties) : {};
+  const lambdaConfig = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
+  return logicalIdOfRef(lambdaConfig.PostConfirmation);
+};
+
+/** What the local auth servers take from the templates. */
+export type AuthSettings = ReturnType<typeof authSettingsOf>;
+export const authSettingsOf = (assembly: CloudAssembly) => {
+  const userPool = userPoolOf(assembly);
+  const poolProps = userPool ? userPool.stack.resolve(userPool.properties) : {};
+  const policy =
+    isRecord(poolProps) && isRecord(poolProps.Policies) && isRecord(poolProps.Policies.PasswordPolicy)
+      ? poolProps.Policies.PasswordPolicy
+      : {};
+  const appClient = theResource(assembly, 'AWS::Cognito::UserPoolClient', 'webClientId');
+  const updateSettings =
+    isRecord(poolProps) && isRecord(poolProps.UserAttributeUpdateSettings) ? poolProps.UserAttributeUpdateSettings : {};
+  const verifyBeforeUpdate = updateSettings.AttributesRequireVerificationBeforeUpdate;
+  const identityPool = theResource(assembly, 'AWS::Cognito::IdentityPool', 'identityPoolId');
+  // The identity pool's own role attachment (its IdentityPoolId refers to it).
+  const attachment = identityPool
+    ? assembly
+        .resources('AWS::Cognito::IdentityPoolRoleAttachment')
+        .find((a) => a.stack === identityPool.stack && refersTo(a.properties.IdentityPoolId, identityPool))
+    : undefined;
+  // The pool's groups: those whose UserPoolId refers to it.
+  const groups = userPool
+    ? assembly
+        .resources('AWS::Cognito::UserPoolGroup')
+        .filter((g) => g.stack === userPool.stack && refersTo(g.properties.UserPoolId, userPool))
+    : [];
+  const roles = attachment ? attachment.stack.resolve(attachment.properties.Roles) : {};
+  const roleMappings = attachment ? attachment.stack.resolve(attachment.properties.RoleMappings) : {};
+  return {
+    passwordPolicy: {
+      minimumLength: Number(policy.MinimumLength ?? 8),
+      requireLowercase: policy.RequireLowercase === true,
+      requireUppercase: policy.RequireUppercase === true,
+      requireNumbers: policy.RequireNumbers === true,
+      requireSymbols: policy.RequireSymbols === true,
+      ...(policy.TemporaryPasswordValidityDays === undefined
+        ? {}
+        : { temporaryPasswordValidityDays: Number(policy.TemporaryPasswordValidityDays) }),
+    },
+    preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
+    verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
+    postConfirmationId: postConfirmationIdOf(assembly),
+    groups: groups.map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),
+    groupRoles: Object.fromEntries(
+      groups.flatMap(({ stack, properties }) => {
+        const group = stack.resolve(properties);
+        return isRecord(group) && group.RoleArn
+          ? [[String(group.GroupName), { roleArn: String(group.RoleArn), precedence: Number(group.Precedence ?? 0) }]]
+          : [];
+      }),
+    ),
+    identityPool: identityPool && {
+      allowUnauthenticated: identityPool.properties.AllowUnauthenticatedIdentities === true,
+      tokenRoleMapping:
+        isRecord(roleMappings) &&
+        Object.values(roleMappings).some(
+          (m) => isRecord(m) && m.Type === 'Token' && m.AmbiguousRoleResolution === 'AuthenticatedRole',
+        ),
+      roles: {
+        authenticated: String(isRecord(roles) ? roles.authenticated : ''),
+        unauthenticated: isRecord(roles) && roles.unauthenticated ? String(roles.unauthenticated) : undefined,
+      },
+    },
+  };
+};

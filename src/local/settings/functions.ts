@@ -1,0 +1,31 @@
+import type { CloudAssembly } from '../cloud/assembly';
+import { restFunctionIds } from '../rest';
+import { notificationSpecsOf } from '../storage/notifications';
+import { postConfirmationIdOf } from './auth';
+import { mappingSpecsOf } from './mappings';
+import { isRecord } from './names';
+
+/** The functions the local backend runs: the auth trigger, Lambda data sources, conflict handlers, stream and storage consumers. */
+export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
+  const ids = new Set<string>();
+  const trigger = postConfirmationIdOf(assembly);
+  if (trigger) ids.add(trigger);
+  for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
+    const lambda = stack.resolve(properties.LambdaConfig);
+    const id = isRecord(lambda) ? String(lambda.LambdaFunctionArn).split(':').at(-1) : undefined;
+    if (id) ids.add(id);
+  }
+  // Conflict handlers (SyncConfig LAMBDA) of pipeline functions and unit resolvers.
+  for (const type of ['AWS::AppSync::FunctionConfiguration', 'AWS::AppSync::Resolver']) {
+    for (const { stack, properties } of assembly.resources(type)) {
+      const sync = stack.resolve(properties.SyncConfig);
+      const config = isRecord(sync) ? sync.LambdaConflictHandlerConfig : undefined;
+      const id = isRecord(config) ? String(config.LambdaConflictHandlerArn).split(':').at(-1) : undefined;
+      if (id) ids.add(id);
+    }
+  }
+  for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const id of restFunctionIds(assembly)) ids.add(id);
+  return ids;
+};

@@ -1,0 +1,38 @@
+import type { ClientConfig } from '@aws-amplify/client-config';
+import { isRecord } from './names';
+
+/**
+ * amplify_outputs.json for the local backend: what ampx would write for the
+ * assembly (`assemblyClientConfig`), pointed at the local GraphQL server, plus
+ * the local endpoints under `custom.local` beside the app's own custom outputs.
+ */
+export const localOutputs = (
+  config: ClientConfig,
+  local: {
+    graphqlUrl: string;
+    userPoolEndpoint: string;
+    identityPool: boolean;
+    storageEndpoint: string | undefined;
+    caFile: string;
+    outbox: string;
+    adminCredentialsFile: string;
+  },
+): Record<string, unknown> => ({
+  ...config,
+  ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
+  custom: {
+    ...(isRecord(config.custom) ? config.custom : {}),
+    local: {
+      user_pool_endpoint: local.userPoolEndpoint,
+      ...(local.identityPool ? { identity_pool_endpoint: local.userPoolEndpoint } : {}),
+      // Amplify Storage takes this per call: `options: { customEndpoint }`.
+      ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
+      ca_file: local.caFile,
+      outbox: local.outbox,
+      // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.
+      codes_endpoint: `${local.userPoolEndpoint}/_local/codes`,
+      // Tools sign with the local admin credential kept here (a path, not the secret).
+      admin_credentials_file: local.adminCredentialsFile,
+    },
+  },
+});

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { assertSupported, unsupportedFeaturesOf } from './support';
+import { syntheticAssembly } from './test-assembly';
+import { UnsupportedFeatureError } from './unsupported';
+
+const gen2Function = (extra: Record<string, unknown> = {}) => ({
+  Type: 'AWS::Lambda::Function',
+  Properties: {
+    Runtime: 'nodejs22.x',
+    Handler: 'index.handler',
+    Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] },
+    Environment: { Variables: { AMPLIFY_SSM_ENV_CONFIG: '{}' } },
+    ...extra,
+  },
+});
+const role = (statements: unknown[]) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: { Policies: [{ PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: statements } }] },
+});
+const stream = {
+  Type: 'AWS::DynamoDB::Table',
+  Properties: { TableName: 'Items', StreamSpecification: { StreamViewType: 'NEW_IMAGE' } },
+};
+/** A stream mapping that runs Fn, with the queue DLQ as its on-failure destination. */
+const mapping = (destination?: string) => ({
+  Type: 'AWS::Lambda::EventSourceMapping',
+  Properties: {
+    FunctionName: { Ref: 'Fn' },
+    EventSourceArn: { 'Fn::GetAtt': ['Items', 'StreamArn'] },
+    ...(destination && { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [destination, 'Arn'] } } } }),
+  },
+});
+
+describe('which resources the local backend runs, ignores, or refuses', () => {
+  const cleanups: Array<() => void> = [];
+  const assemblyOf = (resources: Record<string, unknown>) => {
+    const { assembly, remove } = syntheticAssembly({ Resources: resources });
+    cleanups.push(remove);
+    return assembly;
+  };
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it('runs a stream consumer whose queue only takes its failures, and ignores alarms, log groups and metadata', () => {
+    // Prepare
+    const assembly = assemblyOf({
+      Items: stream,
+      Fn: gen2Function(),
+      FnRole: role([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['DLQ', 'Arn'] } }]),
+      Mapping: mapping('DLQ'),
+      DLQ: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+      Logs: { Type: 'AWS::Logs::LogGroup', Properties: {} },
+      CDKMetadata: { Type: 'AWS::CDK::Metadata', Properties: {} },
+    });
+    // Act / Assess
+    expect(unsupportedFeaturesOf(assembly)).toEqual([]);
+    expect(() => assertSupported(assembly)).not.toThrow();
+  });
+
+  it('lists every unsupported feature at once, each with its resource', () => {
+    const assembly = assemblyOf({
+      Items: stream,
+      Fn: gen2Function(),
+      FnRole: role([
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['Jobs', 'Arn'] } },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+      ]),
+      Mapping: mapping(),
+      Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Http: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'HTTP', Name: 'http' } },
+      Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} },
+      Unknown: { Type: 'AWS::Kinesis::Stream', Properties: {} },
+    });
+    const features = unsupportedFeaturesOf(assembly);
+    expect(features).toEqual(
+      expect.arrayContaining([
+        { feature: expect.stringMatching(/SQS queue/), resource: 'AWS::SQS::Queue root/Jobs' },
+        { feature: 'an AppSync data source of type HTTP', resource: 'AWS::AppSync::DataSource root/Http' },
+        { feature: 'a Step Functions state machine', resource: 'AWS::StepFunctions::StateMachine root/Machine' },
+        { feature: 'AWS::Kinesis::Stream', resource: 'AWS::Kinesis::Stream root/Unknown' },
+        { feature: expect.stringMatching(/^sqs /), resource: 'AWS::Lambda::Function root/Fn' },
+        { feature: expect.stringMatching(/^secretsmanager /), resource: 'AWS::Lambda::Function root/Fn' },
+      ]),
+    );
+    expect(features).toHaveLength(6);
+    expect(() => assertSupported(assembly)).toThrow(UnsupportedFeatureError);
+    expect(() => assertSupported(assembly)).toThrow(/these 6 features[\s\S]*AWS::Kinesis::Stream root\/Unknown/);
+  });
+
+  it('refuses a Gen 2 function nothing local invokes, and a running one on another runtime or with layers', () => {
+    const assembly = assemblyOf({
+      Items: stream,
+      Fn: gen2Function({ Runtime: 'python3.12', Layers: ['arn:aws:lambda:us-east-1:1:layer:x:1'] }),
+      FnRole: role([]),
+      Mapping: mapping(),
+      Orphan: gen2Function(),
+      // A deploy-time handler (no Gen 2 configuration) is not run, and that is fine.
+      Provider: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler' } },
+    });
+    expect(unsupportedFeaturesOf(assembly)).toEqual([
+      { feature: 'a function on the python3.12 runtime', resource: 'AWS::Lambda::Function root/Fn' },
+      { feature: expect.stringMatching(/no local trigger/), resource: 'AWS::Lambda::Function root/Orphan' },
+    ]);
+  });
+
+  it('refuses an event source mapping that does not read a DynamoDB stream, and an SNS topic a function publishes to', () => {
+    const assembly = assemblyOf({
+      Fn: gen2Function(),
+      FnRole: role([{ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } }]),
+      Mapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: { 'Fn::GetAtt': ['Jobs', 'Arn'] } },
+      },
+      Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    });
+    const features = unsupportedFeaturesOf(assembly).map((f) => `${f.feature} | ${f.resource}`);
+    expect(features).toEqual(
+      expect.arrayContaining([
+        'an event source mapping from sqs | AWS::Lambda::EventSourceMapping root/Mapping',
+        'an SNS topic a function uses | AWS::SNS::Topic root/Topic',
+      ]),
+    );
+    expect(features.some((f) => f.includes('AlarmTopic'))).toBe(false);
+  });
+});

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudAssembly } from '../cloud/assembly';
+import { NAMES } from './names';
+
+type Template = Record<string, unknown>;
+
+/**
+ * A cloud assembly on disk from small synthetic templates, for unit tests of
+ * the settings: `root`, and nested stacks by logical ID (the root gets an
+ * `AWS::CloudFormation::Stack` resource for each). Call `remove` after.
+ */
+export const syntheticAssembly = (
+  root: Template,
+  nested: Record<string, Template> = {},
+): { assembly: CloudAssembly; remove(): void } => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-settings-'));
+  const files: Record<string, { source: { path: string } }> = {};
+  const resources = { ...(root.Resources as Record<string, unknown> | undefined) };
+  for (const [id, template] of Object.entries(nested)) {
+    const hash = `nested${id.toLowerCase()}`;
+    writeFileSync(join(dir, `${hash}.json`), JSON.stringify(template));
+    files[hash] = { source: { path: `${hash}.json` } };
+    resources[id] = {
+      Type: 'AWS::CloudFormation::Stack',
+      Properties: { TemplateURL: `https://s3.local/assets/${hash}.json` },
+    };
+  }
+  writeFileSync(join(dir, 'root.template.json'), JSON.stringify({ ...root, Resources: resources }));
+  writeFileSync(join(dir, 'root.assets.json'), JSON.stringify({ files }));
+  return {
+    assembly: new CloudAssembly(dir, { ...NAMES, graphqlUrl: 'https://127.0.0.1/graphql' }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+};
