@@ -266,7 +266,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       PINPOINT: endpoint(named.has('mobiletargeting') || assembly.resources('AWS::Pinpoint::App').length > 0, push.url),
       SSM: endpoint(named.has('ssm') || liveParameters.size > 0, ssm.url),
       COGNITO_IDENTITY_PROVIDER: endpoint(named.has('cognito-idp'), auth.url),
-      COGNITO_IDENTITY: endpoint(named.has('cognito-identity'), auth.url),
+      // GetId and GetCredentialsForIdentity need no IAM permission: any function may call an identity pool the template has.
+      COGNITO_IDENTITY: endpoint(
+        named.has('cognito-identity') || assembly.resources('AWS::Cognito::IdentityPool').length > 0,
+        auth.url,
+      ),
       S3: endpoint(true, storage?.url),
     };
     const functionEnvironment: FunctionEnvironment = {
