@@ -97,6 +97,12 @@ describe('functions', () => {
     expect(props(lambda(configured, 'search')).Environment).toMatchObject({
       Variables: { CLOUDSEARCH_SEARCH_ENDPOINT: 'https://search-notes-abc123.eu-west-1.cloudsearch.amazonaws.com' },
     });
+    // The domain's fields, which CloudFormation cannot carry otherwise (the local mode indexes the text ones).
+    for (const name of ['indexer', 'search']) {
+      const environment = props(lambda(configured, name)).Environment;
+      const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
+      expect(JSON.parse(String(variables.CLOUDSEARCH_INDEX_FIELDS))).toContainEqual({ name: 'headline', type: 'text' });
+    }
     expect(granting(roleStatements(configured, 'indexer'), 'cloudsearch:document')).toEqual([
       expect.stringMatching(/:cloudsearch:.*:domain\/notes"\]\]\}$/),
     ]);

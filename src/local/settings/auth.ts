@@ -1,10 +1,39 @@
 import type { CloudAssembly, FoundResource } from '../cloud/assembly';
 import { isRecord, logicalIdOfRef } from './names';
-import { refersTo, theResource } from './resources';
+import { AmbiguousResourceError, refersTo, resourceOf, resourceOfOutput, theResource } from './resources';
 
-/** The user pool the backend's auth outputs name (`userPoolId`), else the only one. */
-export const userPoolOf = (assembly: CloudAssembly): FoundResource | undefined =>
-  theResource(assembly, 'AWS::Cognito::UserPool', 'userPoolId');
+/** The user pools the GraphQL APIs' user-pool modes (default and additional) name. */
+const apiUserPools = (assembly: CloudAssembly): FoundResource[] =>
+  assembly.resources('AWS::AppSync::GraphQLApi').flatMap(({ stack, properties }) => {
+    const configs = [
+      properties.UserPoolConfig,
+      ...(Array.isArray(properties.AdditionalAuthenticationProviders)
+        ? properties.AdditionalAuthenticationProviders.map((p) => (isRecord(p) ? p.UserPoolConfig : undefined))
+        : []),
+    ];
+    return configs.flatMap((config) => {
+      const pool = isRecord(config) ? resourceOf(assembly, stack, config.UserPoolId) : undefined;
+      return pool ? [pool] : [];
+    });
+  });
+
+/**
+ * The one user pool the local backend runs: the one the auth outputs name
+ * (`userPoolId`, as ampx writes them), else the one the data API's user-pool
+ * mode names, else the only one. Refused when the API names another pool than
+ * the outputs, or when several pools are named by nothing.
+ */
+export const userPoolOf = (assembly: CloudAssembly): FoundResource | undefined => {
+  const label = (r: FoundResource) => `${r.stack.path}/${r.logicalId}`;
+  const fromApi = apiUserPools(assembly);
+  const named = resourceOfOutput(assembly, 'userPoolId');
+  const candidates = [...new Map([...(named ? [named] : []), ...fromApi].map((r) => [label(r), r])).values()];
+  if (candidates.length > 1)
+    throw new AmbiguousResourceError(
+      `the auth outputs and the GraphQL API name different user pools (${candidates.map(label).join(', ')}): the local backend runs one`,
+    );
+  return candidates[0] ?? theResource(assembly, 'AWS::Cognito::UserPool', 'userPoolId');
+};
 
 /** The post-confirmation trigger's function, by logical ID. */
 export const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {

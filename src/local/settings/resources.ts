@@ -6,33 +6,56 @@ export class AmbiguousResourceError extends Error {
   override readonly name = 'AmbiguousResourceError';
 }
 
+/** The stack that deploys `stack` as a nested stack, and its logical ID there. */
+const parentOf = (assembly: CloudAssembly, stack: Stack): { parent: Stack; id: string } | undefined => {
+  for (const found of assembly.resources('AWS::CloudFormation::Stack'))
+    if (found.stack.nested(found.logicalId) === stack) return { parent: found.stack, id: found.logicalId };
+  return undefined;
+};
+
 /**
- * The resource a root stack output refers to, following `Fn::GetAtt` on a
- * nested stack's `Outputs.<name>` down to a `Ref`: how Gen 2's outputs
- * (`userPoolId`, `identityPoolId`, …) name the backend's own resources.
+ * The resource a value in a stack refers to, following a `Ref` to a
+ * parameter up to what the parent passes, and `Fn::GetAtt` on a nested
+ * stack's `Outputs.<name>` down to that output: how Gen 2 passes the auth
+ * stack's pool to the data stack and to the root outputs.
  */
-export const resourceOfOutput = (assembly: CloudAssembly, output: string): FoundResource | undefined => {
-  const outputs = assembly.root.template.Outputs;
-  let value: unknown = isRecord(outputs) && isRecord(outputs[output]) ? outputs[output].Value : undefined;
-  let stack: Stack = assembly.root;
-  for (let depth = 0; depth < 10 && isRecord(value); depth++) {
+export const resourceOf = (assembly: CloudAssembly, from: Stack, expression: unknown): FoundResource | undefined => {
+  let value = expression;
+  let stack = from;
+  for (let depth = 0; depth < 20 && isRecord(value); depth++) {
     if (typeof value.Ref === 'string') {
-      const resource = stack.resources[value.Ref];
-      if (!resource) return undefined;
       const logicalId = value.Ref;
-      return assembly
-        .resources(String(resource.Type))
-        .find((found) => found.logicalId === logicalId && found.stack.path === stack.path);
+      const resource = stack.resources[logicalId];
+      if (resource) {
+        const here = stack;
+        return assembly
+          .resources(String(resource.Type))
+          .find((found) => found.logicalId === logicalId && found.stack === here);
+      }
+      const up = parentOf(assembly, stack);
+      const props = up?.parent.resources[up.id]?.Properties;
+      const parameters = isRecord(props) && isRecord(props.Parameters) ? props.Parameters : undefined;
+      if (!up || !parameters || !(logicalId in parameters)) return undefined;
+      value = parameters[logicalId];
+      stack = up.parent;
+      continue;
     }
     const getAtt = value['Fn::GetAtt'];
     const [id, attribute] = Array.isArray(getAtt) ? getAtt.map(String) : [];
     if (!id || !attribute?.startsWith('Outputs.')) return undefined;
     stack = stack.nested(id);
-    const nestedOutputs = stack.template.Outputs;
+    const outputs = stack.template.Outputs;
     const name = attribute.slice('Outputs.'.length);
-    value = isRecord(nestedOutputs) && isRecord(nestedOutputs[name]) ? nestedOutputs[name].Value : undefined;
+    value = isRecord(outputs) && isRecord(outputs[name]) ? outputs[name].Value : undefined;
   }
   return undefined;
+};
+
+/** The resource a root stack output refers to (`userPoolId`, `identityPoolId`, …), as ampx's outputs name them. */
+export const resourceOfOutput = (assembly: CloudAssembly, output: string): FoundResource | undefined => {
+  const outputs = assembly.root.template.Outputs;
+  const value = isRecord(outputs) && isRecord(outputs[output]) ? outputs[output].Value : undefined;
+  return resourceOf(assembly, assembly.root, value);
 };
 
 /**

@@ -52,6 +52,38 @@ describe('the local settings, read from the assembly', () => {
     expect(settings.groupRoles).toEqual({});
   });
 
+  it("takes the pool the data API's user-pool mode names, through the parameter the root passes it", () => {
+    // Prepare: Gen 2's shape: the auth stack outputs its pool, the root passes it to the data stack as a parameter
+    const nested = {
+      auth: { Resources: { AuthPool: pool(14) }, Outputs: { poolRef: { Value: { Ref: 'AuthPool' } } } },
+      data: {
+        Parameters: { referenceToPool: { Type: 'String' } },
+        Resources: {
+          Api: {
+            Type: 'AWS::AppSync::GraphQLApi',
+            Properties: {
+              AuthenticationType: 'AMAZON_COGNITO_USER_POOLS',
+              UserPoolConfig: { UserPoolId: { Ref: 'referenceToPool' } },
+            },
+          },
+        },
+      },
+    };
+    const parameters = { data: { referenceToPool: { 'Fn::GetAtt': ['auth', 'Outputs.poolRef'] } } };
+    const assembly = assemblyOf({ Resources: { OtherPool: pool(20) } }, nested, parameters);
+    const conflicting = assemblyOf(
+      { Resources: { OtherPool: pool(20) }, Outputs: { userPoolId: { Value: { Ref: 'OtherPool' } } } },
+      nested,
+      parameters,
+    );
+    // Act / Assess
+    expect(userPoolOf(assembly)?.logicalId).toBe('AuthPool');
+    expect(authSettingsOf(assembly).passwordPolicy.minimumLength).toBe(14);
+    expect(() => userPoolOf(conflicting)).toThrow(
+      /name different user pools \(root\/OtherPool, root\/auth\/AuthPool\)/,
+    );
+  });
+
   it('takes the only user pool without an output, and none when there is none', () => {
     expect(userPoolOf(assemblyOf({ Resources: { Pool: pool(9) } }))?.logicalId).toBe('Pool');
     expect(userPoolOf(assemblyOf({ Resources: {} }))).toBeUndefined();

@@ -14,6 +14,8 @@ type Template = Record<string, unknown>;
 export const syntheticAssembly = (
   root: Template,
   nested: Record<string, Template> = {},
+  /** What the root passes each nested stack as its Parameters. */
+  parameters: Record<string, Template> = {},
 ): { assembly: CloudAssembly; remove(): void } => {
   const dir = mkdtempSync(join(tmpdir(), 'local-settings-'));
   const files: Record<string, { source: { path: string } }> = {};
@@ -24,7 +26,7 @@ export const syntheticAssembly = (
     files[hash] = { source: { path: `${hash}.json` } };
     resources[id] = {
       Type: 'AWS::CloudFormation::Stack',
-      Properties: { TemplateURL: `https://s3.local/assets/${hash}.json` },
+      Properties: { TemplateURL: `https://s3.local/assets/${hash}.json`, Parameters: parameters[id] ?? {} },
     };
   }
   writeFileSync(join(dir, 'root.template.json'), JSON.stringify({ ...root, Resources: resources }));
