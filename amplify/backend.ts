@@ -18,12 +18,14 @@ import { conflictHandler } from './functions/conflict-handler/resource';
 import { indexer } from './functions/indexer/resource';
 import { postConfirmation } from './functions/post-confirmation/resource';
 import { push } from './functions/push/resource';
+import { restApi } from './functions/rest-api/resource';
 import { search } from './functions/search/resource';
+import { NotesRestApi, REST_API_NAME, REST_STAGE, restCorsOrigins } from './rest/resource';
 import { storage } from './storage/resource';
 
 const config = parseBackendConfig(process.env);
 // conflictHandler is data's (defineData invokes it); listed here so that monitoring can reach its lambda.
-const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, conflictHandler });
+const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, conflictHandler, restApi });
 const table = (model: 'Note' | 'Device' | 'Message') => {
   const found = backend.data.resources.tables[model];
   if (!found) throw new Error(`The data schema has no ${model} model`);
@@ -77,6 +79,16 @@ const messagePush = new StreamConsumer(dataStack, 'MessagePush', {
   eventNames: ['INSERT'],
 });
 
+// REST: the same data for clients that do not speak GraphQL, through the GraphQL API with the caller's token.
+const rest = new NotesRestApi(Stack.of(backend.restApi.resources.lambda), 'NotesRestApi', {
+  handler: fnOf(backend.restApi),
+  userPool: backend.auth.resources.userPool,
+  graphqlUrl: backend.data.graphqlUrl,
+  identityPoolId: backend.auth.resources.cfnResources.cfnIdentityPool.ref,
+  mediaBucketName: bucket.bucketName,
+  allowOrigins: restCorsOrigins(process.env),
+});
+
 // Monitoring: one dashboard, alarms on the API, the functions and the stream mappings.
 new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
   graphqlApiId: backend.data.apiId,
@@ -86,7 +98,9 @@ new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
     search: backend.search.resources.lambda,
     push: backend.push.resources.lambda,
     conflictHandler: backend.conflictHandler.resources.lambda,
+    restApi: backend.restApi.resources.lambda,
   },
+  restApi: { apiName: REST_API_NAME, stage: REST_STAGE },
   streamConsumers: {
     noteIndexing: { fn: backend.indexer.resources.lambda, deadLetterQueue: noteIndexing.deadLetterQueue },
     messagePush: { fn: backend.push.resources.lambda, deadLetterQueue: messagePush.deadLetterQueue },
@@ -104,6 +118,6 @@ if (config.apiWaf.enabled) {
 }
 
 // What apps read from amplify_outputs.json beyond auth, data and storage.
-backend.addOutput({ custom: { media_cdn_url: cdn.url } });
+backend.addOutput({ custom: { media_cdn_url: cdn.url, API: rest.output } });
 
 if (process.env.CDK_NAG === '1') applyNagChecks(backend.stack);

@@ -29,6 +29,9 @@ export const THRESHOLDS = {
   deadLetterMessages: 1,
   searchFreeStorageMiB: 2048,
   searchJvmMemoryPressurePercent: 85,
+  rest4xxPer5Min: 100,
+  rest5xxPer5Min: 1,
+  restLatencyP99Ms: 1500,
 } as const;
 
 export interface MonitoringProps {
@@ -39,6 +42,8 @@ export interface MonitoringProps {
   notify: BackendConfig['alarms'];
   /** The OpenSearch domain's name, when the template creates one. */
   openSearchDomainName?: string;
+  /** The REST API's name and stage (API Gateway's metric dimensions). */
+  restApi?: { apiName: string; stage: string };
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -108,6 +113,36 @@ export class Monitoring extends Construct {
       new GraphWidget({ title: 'GraphQL errors', left: [api4xx, api5xx], width: 12 }),
       new GraphWidget({ title: 'GraphQL latency p99 (ms)', left: [apiLatency], width: 12 }),
     );
+
+    if (props.restApi) {
+      const { apiName, stage } = props.restApi;
+      const rest = (metricName: string, statistic: string): Metric =>
+        new Metric({
+          namespace: 'AWS/ApiGateway',
+          metricName,
+          dimensionsMap: { ApiName: apiName, Stage: stage },
+          statistic,
+          period: FIVE_MINUTES,
+        });
+      const rest4xx = rest('4XXError', 'Sum');
+      const rest5xx = rest('5XXError', 'Sum');
+      const restLatency = rest('Latency', 'p99');
+      alarm('Rest4xxErrors', rest4xx, THRESHOLDS.rest4xxPer5Min, 'Many client errors on the REST API');
+      alarm('Rest5xxErrors', rest5xx, THRESHOLDS.rest5xxPer5Min, 'Server errors on the REST API');
+      alarm('RestLatencyP99', restLatency, THRESHOLDS.restLatencyP99Ms, 'REST p99 latency is high', 3);
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: 'REST requests and errors',
+          left: [rest('Count', 'Sum'), rest4xx, rest5xx],
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'REST latency p99 (ms)',
+          left: [restLatency, rest('IntegrationLatency', 'p99')],
+          width: 12,
+        }),
+      );
+    }
 
     for (const [name, fn] of Object.entries(props.functions)) {
       const errors = fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });

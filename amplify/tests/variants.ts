@@ -26,6 +26,7 @@ export const VARIANTS = {
       SEND_MESSAGE_RATE_LIMIT: '100',
       AUTH_EMAIL_FROM: 'no-reply@example.com',
       AUTH_SES_IDENTITY_ARN: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+      REST_CORS_ORIGINS: 'https://app.example.com,capacitor://localhost',
     },
   },
 } as const;

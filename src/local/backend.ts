@@ -14,9 +14,10 @@ import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
 import { Outbox } from './outbox';
-import { assertPortsFree, FREE_PORTS, type LocalPorts } from './ports';
+import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
 import type { LocalPush } from './push/server';
+import { pointAtLocalRest, restApisFor } from './rest';
 import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
@@ -24,6 +25,7 @@ import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
 import { graphqlService } from './services/graphql';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
+import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
@@ -111,6 +113,8 @@ export interface LocalBackend {
     push: string;
     dynamodb: string;
     console: string;
+    /** The REST APIs' server: a stage's base is `<rest>/restapis/<api id>/<stage>/`. */
+    rest: string;
   };
   /** The local console (users, data, files, logs, explorer, functions); `loginUrl()` signs a browser in once. */
   console: LocalConsole;
@@ -222,7 +226,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
 
   try {
     // 1. The assembly.
-    const names: LocalNames = { ...NAMES, graphqlUrl: 'https://127.0.0.1/graphql' };
+    // Known before the functions start: a function that calls the API (the REST handler) has its URL in its environment.
+    const graphqlPort = ports.graphql || (await freePort());
+    const names: LocalNames = { ...NAMES, graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql` };
     const assembly = new CloudAssembly(await assemblyDirOf(options, projectDir, log), names);
 
     // 2. Its settings; a feature that would not run stops the start here, all of them named.
@@ -301,7 +307,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       PINPOINT: endpoint(named.has('mobiletargeting') || assembly.resources('AWS::Pinpoint::App').length > 0, push.url),
       SSM: endpoint(named.has('ssm') || liveParameters.size > 0, ssm.url),
       COGNITO_IDENTITY_PROVIDER: endpoint(named.has('cognito-idp'), auth.url),
-      COGNITO_IDENTITY: endpoint(named.has('cognito-identity'), auth.url),
+      // GetId and GetCredentialsForIdentity need no IAM permission: any function may call an identity pool the template has.
+      COGNITO_IDENTITY: endpoint(
+        named.has('cognito-identity') || assembly.resources('AWS::Cognito::IdentityPool').length > 0,
+        auth.url,
+      ),
       S3: endpoint(true, storage?.url),
     };
     const functionEnvironment: FunctionEnvironment = {
@@ -355,13 +365,24 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       ({ node }) => `${node.runtime} on Node ${node.version} (${node.path})`,
     );
     for (const line of new Set(runtimes)) log(`functions: ${line}`);
-    const graphql = (await services.start(graphqlService(context, () => runtime.current.api, auth))).handle;
+    const graphql = (
+      await services.start(
+        graphqlService(
+          { ...context, ports: { ...context.ports, graphql: graphqlPort } },
+          () => runtime.current.api,
+          auth,
+        ),
+      )
+    ).handle;
+    const rest = (
+      await services.start(restService(context, () => restApisFor(runtime.current.assembly), runtime, auth))
+    ).handle;
 
     // 4. The outputs, and hot reload.
     const outputsFile =
       options.outputsFile === undefined ? join(projectDir, 'amplify_outputs.json') : options.outputsFile;
     const writeOutputs = async (generation: Generation): Promise<Record<string, unknown>> => {
-      const outputs = localOutputs(await assemblyClientConfig(generation.assembly), {
+      const generated = localOutputs(await assemblyClientConfig(generation.assembly), {
         graphqlUrl: graphql.url,
         userPoolEndpoint: auth.url,
         identityPool: authSettings.identityPool !== undefined,
@@ -371,6 +392,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         adminCredentialsFile,
         oidcIssuer: auth.oidc?.localUrl,
       });
+      // custom.API.<name>.endpoint: the local REST server instead of execute-api.
+      const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
       if (outputsFile) writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
       return outputs;
     };
@@ -475,6 +498,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         push: push.url,
         dynamodb: dynamodb.front,
         console: localConsole.url,
+        rest: rest.url,
       },
       console: localConsole,
       services: services.info(),

@@ -17,6 +17,7 @@ export const SERVICES = [
   'push',
   'ssm',
   'opensearch',
+  'rest',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
@@ -32,6 +33,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   push: 20008,
   ssm: 20009,
   opensearch: 20010,
+  rest: 20011,
 };
 
 export const FREE_PORTS: LocalPorts = {
@@ -44,6 +46,7 @@ export const FREE_PORTS: LocalPorts = {
   push: 0,
   ssm: 0,
   opensearch: 0,
+  rest: 0,
 };
 
 /** What each port serves, for `--help` and the errors below. */
@@ -57,6 +60,7 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   push: "SendMessages (Pinpoint's API)",
   ssm: 'SSM Parameter Store (what functions resolve at init)',
   opensearch: 'OpenSearch (when the template creates a domain)',
+  rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
 };
 
 /** The command-line flag that sets a service's port. */
@@ -133,3 +137,15 @@ export const resolvePorts = (config: unknown, flags: Partial<Record<LocalService
 };
 
 const isService = (name: string): name is LocalService => (SERVICES as readonly string[]).includes(name);
+
+/** A port that is free now, for a service whose URL must be known before it starts. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });

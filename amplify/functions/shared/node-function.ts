@@ -11,7 +11,7 @@ export interface NodeFunctionProps {
   /** Absolute path of the handler module. */
   entry: string;
   /** The Gen 2 resource group (nested stack) it lives in; see each resource.ts for why. */
-  resourceGroupName: 'auth' | 'data' | 'function';
+  resourceGroupName: 'auth' | 'data' | 'function' | 'rest-api';
   timeoutSeconds: number;
   memoryMB: number;
 }

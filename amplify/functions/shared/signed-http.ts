@@ -3,7 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { ConfigError, requireEnv } from './errors';
 
 /** SHA-256 for the signer, from node:crypto (the signer takes any Checksum implementation). */
-class Sha256 {
+export class Sha256 {
   private hash: Hash | Hmac;
 
   constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {

@@ -163,6 +163,9 @@ export class Stack {
         return props.BucketName === undefined ? `${name.toLowerCase()}.local` : this.resolve(props.BucketName);
       case 'AWS::SQS::Queue':
         return `http://127.0.0.1/queue/${name}`;
+      case 'AWS::ApiGateway::Stage':
+        // A stage's Ref is its name (it is the invoke URL's path).
+        return this.resolve(props.StageName);
       default:
         return name;
     }

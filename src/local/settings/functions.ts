@@ -1,6 +1,7 @@
 import type { CloudAssembly } from '../cloud/assembly';
 import { scheduledRulesOf } from '../events/scheduler';
 import { apiAuthSettingsOf } from '../graphql/auth-modes';
+import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
 import { postConfirmationIdOf } from './auth';
 import { mappingSpecsOf } from './mappings';
@@ -31,5 +32,6 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   // The API's Lambda authorizer.
   const authorizer = apiAuthSettingsOf(assembly)?.lambda;
   if (authorizer) ids.add(authorizer.functionId);
+  for (const id of restFunctionIds(assembly)) ids.add(id);
   return ids;
 };
