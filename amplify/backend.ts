@@ -25,7 +25,17 @@ import { storage } from './storage/resource';
 
 const config = parseBackendConfig(process.env);
 // conflictHandler is data's (defineData invokes it); listed here so that monitoring can reach its lambda.
-const backend = defineBackend({ auth, data, storage, postConfirmation, indexer, search, push, conflictHandler, restApi });
+const backend = defineBackend({
+  auth,
+  data,
+  storage,
+  postConfirmation,
+  indexer,
+  search,
+  push,
+  conflictHandler,
+  restApi,
+});
 const table = (model: 'Note' | 'Device' | 'Message') => {
   const found = backend.data.resources.tables[model];
   if (!found) throw new Error(`The data schema has no ${model} model`);
