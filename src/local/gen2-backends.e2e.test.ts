@@ -213,7 +213,11 @@ describe('a Gen 2 backend whose default mode is a Lambda authorizer, with OIDC, 
   const mint = async (body: Record<string, unknown>): Promise<string> => {
     const answer = await fetch(`${oidcIssuer()}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The local issuer mints only for a bearer of the local admin secret.
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${backend.adminCredentials.secretAccessKey}`,
+      },
       body: JSON.stringify(body),
     });
     const { id_token } = (await answer.json()) as { id_token: string };

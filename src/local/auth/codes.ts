@@ -45,7 +45,7 @@ interface Refusal {
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Compares in constant time (over digests, so the lengths match). */
-const sameSecret = (given: string, expected: string): boolean =>
+export const sameSecret = (given: string, expected: string): boolean =>
   expected.length > 0 && timingSafeEqual(digest(given), digest(expected));
 
 const reply = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet } from 'jose';
@@ -13,6 +14,7 @@ import { type LocalAuth, startLocalAuth } from './server';
  */
 
 const TEMPLATE_ISSUER = 'https://idp.example.test';
+const SECRET = 'local-admin-secret-for-this-test';
 const start = (dataDir: string) =>
   startLocalAuth({
     userPoolId: 'us-east-1_oidctest',
@@ -26,6 +28,7 @@ const start = (dataDir: string) =>
     },
     dataDir,
     oidcIssuer: TEMPLATE_ISSUER,
+    codesSecret: () => SECRET,
   });
 
 describe('the local OIDC issuer on the auth server', () => {
@@ -44,8 +47,30 @@ describe('the local OIDC issuer on the auth server', () => {
   const mint = (body: unknown) =>
     fetch(`${base()}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
       body: JSON.stringify(body),
+    });
+  /** A raw POST /oidc/token, so that the Host and Origin headers are exactly what the test says. */
+  const rawMint = (headers: Record<string, string>) =>
+    new Promise<{ status: number; cors: string | undefined }>((resolve, reject) => {
+      const url = new URL(`${base()}/token`);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { host: url.host, ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, cors: res.headers['access-control-allow-origin']?.toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ sub: 'intruder' }));
     });
 
   it("publishes discovery for the template's issuer, and its JWKS verifies what it mints", async () => {
@@ -64,10 +89,22 @@ describe('the local OIDC issuer on the auth server', () => {
   it('answers 400 to a token request without a sub and 404 to other paths, and keeps serving', async () => {
     expect((await mint({ clientId: 'app' })).status).toBe(400);
     expect(
-      (await fetch(`${base()}/token`, { method: 'POST', body: 'not json', headers: { 'content-type': 'text/plain' } }))
-        .status,
+      (
+        await fetch(`${base()}/token`, {
+          method: 'POST',
+          body: 'not json',
+          headers: { 'content-type': 'text/plain', authorization: `Bearer ${SECRET}` },
+        })
+      ).status,
     ).toBe(400);
     expect((await fetch(`${base()}/authorize`)).status).toBe(404);
+    // Minting is signing in as anyone: only a bearer of the admin secret, on the loopback Host, never from a page.
+    const bearer = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
+    expect(await rawMint({ 'content-type': 'application/json' })).toEqual({ status: 401, cors: undefined });
+    expect(await rawMint({ ...bearer, authorization: 'Bearer wrong' })).toEqual({ status: 401, cors: undefined });
+    expect(await rawMint({ ...bearer, origin: 'https://evil.example' })).toEqual({ status: 403, cors: undefined });
+    expect(await rawMint({ ...bearer, host: 'evil.example' })).toEqual({ status: 403, cors: undefined });
+    expect(await rawMint(bearer)).toEqual({ status: 200, cors: undefined });
     expect((await mint({ sub: 'u2' })).status).toBe(200);
   });
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { sameSecret } from './codes';
 
 /**
  * A local stand-in for the OpenID Connect provider an API's OPENID_CONNECT
@@ -12,6 +13,10 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
  * them against this issuer's JWKS instead of fetching the real provider's.
  * Served on the auth server under `/oidc`: the discovery document, the JWKS,
  * and `POST /oidc/token` to mint an ID token for tests and development.
+ * Minting is signing in as anyone, so it is no open door: only a bearer of
+ * the local admin secret may mint, only on this server's loopback Host, never
+ * from a page (an Origin is refused, and the answer has no CORS header).
+ * Discovery and the JWKS are public, as a provider's are.
  */
 
 export const OIDC_PATH = '/oidc';
@@ -43,9 +48,16 @@ export class LocalOidcIssuer {
     readonly issuer: string,
     /** Where it is served locally: `<auth url>/oidc`. */
     readonly localUrl: string,
+    /** The local admin secret, which `POST /token` requires; absent, nobody may mint over HTTP. */
+    private readonly mintSecret?: () => string,
   ) {}
 
-  static async create(issuer: string, localUrl: string, keyFile?: string): Promise<LocalOidcIssuer> {
+  static async create(
+    issuer: string,
+    localUrl: string,
+    keyFile?: string,
+    mintSecret?: () => string,
+  ): Promise<LocalOidcIssuer> {
     let privateJwk: JWK;
     if (keyFile && existsSync(keyFile)) {
       privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
@@ -60,7 +72,7 @@ export class LocalOidcIssuer {
     const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
     const privateKey = await importJWK(privateJwk, 'RS256');
     if (privateKey instanceof Uint8Array) throw new Error('the OIDC signing key imported as a secret, not an RSA key');
-    return new LocalOidcIssuer(privateKey, publicJwk, issuer, localUrl);
+    return new LocalOidcIssuer(privateKey, publicJwk, issuer, localUrl, mintSecret);
   }
 
   jwks(): { keys: JWK[] } {
@@ -96,11 +108,42 @@ export class LocalOidcIssuer {
   async handle(req: IncomingMessage, res: ServerResponse, body: () => Promise<Buffer>): Promise<boolean> {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path !== OIDC_PATH && !path.startsWith(`${OIDC_PATH}/`)) return false;
-    const send = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    const rest = path.slice(OIDC_PATH.length);
+    const minting = rest === '/token';
+    const send = (status: number, value: unknown, extra: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        // Discovery and keys are public; a minted token is for the tool that asked, not for pages.
+        ...(minting ? { 'cache-control': 'no-store' } : { 'access-control-allow-origin': '*' }),
+        ...extra,
+      });
       res.end(JSON.stringify(value));
     };
-    const rest = path.slice(OIDC_PATH.length);
+    if (minting) {
+      const port = new URL(this.localUrl).port;
+      const host = String(req.headers.host ?? '').toLowerCase();
+      const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const secret = this.mintSecret?.();
+      let refusal: [number, string] | undefined;
+      if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+        refusal = [403, `Host must be 127.0.0.1:${port} or localhost:${port}.`];
+      else if (req.headers.origin !== undefined) refusal = [403, 'Tokens are minted for tools and tests, not pages.'];
+      else if (!bearer || !secret || !sameSecret(bearer, secret))
+        refusal = [
+          401,
+          'Send Authorization: Bearer <secretAccessKey> of the local admin credentials (custom.local.admin_credentials_file).',
+        ];
+      if (refusal) {
+        req.resume();
+        const [status, description] = refusal;
+        send(
+          status,
+          { error: status === 401 ? 'invalid_client' : 'access_denied', error_description: description },
+          status === 401 ? { 'www-authenticate': 'Bearer realm="local"' } : {},
+        );
+        return true;
+      }
+    }
     if (req.method === 'GET' && rest === '/.well-known/openid-configuration') send(200, this.discovery());
     else if (req.method === 'GET' && rest === '/.well-known/jwks.json') send(200, this.jwks());
     else if (req.method === 'POST' && rest === '/token') {

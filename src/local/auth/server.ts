@@ -55,8 +55,9 @@ export interface LocalAuthOptions {
   /** The clock of lockouts, codes and challenges (tests move it). */
   now?: () => number;
   /**
-   * The secret of the local admin credential: `GET /_local/codes` answers
-   * only a bearer of it. Absent, that endpoint is refused.
+   * The secret of the local admin credential: `GET /_local/codes` and the
+   * local OIDC issuer's `POST /oidc/token` answer only a bearer of it.
+   * Absent, both are refused.
    */
   codesSecret?: () => string;
   /** 0 picks a free port. */
@@ -344,7 +345,12 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   tokens.groupRoles = options.groupRoles ?? {};
   pool = new CognitoUserPool({ ...options, users, tokens, outbox, log });
   if (options.oidcIssuer)
-    oidc = await LocalOidcIssuer.create(options.oidcIssuer, `${url}/oidc`, dir && join(dir, 'oidc-signing-key.json'));
+    oidc = await LocalOidcIssuer.create(
+      options.oidcIssuer,
+      `${url}/oidc`,
+      dir && join(dir, 'oidc-signing-key.json'),
+      options.codesSecret,
+    );
   if (options.identityPool) {
     identityPool = new LocalIdentityPool({
       ...options.identityPool,
