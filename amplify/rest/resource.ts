@@ -10,12 +10,14 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   type Model,
+  ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ErrorCode } from '../functions/rest-api/core';
 import { ROUTES } from './routes';
 
 /** The name apps pass as `apiName` to `aws-amplify/api`, and the key under `custom.API` in the outputs. */
@@ -36,6 +38,32 @@ export const restCorsOrigins = (env: Record<string, string | undefined>): string
       throw new Error(`REST_CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
   return listed.length > 0 ? listed : ['http://localhost:5173', 'capacitor://localhost'];
 };
+
+/**
+ * API Gateway's own errors (before the handler runs) as gateway responses with
+ * the handler's stable `code`s. Specific types keep API Gateway's status;
+ * DEFAULT_4XX/5XX take the rest (a status on them would override every other).
+ */
+export const REST_GATEWAY_RESPONSES: ReadonlyArray<{ type: string; code: ErrorCode; validation?: true }> = [
+  { type: 'UNAUTHORIZED', code: 'Unauthorized' },
+  { type: 'ACCESS_DENIED', code: 'Forbidden' },
+  // An unknown path or method: API Gateway answers 403 and does not say which.
+  { type: 'MISSING_AUTHENTICATION_TOKEN', code: 'Forbidden' },
+  { type: 'WAF_FILTERED', code: 'Forbidden' },
+  { type: 'BAD_REQUEST_BODY', code: 'BadRequest', validation: true },
+  { type: 'BAD_REQUEST_PARAMETERS', code: 'BadRequest', validation: true },
+  { type: 'REQUEST_TOO_LARGE', code: 'PayloadTooLarge' },
+  { type: 'THROTTLED', code: 'TooManyRequests' },
+  { type: 'QUOTA_EXCEEDED', code: 'TooManyRequests' },
+  { type: 'DEFAULT_4XX', code: 'BadRequest' },
+  { type: 'DEFAULT_5XX', code: 'InternalError' },
+];
+
+/** A gateway response's body: `$context.error.messageString` is already a quoted JSON string. */
+export const gatewayResponseTemplate = (code: ErrorCode, validation = false): string =>
+  `{"code":"${code}","message":$context.error.messageString,${
+    validation ? '"details":"$context.error.validationErrorString",' : ''
+  }"requestId":"$context.requestId"}`;
 
 export interface NotesRestApiProps {
   /** The handler and its Gen 2 `addEnvironment` (a function's environment is set through its resource). */
@@ -98,6 +126,17 @@ export class NotesRestApi extends Construct {
           'Throttled per stage, and every method needs a Cognito ID token; a web ACL can be associated with the stage like the GraphQL API one (amplify/custom/api-waf.ts).',
       },
     );
+    // Gateway responses take static headers only (no template logic), so the first
+    // app origin, which is also what the preflight's static header says.
+    const corsOrigin = props.allowOrigins[0];
+    for (const { type, code, validation } of REST_GATEWAY_RESPONSES)
+      this.api.addGatewayResponse(`Gateway${type}`, {
+        type: ResponseType.of(type),
+        ...(corsOrigin
+          ? { responseHeaders: { 'Access-Control-Allow-Origin': `'${corsOrigin}'`, Vary: "'Origin'" } }
+          : {}),
+        templates: { 'application/json': gatewayResponseTemplate(code, validation) },
+      });
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [props.userPool],
       // API Gateway's Cognito authorizer takes the ID token as it is, without "Bearer".

@@ -39,6 +39,15 @@ export interface LocalMethod {
   operationName: string | undefined;
 }
 
+/** A gateway response (`AWS::ApiGateway::GatewayResponse`): how API Gateway's own errors of one type are answered. */
+export interface GatewayResponse {
+  statusCode: number | undefined;
+  /** Response headers: a static value, or a request header's value (`method.request.header.<name>`). */
+  headers: Record<string, { value: string } | { requestHeader: string }>;
+  /** Body templates by content type (not Velocity: `$context` substitution only). */
+  templates: Record<string, string>;
+}
+
 export interface LocalRestApi {
   /** The API's local id (its logical id); the local URL is /restapis/<id>/<stage>/. */
   id: string;
@@ -50,6 +59,8 @@ export interface LocalRestApi {
     accessLogFormat?: string;
   }>;
   methods: LocalMethod[];
+  /** By response type (`UNAUTHORIZED`, `DEFAULT_4XX`, …). */
+  gatewayResponses: Record<string, GatewayResponse>;
 }
 
 const logicalIdOf = (value: unknown): string | undefined =>
@@ -140,8 +151,35 @@ export const restApisOf = (assembly: CloudAssembly): LocalRestApi[] =>
           ...(typeof log.Format === 'string' ? { accessLogFormat: log.Format } : {}),
         };
       });
-    return { id: apiId, name: String(stack.resolve(properties.Name) ?? apiId), stages, methods };
+    const gatewayResponses: Record<string, GatewayResponse> = {};
+    for (const resource of Object.values(raw)) {
+      if (resource.Type !== 'AWS::ApiGateway::GatewayResponse' || !isRecord(resource.Properties)) continue;
+      const props = resource.Properties;
+      if (!inApi(props) || typeof props.ResponseType !== 'string') continue;
+      gatewayResponses[props.ResponseType] = gatewayResponseOf(props, (v) => stack.resolve(v));
+    }
+    return { id: apiId, name: String(stack.resolve(properties.Name) ?? apiId), stages, methods, gatewayResponses };
   });
+
+/** A gateway response's properties as the local server renders them. */
+export const gatewayResponseOf = (props: Json, resolve: (value: unknown) => unknown = (v) => v): GatewayResponse => {
+  const status = props.StatusCode === undefined ? Number.NaN : Number(resolve(props.StatusCode));
+  const parameters = resolve(props.ResponseParameters);
+  const headers: GatewayResponse['headers'] = {};
+  for (const [name, value] of Object.entries(isRecord(parameters) ? parameters : {})) {
+    const header = /^gatewayresponse\.header\.(.+)$/.exec(name)?.[1];
+    if (!header) continue;
+    const fixed = staticValue(value);
+    const mapped = /^method\.request\.header\.(.+)$/.exec(String(value))?.[1];
+    if (fixed !== undefined) headers[header] = { value: fixed };
+    else if (mapped) headers[header] = { requestHeader: mapped.toLowerCase() };
+  }
+  const rawTemplates = resolve(props.ResponseTemplates);
+  const templates: Record<string, string> = {};
+  for (const [contentType, template] of Object.entries(isRecord(rawTemplates) ? rawTemplates : {}))
+    if (typeof template === 'string') templates[contentType.toLowerCase()] = template;
+  return { statusCode: Number.isInteger(status) ? status : undefined, headers, templates };
+};
 
 const integrationOf = (props: Json): Integration => {
   const type = String(props.Type ?? '');

@@ -129,22 +129,25 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A function's result as API Gateway answers it; a malformed one is its 502. */
-export const proxyAnswer = (result: unknown): HttpAnswer => {
-  if (!isRecord(result)) return INTERNAL_ERROR;
+export const proxyAnswer = (result: unknown): HttpAnswer => proxyResult(result) ?? INTERNAL_ERROR;
+
+/** A function's result as an HTTP answer, or undefined when API Gateway would find it malformed. */
+export const proxyResult = (result: unknown): HttpAnswer | undefined => {
+  if (!isRecord(result)) return undefined;
   const allowed = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
-  if (Object.keys(result).some((key) => !allowed.has(key))) return INTERNAL_ERROR;
+  if (Object.keys(result).some((key) => !allowed.has(key))) return undefined;
   const status = result.statusCode === undefined ? 200 : Number(result.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return INTERNAL_ERROR;
-  if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') return INTERNAL_ERROR;
+  if (!Number.isInteger(status) || status < 100 || status > 599) return undefined;
+  if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') return undefined;
   const headers: Record<string, string[]> = {};
   if (result.headers !== undefined && result.headers !== null) {
-    if (!isRecord(result.headers)) return INTERNAL_ERROR;
+    if (!isRecord(result.headers)) return undefined;
     for (const [name, value] of Object.entries(result.headers)) headers[name.toLowerCase()] = [String(value)];
   }
   if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
-    if (!isRecord(result.multiValueHeaders)) return INTERNAL_ERROR;
+    if (!isRecord(result.multiValueHeaders)) return undefined;
     for (const [name, values] of Object.entries(result.multiValueHeaders)) {
-      if (!Array.isArray(values)) return INTERNAL_ERROR;
+      if (!Array.isArray(values)) return undefined;
       // Both given: API Gateway appends the single value's to the list.
       headers[name.toLowerCase()] = [...values.map(String), ...(headers[name.toLowerCase()] ?? [])];
     }
@@ -155,32 +158,49 @@ export const proxyAnswer = (result: unknown): HttpAnswer => {
   return { status, headers, body };
 };
 
+/** A request API Gateway's validator refuses: the gateway response type, its message and the details. */
+export interface ValidationFailure {
+  type: 'BAD_REQUEST_PARAMETERS' | 'BAD_REQUEST_BODY';
+  message: string;
+  /** What `$context.error.validationErrorString` gives: each problem, in brackets. */
+  validationErrorString: string;
+}
+
 /**
  * API Gateway's request validation: required query strings and headers,
  * then the body against the method's model (draft-4 JSON Schema: the
  * keywords models use). Returns API Gateway's message, or undefined.
  */
-export const validationProblem = (method: LocalMethod, request: IncomingRequest): string | undefined => {
+export const validationProblem = (method: LocalMethod, request: IncomingRequest): ValidationFailure | undefined => {
   if (method.validateParameters) {
     const query = parseQuery(request.query);
     const missing = [
       ...method.requiredQuery.filter((name) => !(name in query)),
       ...method.requiredHeaders.filter((name) => !(name in request.headers)),
     ];
-    if (missing.length > 0) return `Missing required request parameters: [${missing.join(', ')}]`;
+    if (missing.length > 0) {
+      const message = `Missing required request parameters: [${missing.join(', ')}]`;
+      return { type: 'BAD_REQUEST_PARAMETERS', message, validationErrorString: message };
+    }
   }
   const schemas = Object.entries(method.bodySchemas);
   if (schemas.length === 0) return undefined;
   const contentType = (request.headers['content-type']?.[0] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   const schema = method.bodySchemas[contentType ?? ''] ?? method.bodySchemas['application/json'];
   if (!schema) return undefined;
+  const invalid = (errors: string[]): ValidationFailure => ({
+    type: 'BAD_REQUEST_BODY',
+    message: 'Invalid request body',
+    validationErrorString: `[${errors.join(', ')}]`,
+  });
   let body: unknown;
   try {
     body = JSON.parse(request.body.toString('utf8'));
   } catch {
-    return 'Invalid request body';
+    return invalid(['the body is not JSON']);
   }
-  return schemaErrors(body, schema).length > 0 ? 'Invalid request body' : undefined;
+  const errors = schemaErrors(body, schema);
+  return errors.length > 0 ? invalid(errors) : undefined;
 };
 
 const typeMatches = (value: unknown, type: unknown): boolean => {

@@ -149,9 +149,11 @@ describe('request validation', () => {
   });
 
   it('names missing required parameters', () => {
-    expect(validationProblem(validated, request('', '{"headline":"a"}'))).toBe(
-      'Missing required request parameters: [q]',
-    );
+    expect(validationProblem(validated, request('', '{"headline":"a"}'))).toEqual({
+      type: 'BAD_REQUEST_PARAMETERS',
+      message: 'Missing required request parameters: [q]',
+      validationErrorString: 'Missing required request parameters: [q]',
+    });
   });
 
   it('refuses a body its model refuses', () => {
@@ -164,7 +166,13 @@ describe('request validation', () => {
       '{"headline":"a","n":1.5}',
       'nope',
     ])
-      expect(validationProblem(validated, request('q=1', body))).toBe('Invalid request body');
+      expect(validationProblem(validated, request('q=1', body))).toMatchObject({
+        type: 'BAD_REQUEST_BODY',
+        message: 'Invalid request body',
+      });
+    expect(validationProblem(validated, request('q=1', '{"headline":"abcd","x":1}'))?.validationErrorString).toBe(
+      '[$.headline: longer than 3, $: x is not allowed]',
+    );
   });
 
   it('counts characters, not UTF-16 units', () => {

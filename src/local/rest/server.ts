@@ -7,14 +7,16 @@ import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { listenLoopback } from '../http/json-server';
 import type { LocalTls } from '../tls';
 import type { LocalMethod, LocalRestApi } from './api';
-import { type HttpAnswer, type IncomingRequest, proxyAnswer, proxyEvent, validationProblem } from './event';
+import { type HttpAnswer, type IncomingRequest, proxyEvent, proxyResult, validationProblem } from './event';
+import { type GatewayError, gatewayAnswer } from './gateway-responses';
 import { route } from './routing';
 
 /**
  * API Gateway's REST APIs, locally, at https://127.0.0.1:<port>/restapis/<api id>/<stage>/…:
  * wire (this file) → routing (routing.ts) → authorizer → request validation →
  * integration (event.ts: the Lambda proxy event and its answer). The answers
- * API Gateway itself gives (401, 403, 429, 400, 502) have its own bodies.
+ * API Gateway itself gives (401, 403, 429, 400, 413, 5xx) are the API's
+ * gateway responses for their types (gateway-responses.ts), else its defaults.
  */
 
 export interface LocalRestOptions {
@@ -40,20 +42,7 @@ export interface LocalRest {
 
 const MAX_BODY = 10 * 1024 * 1024;
 
-const message = (status: number, text: string, headers: Record<string, string[]> = {}): HttpAnswer => ({
-  status,
-  headers: { 'content-type': ['application/json'], 'x-amzn-errortype': [errorTypeOf(status)], ...headers },
-  body: Buffer.from(JSON.stringify({ message: text })),
-});
-
-const errorTypeOf = (status: number): string =>
-  ({
-    400: 'BadRequestException',
-    401: 'UnauthorizedException',
-    403: 'MissingAuthenticationTokenException',
-    413: 'RequestTooLarge',
-    429: 'TooManyRequestsException',
-  })[status] ?? 'InternalServerErrorException';
+const unauthorized = (message = 'Unauthorized'): GatewayError => ({ type: 'UNAUTHORIZED', status: 401, message });
 
 /** A token bucket per stage: `rate` per second, up to `burst` at once, as API Gateway throttles. */
 class Throttle {
@@ -142,21 +131,27 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
   const throttles = new Map<string, Throttle>();
   let base = '';
 
-  type Decision = { claims?: Record<string, unknown> } | { denied: HttpAnswer };
+  type Decision = { claims?: Record<string, unknown> } | { denied: GatewayError };
   const authorize = async (method: LocalMethod, request: IncomingRequest): Promise<Decision> => {
     if (method.authorization.type === 'NONE') return {};
     if (method.authorization.type === 'unsupported')
-      return { denied: message(500, `The local REST API does not run ${method.authorization.kind} authorizers`) };
+      return {
+        denied: {
+          type: 'AUTHORIZER_CONFIGURATION_ERROR',
+          status: 500,
+          message: `The local REST API does not run ${method.authorization.kind} authorizers`,
+        },
+      };
     const token = request.headers[method.authorization.header]?.[0];
-    if (!token) return { denied: message(401, 'Unauthorized') };
+    if (!token) return { denied: unauthorized() };
     try {
       const { payload } = await jwtVerify(token, options.userPool.keys, { issuer: options.userPool.issuer });
       // Without OAuth scopes on the method, API Gateway's Cognito authorizer takes ID tokens only.
-      if (payload.token_use !== 'id') return { denied: message(401, 'Unauthorized') };
+      if (payload.token_use !== 'id') return { denied: unauthorized() };
       return { claims: payload };
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) return { denied: message(401, 'The incoming token has expired') };
-      return { denied: message(401, 'Unauthorized') };
+      if (error instanceof joseErrors.JWTExpired) return { denied: unauthorized('The incoming token has expired') };
+      return { denied: unauthorized() };
     }
   };
 
@@ -164,9 +159,11 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
     api: LocalRestApi,
     stage: LocalRestApi['stages'][number],
     request: IncomingRequest,
+    fail: (error: GatewayError) => HttpAnswer,
   ): Promise<{ answer: HttpAnswer; method?: LocalMethod }> => {
     const routed = route(api, request.method, request.path);
-    if ('error' in routed) return { answer: message(403, 'Missing Authentication Token') };
+    if ('error' in routed)
+      return { answer: fail({ type: 'MISSING_AUTHENTICATION_TOKEN', status: 403, message: 'Missing Authentication Token' }) };
     const { method } = routed;
     const throttleKey = `${api.id}/${stage.name}`;
     let throttle = throttles.get(throttleKey);
@@ -174,17 +171,22 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
       throttle = new Throttle(stage.rateLimit, stage.burstLimit ?? stage.rateLimit);
       throttles.set(throttleKey, throttle);
     }
-    if (throttle && !throttle.take()) return { answer: message(429, 'Too Many Requests'), method };
+    if (throttle && !throttle.take())
+      return { answer: fail({ type: 'THROTTLED', status: 429, message: 'Too Many Requests' }), method };
     const decision = await authorize(method, request);
-    if ('denied' in decision) return { answer: decision.denied, method };
+    if ('denied' in decision) return { answer: fail(decision.denied), method };
     const { claims } = decision;
     const problem = validationProblem(method, request);
-    if (problem) return { answer: message(400, problem), method };
+    if (problem) return { answer: fail({ ...problem, status: 400 }), method };
     const { integration } = method;
     if (integration.type === 'mock') return { answer: mockAnswer(method, request), method };
     if (integration.type !== 'lambda')
       return {
-        answer: message(500, `The local REST API does not run ${integration.description} integrations`),
+        answer: fail({
+          type: 'API_CONFIGURATION_ERROR',
+          status: 500,
+          message: `The local REST API does not run ${integration.description} integrations`,
+        }),
         method,
       };
     const event = proxyEvent(request, method, {
@@ -194,13 +196,15 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
       pathParameters: routed.pathParameters,
       ...(claims ? { claims } : {}),
     });
+    // A failed function and a malformed result are both API Gateway's 502, answered by DEFAULT_5XX.
+    const internalError = () => fail({ type: 'DEFAULT_5XX', status: 502, message: 'Internal server error' });
     try {
-      return { answer: proxyAnswer(await options.invoke(integration.functionId, event)), method };
+      return { answer: proxyResult(await options.invoke(integration.functionId, event)) ?? internalError(), method };
     } catch (error) {
       console.warn(
         `REST ${request.method} ${request.path}: the function failed: ${error instanceof Error ? error.message : error}`,
       );
-      return { answer: message(502, 'Internal server error'), method };
+      return { answer: internalError(), method };
     }
   };
 
@@ -241,9 +245,13 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
     const [, prefix, apiId, stageName, ...rest] = url.pathname.split('/');
     const api = prefix === 'restapis' ? options.apis().find((a) => a.id === apiId) : undefined;
     const stage = api?.stages.find((s) => s.name === stageName);
+    const gatewayRequest = { requestId, apiId: apiId ?? '', stage: stageName ?? '', headers: headersOf(req) };
     const body = await readBody(req);
-    if (!api || !stage) return send(message(403, 'Forbidden'));
-    if (body === 'too large') return send(message(413, 'Request Too Long'));
+    if (!api || !stage)
+      return send(gatewayAnswer({}, { type: 'DEFAULT_4XX', status: 403, message: 'Forbidden' }, gatewayRequest));
+    const fail = (error: GatewayError) =>
+      gatewayAnswer(api.gatewayResponses, error, { ...gatewayRequest, apiId: api.id, stage: stage.name });
+    if (body === 'too large') return send(fail({ type: 'REQUEST_TOO_LARGE', status: 413, message: 'Request Too Long' }));
     const request: IncomingRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       path: `/${rest.join('/')}`,
@@ -252,7 +260,7 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
       body,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     };
-    const { answer, method } = await handle(api, stage, request);
+    const { answer, method } = await handle(api, stage, request, fail);
     send(answer);
     await accessLog(api, stage, request, answer, method, requestId).catch((error: unknown) =>
       console.warn(`REST access log: ${error instanceof Error ? error.message : error}`),
