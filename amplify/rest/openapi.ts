@@ -48,7 +48,10 @@ export const openApiDocument = (): Record<string, unknown> => {
           ],
         },
         message: { type: 'string' },
+        details: { type: 'string', description: "API Gateway's validation errors, on its own 400s" },
+        requestId: { type: 'string', description: "API Gateway's request id, on its own errors" },
       },
+      description: "The handler's errors and API Gateway's own (its gateway responses) alike",
     },
   };
   for (const route of ROUTES) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REST_API_NAME, REST_STAGE, REST_THROTTLE } from '../rest/resource';
+import { REST_API_NAME, REST_GATEWAY_RESPONSES, REST_STAGE, REST_THROTTLE } from '../rest/resource';
 import { ROUTES } from '../rest/routes';
 import { Assembly, type FoundResource, isRecord, props } from './assembly';
 
@@ -111,6 +111,45 @@ describe.each([
     const fn = inRest(assembly, 'AWS::Lambda::Function').find((f) => f.logicalId.startsWith('restapilambda'));
     const env = isRecord(props(fn).Environment) ? props(fn).Environment : {};
     expect(isRecord(env) && isRecord(env.Variables) && env.Variables.CORS_ORIGINS).toBe(origins.join(','));
+  });
+
+  it("answers API Gateway's own errors as JSON with a stable code, with the CORS origin", () => {
+    const responses = inRest(assembly, 'AWS::ApiGateway::GatewayResponse').map(props);
+    const byType = new Map(responses.map((r) => [String(r.ResponseType), r]));
+    const types = [
+      'UNAUTHORIZED',
+      'ACCESS_DENIED',
+      'MISSING_AUTHENTICATION_TOKEN',
+      'BAD_REQUEST_BODY',
+      'BAD_REQUEST_PARAMETERS',
+      'REQUEST_TOO_LARGE',
+      'THROTTLED',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ];
+    expect([...byType.keys()]).toEqual(expect.arrayContaining(types));
+    const apiId = inRest(assembly, 'AWS::ApiGateway::RestApi')[0]?.logicalId;
+    const origin = assembly === configured ? 'https://app.example.com' : 'http://localhost:5173';
+    for (const { type, code } of REST_GATEWAY_RESPONSES) {
+      const response = byType.get(type) ?? {};
+      expect(response.RestApiId).toEqual({ Ref: apiId });
+      // API Gateway's status for the type stays; on DEFAULT_4XX/5XX a status would override every other.
+      expect(response.StatusCode).toBeUndefined();
+      expect(response.ResponseParameters).toEqual({
+        'gatewayresponse.header.Access-Control-Allow-Origin': `'${origin}'`,
+        'gatewayresponse.header.Vary': "'Origin'",
+      });
+      const templates = isRecord(response.ResponseTemplates) ? response.ResponseTemplates : {};
+      // As API Gateway fills it: messageString is a quoted JSON string, the others plain text.
+      const rendered = String(templates['application/json'])
+        .replaceAll('$context.error.messageString', '"Unauthorized"')
+        .replaceAll('$context.error.validationErrorString', '[problem]')
+        .replaceAll('$context.requestId', 'r-1');
+      expect(rendered).not.toContain('$');
+      expect(JSON.parse(rendered)).toMatchObject({ code, message: 'Unauthorized', requestId: 'r-1' });
+    }
+    for (const type of ['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS'])
+      expect(JSON.stringify(byType.get(type)?.ResponseTemplates)).toContain('$context.error.validationErrorString');
   });
 
   it("least privilege: the handler's role may write its own logs and nothing else", () => {

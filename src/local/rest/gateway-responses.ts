@@ -32,12 +32,9 @@ const DEFAULT_TEMPLATE = '{"message":$context.error.messageString}';
 /** JSON-escaped text without its quotes, for a template that puts it inside "…". */
 const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 
-/** Substitutes `$context.a.b` (and `${context.a.b}`) from `values`; an unknown variable is empty. */
+/** Substitutes `$context.a.b` from `values`; an unknown variable is empty. */
 export const renderGatewayTemplate = (template: string, values: Record<string, string>): string =>
-  template.replace(
-    /\$(?:\{context\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}|context\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*))/g,
-    (_, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? '',
-  );
+  template.replace(/\$context\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)/g, (_, name: string) => values[name] ?? '');
 
 const errorTypeOf = (status: number): string =>
   ({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type GatewayResponse, gatewayResponseOf } from './api';
+import { syntheticAssembly } from '../settings/test-assembly';
+import { type GatewayResponse, gatewayResponseOf, restApisOf } from './api';
 import { type GatewayError, gatewayAnswer, renderGatewayTemplate } from './gateway-responses';
 
 const request = { requestId: 'req-1', apiId: 'Api', stage: 'v1', headers: { origin: ['https://app.example'] } };
@@ -12,12 +13,15 @@ const json = (template: string): GatewayResponse => ({
 const bodyOf = (answer: { body: Buffer }): unknown => JSON.parse(answer.body.toString());
 
 describe('the gateway response template', () => {
-  it('substitutes $context variables, bare or braced; unknown ones render as nothing', () => {
+  it('substitutes $context variables; unknown ones render as nothing', () => {
     // Act
-    const text = renderGatewayTemplate('{"a":$context.x,"b":"${context.y.z}","c":"$context.nope","d":"$stageVariables.s"}', {
-      x: '"one"',
-      'y.z': 'two',
-    });
+    const text = renderGatewayTemplate(
+      '{"a":$context.x,"b":"$context.y.z","c":"$context.nope","d":"$stageVariables.s"}',
+      {
+        x: '"one"',
+        'y.z': 'two',
+      },
+    );
     // Assess
     expect(text).toBe('{"a":"one","b":"two","c":"","d":"$stageVariables.s"}');
   });
@@ -66,7 +70,10 @@ describe('the answer for an API Gateway error', () => {
       DEFAULT_4XX: json('{"code":"client","message":$context.error.messageString}'),
       DEFAULT_5XX: json('{"code":"server"}'),
     };
-    expect(bodyOf(gatewayAnswer(responses, unauthorized, request))).toEqual({ code: 'client', message: 'Unauthorized' });
+    expect(bodyOf(gatewayAnswer(responses, unauthorized, request))).toEqual({
+      code: 'client',
+      message: 'Unauthorized',
+    });
     const failed = gatewayAnswer(responses, { type: 'DEFAULT_5XX', status: 502, message: 'x' }, request);
     expect({ status: failed.status, body: bodyOf(failed) }).toEqual({ status: 502, body: { code: 'server' } });
   });
@@ -132,5 +139,38 @@ describe('reading a gateway response from a template', () => {
       headers: {},
       templates: {},
     });
+  });
+});
+
+describe("reading an API's gateway responses from the assembly", () => {
+  it('keeps each API its own gateway responses, by type', () => {
+    // Prepare: two APIs, one with gateway responses in a nested stack.
+    const response = (api: string, type: string, template: string) => ({
+      Type: 'AWS::ApiGateway::GatewayResponse',
+      Properties: { RestApiId: { Ref: api }, ResponseType: type, ResponseTemplates: { 'application/json': template } },
+    });
+    const { assembly, remove } = syntheticAssembly(
+      { Resources: {} },
+      {
+        Rest: {
+          Resources: {
+            One: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'one' } },
+            Two: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'two' } },
+            OneUnauthorized: response('One', 'UNAUTHORIZED', '{"code":"Unauthorized"}'),
+            OneDefault: response('One', 'DEFAULT_4XX', '{"code":"BadRequest"}'),
+          },
+        },
+      },
+    );
+    try {
+      // Act
+      const apis = Object.fromEntries(restApisOf(assembly).map((api) => [api.name, api.gatewayResponses]));
+      // Assess
+      expect(Object.keys(apis.one ?? {}).sort()).toEqual(['DEFAULT_4XX', 'UNAUTHORIZED']);
+      expect(apis.one?.UNAUTHORIZED?.templates).toEqual({ 'application/json': '{"code":"Unauthorized"}' });
+      expect(apis.two).toEqual({});
+    } finally {
+      remove();
+    }
   });
 });

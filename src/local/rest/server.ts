@@ -163,7 +163,9 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
   ): Promise<{ answer: HttpAnswer; method?: LocalMethod }> => {
     const routed = route(api, request.method, request.path);
     if ('error' in routed)
-      return { answer: fail({ type: 'MISSING_AUTHENTICATION_TOKEN', status: 403, message: 'Missing Authentication Token' }) };
+      return {
+        answer: fail({ type: 'MISSING_AUTHENTICATION_TOKEN', status: 403, message: 'Missing Authentication Token' }),
+      };
     const { method } = routed;
     const throttleKey = `${api.id}/${stage.name}`;
     let throttle = throttles.get(throttleKey);
@@ -251,7 +253,8 @@ export const startLocalRest = async (options: LocalRestOptions): Promise<LocalRe
       return send(gatewayAnswer({}, { type: 'DEFAULT_4XX', status: 403, message: 'Forbidden' }, gatewayRequest));
     const fail = (error: GatewayError) =>
       gatewayAnswer(api.gatewayResponses, error, { ...gatewayRequest, apiId: api.id, stage: stage.name });
-    if (body === 'too large') return send(fail({ type: 'REQUEST_TOO_LARGE', status: 413, message: 'Request Too Long' }));
+    if (body === 'too large')
+      return send(fail({ type: 'REQUEST_TOO_LARGE', status: 413, message: 'Request Too Long' }));
     const request: IncomingRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       path: `/${rest.join('/')}`,
