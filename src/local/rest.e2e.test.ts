@@ -283,7 +283,13 @@ describe('the REST API, locally, through aws-amplify/api', () => {
         const stranger = await raw(method, url, { 'content-type': 'application/json', ...headers }, payload);
         checked++;
         expect(stranger.status).toBe(401);
-        expect(stranger.body).toEqual({ message: 'Unauthorized' });
+        // API Gateway's UNAUTHORIZED gateway response: the stable code, its message and request id.
+        expect(stranger.body).toEqual({
+          code: 'Unauthorized',
+          message: 'Unauthorized',
+          requestId: stranger.headers.get('x-amzn-requestid'),
+        });
+        expect(stranger.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
         if (JSON.stringify(stranger.body).includes(secret)) leaks++;
       }
     }
@@ -311,11 +317,32 @@ describe('the REST API, locally, through aws-amplify/api', () => {
       ['POST', 'messages', { recipientId: users.bob.sub, body: 'x'.repeat(2001) }, undefined, 400],
       ['POST', 'messages', { recipientId: 'no-such-user', body: 'hello' }, undefined, 404],
     ];
+    // The handler's and API Gateway's own answers carry the same codes.
+    const codes: Record<number, string> = { 400: 'BadRequest', 404: 'NotFound' };
     for (const [method, path, body, query, status] of cases) {
       const answer = await call(users.ada, method, path, body, query);
-      expect({ method, path, status: answer.status }).toEqual({ method, path, status });
+      expect({ method, path, status: answer.status, code: answer.body.code }).toEqual({
+        method,
+        path,
+        status,
+        code: codes[status],
+      });
       expect(typeof answer.body.message).toBe('string');
     }
+    // API Gateway's validator answers these itself (BAD_REQUEST_BODY, BAD_REQUEST_PARAMETERS), with the details.
+    const auth = { authorization: users.ada.idToken, 'content-type': 'application/json' };
+    const badBody = await raw('POST', 'notes', auth, JSON.stringify({ owner: 'someone-else' }));
+    expect(badBody.status).toBe(400);
+    expect(badBody.body).toMatchObject({ code: 'BadRequest', message: 'Invalid request body' });
+    expect(String(badBody.body.details)).toContain('headline');
+    expect(String(badBody.body.details)).toContain('owner');
+    const noQuery = await raw('GET', 'notes/search', auth);
+    expect(noQuery.status).toBe(400);
+    expect(noQuery.body).toMatchObject({
+      code: 'BadRequest',
+      message: 'Missing required request parameters: [q]',
+      details: 'Missing required request parameters: [q]',
+    });
     const duplicate = await call(users.ada, 'POST', 'notes', { headline: 'first' });
     const again = await call(users.ada, 'POST', 'notes', { id: String(duplicate.body.id), headline: 'second' });
     expect(again).toMatchObject({ status: 409, body: { code: 'Conflict' } });
@@ -326,7 +353,13 @@ describe('the REST API, locally, through aws-amplify/api', () => {
       JSON.stringify({ headline: 'x', text: 'y'.repeat(70_000) }),
     );
     expect([400, 413]).toContain(tooLarge.status);
-    expect((await raw('GET', 'nowhere', { authorization: users.ada.idToken })).status).toBe(403);
+    expect(tooLarge.body.code).toBe(tooLarge.status === 413 ? 'PayloadTooLarge' : 'BadRequest');
+    // An unknown path: API Gateway's 403 MISSING_AUTHENTICATION_TOKEN, as JSON with a code and the CORS origin.
+    const nowhere = await raw('GET', 'nowhere', { authorization: users.ada.idToken });
+    expect(nowhere.status).toBe(403);
+    expect(nowhere.body).toMatchObject({ code: 'Forbidden', message: 'Missing Authentication Token' });
+    expect(nowhere.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(nowhere.headers.get('content-type')).toBe('application/json');
   });
 
   it("answers CORS preflights as the template's OPTIONS methods define", async () => {

@@ -46,6 +46,7 @@ const HANDLED: Record<string, string> = {
   'AWS::ApiGateway::Model': 'the local REST server (request validation)',
   'AWS::ApiGateway::Stage': 'the local REST server (throttling, access logs)',
   'AWS::ApiGateway::Deployment': 'the local REST server (every method is deployed)',
+  'AWS::ApiGateway::GatewayResponse': "the local REST server (API Gateway's own errors)",
   'AWS::Lambda::Permission': 'the local REST server invokes its integrations’ functions',
   'AWS::OpenSearchService::Domain': 'the local OpenSearch',
   'AWS::Pinpoint::App': 'the local push service (outbox)',
