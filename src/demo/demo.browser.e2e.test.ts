@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../local/auth/totp';
+import { consoleUsers, contains, openPanel, runInGraphiql } from '../test/console-page';
 import { freePorts, type NpmStart, npmStart } from '../test/npm-start';
 import { buildDemo, type DemoServer, serveDemo } from './server';
 
@@ -13,13 +14,15 @@ import { buildDemo, type DemoServer, serveDemo } from './server';
  * backend `npm start` runs (scripts/start.ts in a child process, on fixed
  * ports): sign-up with the code from the codes endpoint, SRP sign-in, notes
  * (CRUD, live from another session, photos single and multipart), search,
- * a live message, TOTP, account settings; then a restart on the same data
- * folder that the signed-in page survives.
+ * a live message, TOTP, account settings; then each page of the local
+ * console shows that state (before the account is deleted); then a restart on
+ * the same data folder that the signed-in page survives.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const DATA_DIR = resolve('.amplify/test-local/demo');
 const OUTPUTS = join(DATA_DIR, 'amplify_outputs.json');
 const SHOTS = resolve('.amplify/screenshots/demo');
+const CONSOLE_SHOTS = resolve('.amplify/screenshots/demo-console');
 const PASSWORD = 'Correct-Horse-9-Battery';
 const NEW_PASSWORD = 'Battery-Staple-7-Horse';
 const RESET_PASSWORD = 'Staple-Horse-5-Correct';
@@ -166,6 +169,7 @@ const photoWidth = async (page: Page, headline: string): Promise<number> => {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(CONSOLE_SHOTS, { recursive: true });
   // Another process may take a probed port before the start binds it: then new ones, a bounded number of times.
   const firstStart = async () => {
     for (let attempt = 1; ; attempt++) {
@@ -193,6 +197,10 @@ afterAll(async () => {
 describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
   let ada: Page;
   let bob: Page;
+  /** Ada's sub, as the demo shows it. */
+  let adaId = '';
+  /** The storage paths of Ada's photos, as the demo loads them. */
+  const photoPaths: string[] = [];
 
   it('signs up with the emailed code, signs in with SRP, and does note CRUD with photos, live', async () => {
     // Prepare: two users, each signed up in the page with the code from the codes endpoint
@@ -241,6 +249,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     // Assess
     expect(await photoWidth(ada, 'Small photo')).toBe(64);
     expect(await photoWidth(ada, 'Big photo')).toBe(1500);
+    for (const headline of ['Small photo', 'Big photo'])
+      photoPaths.push((await note(ada, headline).getByTestId('photo').getAttribute('alt')) ?? '');
+    expect(photoPaths.every((p) => p.startsWith('media/'))).toBe(true);
     await ada.getByRole('button', { name: 'Refresh' }).click();
     await ada.getByTestId('notes-status').filter({ hasText: '4 notes loaded' }).waitFor();
     expect(await ada.getByTestId('note').count()).toBe(4);
@@ -264,7 +275,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
 
     // Messages: Bob writes to Ada's id; her open page shows it without a reload
     await tab(ada, 'Messages');
-    const adaId = (await ada.getByTestId('my-id').textContent()) ?? '';
+    adaId = (await ada.getByTestId('my-id').textContent()) ?? '';
     expect(adaId).toMatch(/^[0-9a-f-]{36}$/);
     await tab(bob, 'Messages');
     await bob.locator('input[name="to"]').fill(adaId);
@@ -276,7 +287,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     expect(await bob.getByTestId('message').count()).toBe(0);
   }, 90_000);
 
-  it('sets up TOTP, changes the name and password, signs in with both factors, resets the password, and deletes the account', async () => {
+  it('sets up TOTP, changes the name and password, signs in with both factors, and resets the password', async () => {
     // TOTP
     await tab(ada, 'Account');
     await ada.getByRole('button', { name: 'Set up TOTP' }).click();
@@ -311,6 +322,129 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo app in Chromium', () => {
     await ada.getByRole('button', { name: 'Submit' }).click();
     await ada.locator('input[name="username"]').waitFor();
     await signIn(ada, ADA, RESET_PASSWORD, secret);
+  }, 90_000);
+
+  it("shows on each console page the state the demo created, and the demo's requests live", async () => {
+    // Prepare: the console in the same Chromium, signed in with the banner's one-time link
+    const login = /Console\s+(http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+)/.exec(backend?.output ?? '')?.[1];
+    if (!login) throw new Error(`no console link in the banner:\n${backend?.output}`);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`console pageerror: ${error.message}`));
+    // The request log's full page is thousands of rows: its shot is the window, newest first.
+    const shot = (name: string, fullPage = true) =>
+      page.screenshot({ path: join(CONSOLE_SHOTS, `${name}.png`), fullPage });
+    await page.goto(login);
+    const usersTable = page.getByRole('table', { name: 'users' });
+    await usersTable.waitFor();
+    const users = await consoleUsers(page);
+    const userOf = (email: string) => {
+      const found = users.find((u) => u.attributes.email === email);
+      const sub = found?.attributes.sub;
+      if (!found || !sub) throw new Error(`${email} is not among ${JSON.stringify(users)}`);
+      return { username: found.username, sub, owner: `${sub}::${found.username}` };
+    };
+    const [adaUser, bobUser] = [userOf(ADA), userOf(BOB)];
+    expect(adaUser.sub).toBe(adaId);
+    const row = (within: Locator, ...texts: string[]) =>
+      texts.reduce((rows, text) => rows.filter({ hasText: text }), within.getByRole('row'));
+
+    // Users: both demo users, confirmed, Ada with the name her account page saved
+    await contains(row(usersTable, ADA), 'CONFIRMED');
+    await contains(row(usersTable, ADA), adaUser.username);
+    await contains(row(usersTable, BOB), 'CONFIRMED');
+    expect(users.find((u) => u.username === adaUser.username)?.attributes.name).toBe('Ada Lovelace');
+    await shot('users');
+
+    // Data: Ada's notes with her as owner (the deleted one is not live), and Bob's message to her
+    await openPanel(page, 'Data');
+    await page.getByLabel('Model').selectOption('Note');
+    const notes = page.getByRole('table', { name: 'Note records' });
+    for (const headline of ['Harbour walk', 'From the other tab', 'Small photo', 'Big photo']) {
+      await contains(row(notes, headline), adaUser.owner);
+      expect(await row(notes, headline).getByTestId('deleted').count()).toBe(0);
+    }
+    // Conflict detection keeps the deleted note in the table, marked so
+    await row(notes, 'Scratch').getByTestId('deleted').waitFor();
+    await contains(row(notes, 'Harbour walk'), 'lighthouse keepers at dusk');
+    // (the table cuts long values short)
+    await contains(row(notes, 'Big photo'), (photoPaths[1] ?? 'no big photo').slice(0, 60));
+    await shot('data-notes');
+    await page.getByLabel('Model').selectOption('Message');
+    const messages = page.getByRole('table', { name: 'Message records' });
+    await contains(row(messages, 'Hello Ada, from Bob'), bobUser.sub);
+    await contains(row(messages, 'Hello Ada, from Bob'), adaUser.owner);
+    await shot('data-messages');
+
+    // Files: both photos under Ada's media folder
+    await openPanel(page, 'Files');
+    for (const path of photoPaths) await page.getByRole('link', { name: path }).first().waitFor();
+    await shot('files');
+
+    // Outbox: the sign-up codes and the reset code, the same the codes endpoint gave
+    await openPanel(page, 'Outbox');
+    const outbox = page.getByRole('table', { name: 'outbox' });
+    // (by the Kind cell: a reset message's body says "verification code" too)
+    const sent = (to: string, kind: string) =>
+      row(outbox, to).filter({ has: page.getByRole('cell', { name: kind, exact: true }) });
+    await contains(sent(ADA, 'password-reset'), await latestCode(ADA, 'password-reset'));
+    await contains(sent(ADA, 'verification'), await latestCode(ADA));
+    await contains(sent(BOB, 'verification'), await latestCode(BOB));
+    await shot('outbox');
+
+    // Search index: the demo's notes, as the stream indexed them
+    await openPanel(page, 'Search index');
+    const documents = page.getByRole('table', { name: 'search documents' });
+    for (const text of ['lighthouse keepers at dusk', 'From the other tab', 'Big photo'])
+      await contains(documents, text, 15_000);
+    await shot('search');
+
+    // GraphQL: signed in as Ada, her notes by the owner index, as the demo lists them
+    await openPanel(page, 'GraphQL');
+    await page.getByLabel('Signed in as').selectOption(adaUser.username);
+    const response = await runInGraphiql(
+      page,
+      `query { listNotesByOwner(owner: "${adaUser.owner}") { items { headline text photoKey owner } } }`,
+    );
+    for (const headline of ['Harbour walk', 'From the other tab', 'Small photo', 'Big photo'])
+      await contains(response, headline, 20_000);
+    // The owner field's own resolver (the transformer's VTL) answers the part after `::`, as AppSync does
+    await contains(response, `"owner": "${adaUser.username}"`);
+    expect(await response.textContent()).not.toContain('Scratch');
+    await shot('graphql');
+
+    // Functions: every function the backend defines
+    await openPanel(page, 'Functions');
+    const listed = (await page.getByLabel('Function').locator('option').allTextContents()).map((n) =>
+      n.toLowerCase().replace(/[^a-z]/g, ''),
+    );
+    for (const name of ['conflict-handler', 'indexer', 'post-confirmation', 'push', 'rest-api', 'search'])
+      expect(listed.some((n) => n.includes(name.replace(/-/g, '')))).toBe(true);
+    await shot('functions');
+
+    // Dead letters: the page loads (the demo left none)
+    await openPanel(page, 'Dead letters');
+    await page.getByRole('table', { name: 'dead letters' }).waitFor();
+    await shot('dead-letters');
+
+    // Requests: a note Ada adds in the demo shows up in the open log, live
+    await openPanel(page, 'Requests');
+    await page.getByText('live', { exact: true }).waitFor();
+    const log = page.getByRole('table', { name: 'requests' });
+    const since = new Date().toISOString().slice(11, 23);
+    await tab(ada, 'Notes');
+    await addNote(ada, 'Seen in the console', 'a live request');
+    const liveCreates = () =>
+      row(log, 'createNote').evaluateAll(
+        (rows, after) => rows.filter((r) => (r.querySelector('td')?.textContent ?? '') >= after).length,
+        since,
+      );
+    await expect.poll(liveCreates, { timeout: 15_000 }).toBeGreaterThan(0);
+    await shot('requests', false);
+  }, 120_000);
+
+  it('deletes the account', async () => {
     await tab(ada, 'Account');
     // Delete the account: back at the sign-in form, and that user is gone
     await ada.getByRole('button', { name: 'Delete my account' }).click();

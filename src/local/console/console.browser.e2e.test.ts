@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { consoleUsers, contains, openPanel, runInGraphiql } from '../../test/console-page';
 import { TEST_TLS_DIR } from '../../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from '../backend';
 
@@ -25,22 +26,6 @@ let page: Page;
 /** The user's username as the pool keeps it (a sign-in with email gets a generated one, as on Cognito). */
 let username = '';
 
-/** Waits until a locator's text matches (playwright-core has no web-first assertions). */
-const contains = async (locator: Locator, wanted: string | RegExp, timeout = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text =
-      (await locator
-        .first()
-        .textContent({ timeout })
-        .catch(() => '')) ?? '';
-    if (typeof wanted === 'string' ? text.includes(wanted) : wanted.test(text)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`expected ${String(wanted)} in: ${text.slice(0, 500)}`);
-};
-
 /** The app's bucket, as amplify_outputs.json names it. */
 const bucketName = (): string => {
   const storage = backend.outputs.storage;
@@ -59,9 +44,7 @@ const indexerName = async (): Promise<string> => {
   return found;
 };
 
-const open = async (panel: string) => {
-  await page.getByRole('tab', { name: panel }).click();
-};
+const open = (panel: string) => openPanel(page, panel);
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -103,12 +86,7 @@ it('users: creates a user on the page', async () => {
   await contains(row, 'CONFIRMED');
   await row.getByRole('button', { name: 'Add to group' }).click();
   await contains(row, 'Admins');
-  username = await page.evaluate(async (email) => {
-    const listed: { users: Array<{ username: string; attributes: Record<string, string> }> } = await (
-      await fetch('/api/users')
-    ).json();
-    return listed.users.find((u) => u.attributes.email === email)?.username ?? '';
-  }, EMAIL);
+  username = (await consoleUsers(page)).find((u) => u.attributes.email === EMAIL)?.username ?? '';
   expect(username).not.toBe('');
   await shot('users');
 });
@@ -117,16 +95,12 @@ it('graphql: creates a note in GraphiQL signed in as that user', async () => {
   await open('GraphQL');
   await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
   expect(await page.getByLabel('Signed in as').inputValue()).toBe(username);
-  await page.evaluate((query) => {
-    const editor = document.querySelector('.graphiql-query-editor .CodeMirror');
-    const codeMirror: unknown = editor && Reflect.get(editor, 'CodeMirror');
-    const setValue: unknown = codeMirror && Reflect.get(codeMirror, 'setValue');
-    if (typeof setValue !== 'function') throw new Error('no CodeMirror editor');
-    setValue.call(codeMirror, query);
-  }, `mutation { createNote(input: { id: "console-note-1", headline: "${HEADLINE}", text: "from the console" }) { id headline owner } }`);
-  await page.locator('.graphiql-execute-button').click();
-  await contains(page.locator('.graphiql-response'), HEADLINE, 20_000);
-  await contains(page.locator('.graphiql-response'), username);
+  const response = await runInGraphiql(
+    page,
+    `mutation { createNote(input: { id: "console-note-1", headline: "${HEADLINE}", text: "from the console" }) { id headline owner } }`,
+  );
+  await contains(response, HEADLINE, 20_000);
+  await contains(response, username);
   await shot('graphql');
 });
 

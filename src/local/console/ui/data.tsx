@@ -77,10 +77,17 @@ export const DataPanel = () => {
         head={['Owner', ...columns, '']}
         rows={(records.data?.records ?? []).map((r) => [
           <Flex key="owner" gap="xs" direction="column">
-            {model.ownerFields.map((f) => (r[f] === undefined ? null : <Badge key={f}>{short(r[f], 60)}</Badge>))}
+            {/* Whole: a Cognito owner is `<sub>::<username>` (74+ characters), and the username comes last. */}
+            {model.ownerFields.map((f) => (r[f] === undefined ? null : <Badge key={f}>{short(r[f], 200)}</Badge>))}
           </Flex>,
           ...columns.map((c) => short(r[c])),
-          <Flex key="actions" gap="xs">
+          <Flex key="actions" gap="xs" alignItems="center">
+            {/* Conflict detection deletes softly: the record stays in the table, hidden from the app's queries. */}
+            {r._deleted === true && (
+              <Badge variation="warning" data-testid="deleted">
+                deleted
+              </Badge>
+            )}
             <Button size="small" onClick={() => setEditing(JSON.stringify(r, null, 2))}>
               Edit
             </Button>
