@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { type JWK, SignJWT } from 'jose';
 import { sameSecret } from './codes';
+import { loadSigningKey, type SigningKey } from './tokens';
 
 /**
  * A local stand-in for the OpenID Connect provider an API's OPENID_CONNECT
@@ -25,8 +24,6 @@ const LIFETIME_SECONDS = 3600;
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
 
 export interface MintOptions {
   sub: string;
@@ -58,20 +55,7 @@ export class LocalOidcIssuer {
     keyFile?: string,
     mintSecret?: () => string,
   ): Promise<LocalOidcIssuer> {
-    let privateJwk: JWK;
-    if (keyFile && existsSync(keyFile)) {
-      privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
-    } else {
-      const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
-      privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
-      if (keyFile) {
-        mkdirSync(dirname(keyFile), { recursive: true });
-        writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
-      }
-    }
-    const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
-    const privateKey = await importJWK(privateJwk, 'RS256');
-    if (privateKey instanceof Uint8Array) throw new Error('the OIDC signing key imported as a secret, not an RSA key');
+    const { privateKey, publicJwk } = await loadSigningKey(keyFile, 'the OIDC signing key');
     return new LocalOidcIssuer(privateKey, publicJwk, issuer, localUrl, mintSecret);
   }
 

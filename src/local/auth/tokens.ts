@@ -22,7 +22,33 @@ export interface IssuedTokens {
 
 const LIFETIME_SECONDS = 3600;
 
-type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
+export type SigningKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
+
+/**
+ * An RS256 signing key kept in `keyFile` (mode 0600), made on first use, so
+ * that tokens signed before a restart still verify after it; without a file,
+ * a fresh key per process. `what` names the key in the one error it can give.
+ */
+export const loadSigningKey = async (
+  keyFile: string | undefined,
+  what: string,
+): Promise<{ privateKey: SigningKey; publicJwk: JWK }> => {
+  let privateJwk: JWK;
+  if (keyFile && existsSync(keyFile)) {
+    privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
+  } else {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+    privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+    if (keyFile) {
+      mkdirSync(dirname(keyFile), { recursive: true });
+      writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
+    }
+  }
+  const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
+  const privateKey = await importJWK(privateJwk, 'RS256');
+  if (privateKey instanceof Uint8Array) throw new Error(`${what} imported as a secret, not an RSA key`);
+  return { privateKey, publicJwk };
+};
 
 /**
  * RS256 tokens with the claims Cognito puts in them, signed with a key kept
@@ -42,20 +68,7 @@ export class TokenIssuer {
   ) {}
 
   static async create(issuer: string, keyFile?: string): Promise<TokenIssuer> {
-    let privateJwk: JWK;
-    if (keyFile && existsSync(keyFile)) {
-      privateJwk = JSON.parse(readFileSync(keyFile, 'utf8'));
-    } else {
-      const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
-      privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
-      if (keyFile) {
-        mkdirSync(dirname(keyFile), { recursive: true });
-        writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
-      }
-    }
-    const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
-    const privateKey = await importJWK(privateJwk, 'RS256');
-    if (privateKey instanceof Uint8Array) throw new Error('the signing key imported as a secret, not an RSA key');
+    const { privateKey, publicJwk } = await loadSigningKey(keyFile, 'the signing key');
     return new TokenIssuer(privateKey, publicJwk, issuer);
   }
 
