@@ -13,6 +13,7 @@ import { HotReloader } from './hot-reload';
 import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import type { Decision, PolicyDocument } from './iam/policy';
+import { snsDeliverer } from './messaging';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
@@ -27,15 +28,19 @@ import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
+import { snsOutboxOf, snsService } from './services/sns';
+import { sqsService } from './services/sqs';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
 import { mappingSpecsOf } from './settings/mappings';
+import { queueMappingsOf, queuesOf, subscriptionsOf, topicsOf } from './settings/messaging';
 import { NAMES } from './settings/names';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
+import { QueueMappings } from './sqs/mapping';
 import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
@@ -228,7 +233,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     // 1. The assembly.
     // Known before the functions start: a function that calls the API (the REST handler) has its URL in its environment.
     const graphqlPort = ports.graphql || (await freePort());
-    const names: LocalNames = { ...NAMES, graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql` };
+    // Queue URLs name the local SQS, so the SDK (which sends to a queue URL's host) reaches it.
+    const sqsPort = ports.sqs || (await freePort());
+    const names: LocalNames = {
+      ...NAMES,
+      graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql`,
+      sqsUrl: `http://127.0.0.1:${sqsPort}`,
+    };
     const assembly = new CloudAssembly(await assemblyDirOf(options, projectDir, log), names);
 
     // 2. Its settings; a feature that would not run stops the start here, all of them named.
@@ -297,6 +308,25 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
 
+    // Queues and topics; deliveries to functions reach the running generation's.
+    const sqs = (
+      await services.start(sqsService({ ...context, ports: { ...ports, sqs: sqsPort } }, queuesOf(assembly)))
+    ).handle;
+    const functionOf = (id: string) => {
+      try {
+        return runtime.current.functions.get(id);
+      } catch {
+        return undefined;
+      }
+    };
+    const sns = (
+      await services.start(
+        snsService(context, { topics: topicsOf(assembly), subscriptions: subscriptionsOf(assembly) }, (url) =>
+          snsDeliverer({ url, queues: sqs.engine, functionOf, deadLetters, outbox: snsOutboxOf(dataDir) }),
+        ),
+      )
+    ).handle;
+
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
     const endpoint = (used: boolean, url: string | undefined) => (used && url ? url : undefined);
@@ -313,6 +343,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      SQS: endpoint(named.has('sqs') || assembly.resources('AWS::SQS::Queue').length > 0, sqs.url),
+      SNS: endpoint(named.has('sns') || assembly.resources('AWS::SNS::Topic').length > 0, sns.url),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -354,13 +386,28 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           liveParameters = ssmParametersOf(live);
           liveSecrets = generation.secretReferences;
           if (generation.schedules) scheduler.update(generation.schedules);
+          sqs.engine.setQueues(queuesOf(live));
+          sns.engine.setTopics(topicsOf(live), subscriptionsOf(live));
         },
       }),
     );
-    // Registered after the functions, so that it stops before them.
+    // Registered after the functions, so that they stop before them.
     await services.start(
       serviceOf('schedules', async () => scheduler, { stop: async (s) => s.stop(), info: () => ({}) }),
     );
+    const queueMappings = (
+      await services.start(
+        serviceOf(
+          'queue-mappings',
+          async () => {
+            const mappings = new QueueMappings(sqs.engine, functionOf, NAMES.region);
+            await mappings.update(queueMappingsOf(runtime.current.assembly));
+            return mappings;
+          },
+          { stop: (m) => m.stop(), info: () => ({}) },
+        ),
+      )
+    ).handle;
     const runtimes = [...runtime.current.functions.values()].map(
       ({ node }) => `${node.runtime} on Node ${node.version} (${node.path})`,
     );
@@ -391,6 +438,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
         oidcIssuer: auth.oidc?.localUrl,
+        sqsEndpoint: sqs.url,
+        snsEndpoint: sns.url,
+        snsOutbox: snsOutboxOf(dataDir),
       });
       // custom.API.<name>.endpoint: the local REST server instead of execute-api.
       const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
@@ -434,6 +484,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         assertSupported(nextAssembly);
         const next = await runtime.build(nextAssembly);
         await runtime.activate(next);
+        await queueMappings.update(queueMappingsOf(next.assembly));
         const servedMs = performance.now() - started;
         const warnings: string[] = [];
         const dropped = graphql.revalidate();

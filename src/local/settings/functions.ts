@@ -5,9 +5,10 @@ import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
 import { postConfirmationIdOf } from './auth';
 import { mappingSpecsOf } from './mappings';
+import { messagingFunctionIds } from './messaging';
 import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the auth trigger, Lambda data sources and authorizer, conflict handlers, stream and storage consumers, scheduled functions. */
+/** The functions the local backend runs: the auth trigger, Lambda data sources and authorizer, conflict handlers, stream, storage, queue and topic consumers, scheduled functions. */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
   const trigger = postConfirmationIdOf(assembly);
@@ -28,6 +29,7 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const id of messagingFunctionIds(assembly)) ids.add(id);
   for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
   // The API's Lambda authorizer.
   const authorizer = apiAuthSettingsOf(assembly)?.lambda;
