@@ -2,7 +2,7 @@
 
 const STATUS = {
   InvalidParameter: 400,
-  InvalidParameterValue: 400,
+  ParameterValueInvalid: 400,
   NotFound: 404,
   AuthorizationError: 403,
   InvalidAction: 400,

@@ -51,17 +51,17 @@ export const snsMessageAttributesOf = (entries: Map<string, string>[]): Record<s
     const name = entry.get('Name') ?? '';
     const type = entry.get('Value.DataType') ?? '';
     if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws\.|amazon\.)/i.test(name))
-      throw new SnsError('InvalidParameterValue', `The message attribute name '${name}' is invalid.`);
+      throw new SnsError('ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
     if (!/^(String|Number|Binary)(\.[A-Za-z0-9_.-]+)?$/.test(type))
       throw new SnsError(
-        'InvalidParameterValue',
+        'ParameterValueInvalid',
         `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
       );
     if (type.startsWith('Binary')) {
       const binary = entry.get('Value.BinaryValue');
       if (!binary)
         throw new SnsError(
-          'InvalidParameterValue',
+          'ParameterValueInvalid',
           `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
         );
       attributes[name] = { DataType: type, BinaryValue: Buffer.from(binary, 'base64') };
@@ -70,11 +70,11 @@ export const snsMessageAttributesOf = (entries: Map<string, string>[]): Record<s
     const value = entry.get('Value.StringValue');
     if (value === undefined || value === '')
       throw new SnsError(
-        'InvalidParameterValue',
+        'ParameterValueInvalid',
         `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
       );
     if (type.startsWith('Number') && !Number.isFinite(Number(value)))
-      throw new SnsError('InvalidParameterValue', `Could not cast message attribute '${name}' value to number.`);
+      throw new SnsError('ParameterValueInvalid', `Could not cast message attribute '${name}' value to number.`);
     if (type === 'String.Array') {
       let parsed: unknown;
       try {
@@ -84,7 +84,7 @@ export const snsMessageAttributesOf = (entries: Map<string, string>[]): Record<s
       }
       if (!Array.isArray(parsed))
         throw new SnsError(
-          'InvalidParameterValue',
+          'ParameterValueInvalid',
           `The message attribute '${name}' with type 'String.Array' has an invalid value.`,
         );
     }

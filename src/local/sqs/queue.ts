@@ -354,6 +354,10 @@ export class QueueEngine {
 
   /** Resolves when the queue may have a message to receive, or after `ms`, or when `signal` aborts. */
   waitFor(queueName: string, ms: number, signal?: AbortSignal): Promise<void> {
+    // A hidden or delayed message becomes receivable by itself: wake by then.
+    const now = this.now();
+    const next = Math.min(...(this.#state[queueName]?.messages ?? []).map((m) => m.visibleAt).filter((at) => at > now));
+    const wait = Math.min(ms, Number.isFinite(next) ? next - now + 1 : ms);
     return new Promise((resolve) => {
       const waiters = this.#waiters.get(queueName) ?? new Set();
       this.#waiters.set(queueName, waiters);
@@ -363,7 +367,7 @@ export class QueueEngine {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms));
+      const timer = setTimeout(done, Math.max(0, wait));
       waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
