@@ -149,7 +149,8 @@ export class Stack {
       case 'AWS::AppSync::GraphQLApi':
         return `arn:aws:appsync:${names.region}:${names.accountId}:apis/${names.apiId}`;
       case 'AWS::DynamoDB::Table':
-        return this.resolve(props.TableName);
+        // A table the template leaves unnamed is named by its logical ID (CloudFormation would generate one).
+        return props.TableName === undefined ? name : this.resolve(props.TableName);
       case 'Custom::AmplifyDynamoDBTable':
         return this.resolve(props.tableName);
       case 'AWS::Cognito::UserPool':
@@ -189,7 +190,7 @@ export class Stack {
       return nested.resolve(output.Value);
     }
     const tableName = (): string =>
-      String(type === 'Custom::AmplifyDynamoDBTable' ? this.resolve(props.tableName) : this.resolve(props.TableName));
+      String(type === 'Custom::AmplifyDynamoDBTable' ? this.resolve(props.tableName) : this.ref(id));
     switch (`${type}.${attribute}`) {
       case 'AWS::AppSync::GraphQLApi.ApiId':
         return names.apiId;
