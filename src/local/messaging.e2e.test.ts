@@ -42,14 +42,26 @@ describe('SQS and SNS in a Gen 2 custom stack', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'order-events-'));
     backend = await createLocalBackend({ projectDir: PROJECT, dataDir, tlsDir: TEST_TLS_DIR, outputsFile: false });
     configureLocal(Amplify, backend.outputs);
-    await signUp({ username: 'olga@example.com', password: PASSWORD, options: { userAttributes: { email: 'olga@example.com' } } });
+    await signUp({
+      username: 'olga@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'olga@example.com' } },
+    });
     await confirmSignUp({
       username: 'olga@example.com',
       confirmationCode: backend.outbox.latestCode('olga@example.com', 'verification') ?? '',
     });
     await signIn({ username: 'olga@example.com', password: PASSWORD });
-    dynamodb = new DynamoDBClient({ endpoint: backend.urls.dynamodb, region: 'us-east-1', credentials: backend.adminCredentials });
-    sqs = new SQSClient({ endpoint: backend.services.sqs?.url, region: 'us-east-1', credentials: backend.adminCredentials });
+    dynamodb = new DynamoDBClient({
+      endpoint: backend.urls.dynamodb,
+      region: 'us-east-1',
+      credentials: backend.adminCredentials,
+    });
+    sqs = new SQSClient({
+      endpoint: backend.services.sqs?.url,
+      region: 'us-east-1',
+      credentials: backend.adminCredentials,
+    });
     // CDK names the table by its construct path and a hash.
     const tables = await dynamodb.send(new ListTablesCommand({}));
     ordersTable = tables.TableNames?.find((name) => name.startsWith('Orders')) ?? '';

@@ -103,16 +103,14 @@ const filterAttributes = (
   if (scope !== undefined) {
     if (scope !== 'MessageAttributes' && scope !== 'MessageBody')
       throw invalidParameter(
-        'Attributes Reason: FilterPolicyScope: Invalid value [' +
-          scope +
-          ']. Please use either MessageBody or MessageAttributes',
+        `Attributes Reason: FilterPolicyScope: Invalid value [${scope}]. Please use either MessageBody or MessageAttributes`,
       );
     change.filterPolicyScope = scope;
   }
   const raw = attributes.RawMessageDelivery;
   if (raw !== undefined) {
     if (raw !== 'true' && raw !== 'false')
-      throw invalidParameter('Attributes Reason: RawMessageDelivery: Invalid value [' + raw + '].');
+      throw invalidParameter(`Attributes Reason: RawMessageDelivery: Invalid value [${raw}].`);
     change.rawMessageDelivery = raw === 'true';
   }
   const policy = attributes.FilterPolicy;
