@@ -1,8 +1,8 @@
+import { indexed, keyValueMap, type Params, XmlMap, type XmlValue } from '../http/aws-query';
 import type { LocalPrincipal } from '../iam/principals';
 import type { SubscriptionConfig, TopicConfig } from '../settings/messaging';
 import { invalidParameter, SnsError, topicNotFound } from './errors';
 import { FilterPolicyError, type SnsMessageAttribute, validateFilterPolicy } from './filter-policy';
-import { indexed, keyValueMap, type Params, XmlMap, type XmlValue } from './query';
 import type { TopicEngine } from './topics';
 
 /**

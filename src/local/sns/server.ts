@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { errorXml, parseQuery, resultXml, SNS_NAMESPACE } from '../http/aws-query';
 import { listenLoopback, readBody } from '../http/json-server';
 import { annotate, logRequests } from '../http/request-log';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { SnsError } from './errors';
 import { snsOperations } from './operations';
-import { errorXml, parseQuery, resultXml } from './query';
 import type { TopicEngine } from './topics';
 
 /**
@@ -99,18 +99,19 @@ export const startLocalSns = async (options: LocalSnsOptions): Promise<LocalSns>
           ? `${action} is not supported by the local SNS: its topics are the ones the backend's templates define.`
           : `Could not find operation ${action} for version 2010-03-31`,
       );
-    send(res, 200, resultXml(action, run(principal, params), requestIdOf(res)));
+    send(res, 200, resultXml(SNS_NAMESPACE, action, run(principal, params), requestIdOf(res)));
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
-      if (error instanceof SnsError) send(res, error.status, errorXml(error.code, error.message, requestIdOf(res)));
+      if (error instanceof SnsError)
+        send(res, error.status, errorXml(SNS_NAMESPACE, error.code, error.message, requestIdOf(res)));
       else if (error instanceof SignedRequestError)
-        send(res, 403, errorXml(QUERY_CODES[error.code] ?? error.code, error.message, requestIdOf(res)));
+        send(res, 403, errorXml(SNS_NAMESPACE, QUERY_CODES[error.code] ?? error.code, error.message, requestIdOf(res)));
       else {
         console.error('local SNS:', error);
-        send(res, 500, errorXml('InternalError', 'Internal error', requestIdOf(res)));
+        send(res, 500, errorXml(SNS_NAMESPACE, 'InternalError', 'Internal error', requestIdOf(res)));
       }
     });
   });

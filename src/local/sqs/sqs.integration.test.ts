@@ -93,10 +93,17 @@ const clientWith = (credential: { accessKeyId: string; secretAccessKey: string; 
 const urlOf = (name: string) => `${base}/${ACCOUNT}/${name}`;
 
 /** Sends a body as it is, signed with the admin credential unless `unsigned`. */
-const raw = async (init: { target?: string; body: string; unsigned?: boolean }) => {
+const signedFetch = async (init: {
+  path?: string;
+  contentType: string;
+  target?: string;
+  body: string;
+  unsigned?: boolean;
+}) => {
   const url = new URL(base);
+  const path = init.path ?? '/';
   let headers: Record<string, string> = {
-    'content-type': 'application/x-amz-json-1.0',
+    'content-type': init.contentType,
     host: url.host,
     ...(init.target ? { 'x-amz-target': init.target } : {}),
   };
@@ -107,13 +114,17 @@ const raw = async (init: { target?: string; body: string; unsigned?: boolean }) 
       protocol: 'http:',
       hostname: url.hostname,
       port: Number(url.port),
-      path: '/',
+      path,
       headers,
       body: init.body,
     });
     headers = signed.headers;
   }
-  const response = await fetch(base, { method: 'POST', headers, body: init.body });
+  return fetch(`${base}${path}`, { method: 'POST', headers, body: init.body });
+};
+
+const raw = async (init: { target?: string; body: string; unsigned?: boolean }) => {
+  const response = await signedFetch({ ...init, contentType: 'application/x-amz-json-1.0' });
   return { status: response.status, headers: response.headers, body: await response.json() };
 };
 
@@ -501,5 +512,71 @@ describe('local SQS refusals', () => {
     const received = await admin.send(new ReceiveMessageCommand({ QueueUrl: urlOf('scratch') }));
     // Assess
     expect(received.Messages?.[0]).toMatchObject({ MessageId: sent.MessageId, Body: 'kept' });
+  });
+});
+
+describe('the query protocol', () => {
+  const form = (fields: Record<string, string>) => new URLSearchParams({ Version: '2012-11-05', ...fields }).toString();
+  const query = async (fields: Record<string, string>, options: { path?: string; unsigned?: boolean } = {}) => {
+    const response = await signedFetch({
+      contentType: 'application/x-www-form-urlencoded',
+      body: form(fields),
+      ...options,
+    });
+    return { status: response.status, xml: await response.text() };
+  };
+
+  it('sends, receives and deletes with the same operations, answering in XML', async () => {
+    // Act
+    const sent = await query({
+      Action: 'SendMessage',
+      QueueUrl: urlOf('scratch'),
+      MessageBody: 'by query',
+      'MessageAttribute.1.Name': 'color',
+      'MessageAttribute.1.Value.DataType': 'String',
+      'MessageAttribute.1.Value.StringValue': 'red',
+    });
+    // The queue named by the request's path, as older clients address it.
+    const received = await query(
+      { Action: 'ReceiveMessage', 'AttributeName.1': 'All', 'MessageAttributeName.1': 'All' },
+      { path: `/${ACCOUNT}/scratch` },
+    );
+    const handle = /<ReceiptHandle>([^<]+)<\/ReceiptHandle>/.exec(received.xml)?.[1] ?? '';
+    const deleted = await query({ Action: 'DeleteMessage', QueueUrl: urlOf('scratch'), ReceiptHandle: handle });
+    const after = await query({ Action: 'GetQueueAttributes', QueueUrl: urlOf('scratch'), 'AttributeName.1': 'All' });
+    // Assess
+    expect(sent.status).toBe(200);
+    expect(sent.xml).toContain(`<MD5OfMessageBody>${md5Hex('by query')}</MD5OfMessageBody>`);
+    expect(sent.xml).toContain(
+      `<MD5OfMessageAttributes>${md5OfMessageAttributes({ color: { DataType: 'String', StringValue: 'red' } })}</MD5OfMessageAttributes>`,
+    );
+    expect(received.xml).toMatch(
+      /^<ReceiveMessageResponse xmlns="http:\/\/queue\.amazonaws\.com\/doc\/2012-11-05\/"><ReceiveMessageResult><Message>/,
+    );
+    expect(received.xml).toContain('<Body>by query</Body>');
+    expect(received.xml).toContain('<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>');
+    expect(received.xml).toContain(
+      '<MessageAttribute><Name>color</Name><Value><StringValue>red</StringValue><DataType>String</DataType></Value></MessageAttribute>',
+    );
+    expect(deleted).toMatchObject({
+      status: 200,
+      xml: expect.stringMatching(/^<DeleteMessageResponse[^>]*><ResponseMetadata>/),
+    });
+    expect(after.xml).toContain('<Attribute><Name>ApproximateNumberOfMessages</Name><Value>0</Value></Attribute>');
+  });
+
+  it("refuses in SQS's XML errors", async () => {
+    // Act
+    const missing = await query({ Action: 'GetQueueUrl', QueueName: 'nope' });
+    const unsigned = await query({ Action: 'ListQueues' }, { unsigned: true });
+    const unknown = await query({ Action: 'Frobnicate' });
+    // Assess
+    expect(missing.status).toBe(400);
+    expect(missing.xml).toContain(
+      '<Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue does not exist.</Message>',
+    );
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.xml).toContain('<Code>MissingAuthenticationToken</Code>');
+    expect(unknown).toMatchObject({ status: 400, xml: expect.stringContaining('<Code>InvalidAction</Code>') });
   });
 });

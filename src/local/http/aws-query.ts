@@ -1,7 +1,8 @@
 /**
- * The AWS query protocol as `@aws-sdk/client-sns` speaks it: a form-encoded
- * POST (`Action=Publish&Version=2010-03-31&…`, lists as `X.member.N`, maps as
- * `X.entry.N.{key,value}` or `{Name,Value}`), answered in XML.
+ * The AWS query protocol, as `@aws-sdk/client-sns` and older SQS clients
+ * speak it: a form-encoded POST (`Action=Publish&Version=…`, lists as
+ * `X.member.N` or flattened `X.N`, maps as `X.entry.N.{key,value}`),
+ * answered in XML in the service's namespace.
  */
 
 export type Params = ReadonlyMap<string, string>;
@@ -50,7 +51,20 @@ export class XmlMap {
   constructor(readonly entries: Readonly<Record<string, string>>) {}
 }
 
-export type XmlValue = string | number | boolean | undefined | XmlMap | XmlValue[] | { [key: string]: XmlValue };
+/** A list written as repeated elements of one name (`<Message>…</Message><Message>…</Message>`), as SQS's are. */
+export class XmlFlat {
+  constructor(readonly items: readonly XmlValue[]) {}
+}
+
+export type XmlValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | XmlMap
+  | XmlFlat
+  | XmlValue[]
+  | { [key: string]: XmlValue };
 
 const toXml = (value: XmlValue): string => {
   if (value === undefined) return '';
@@ -59,20 +73,32 @@ const toXml = (value: XmlValue): string => {
       .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${escapeXml(v)}</value></entry>`)
       .join('');
   if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
+  if (value instanceof XmlFlat) return value.items.map(toXml).join('');
   if (typeof value === 'object')
     return Object.entries(value)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .map(([k, v]) =>
+        v instanceof XmlFlat
+          ? v.items.map((item) => `<${k}>${toXml(item)}</${k}>`).join('')
+          : `<${k}>${toXml(v)}</${k}>`,
+      )
       .join('');
   return escapeXml(String(value));
 };
 
-const NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+export const SQS_NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
-export const resultXml = (action: string, result: XmlValue, requestId: string): string =>
-  `<${action}Response xmlns="${NAMESPACE}"><${action}Result>${toXml(result)}</${action}Result>` +
-  `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+/** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`; no Result element for an empty one. */
+export const resultXml = (namespace: string, action: string, result: XmlValue, requestId: string): string => {
+  const body = toXml(result);
+  const wrapped = body === '' ? '' : `<${action}Result>${body}</${action}Result>`;
+  return (
+    `<${action}Response xmlns="${namespace}">${wrapped}` +
+    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
+  );
+};
 
-export const errorXml = (code: string, message: string, requestId: string): string =>
-  `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${escapeXml(code)}</Code>` +
-  `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+export const errorXml = (namespace: string, code: string, message: string, requestId: string): string =>
+  `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${escapeXml(code)}</Code>` +
+  `<Message>${escapeXml(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
