@@ -151,7 +151,7 @@ export const AMPLIFY_MANAGED_SUPPRESSIONS: NagSuppression[] = [
     path: new RegExp(`^storage/[A-Za-z0-9]+${GROUP_OWNER_ACCESS}/Resource$`),
     rules: ['AwsSolutions-IAM5'],
     reason:
-      "Group roles keep the caller's own folders: each wildcard is <prefix>${cognito-identity.amazonaws.com:sub}/*, what Gen 2's entity rules grant the authenticated role.",
+      "Group roles keep the caller's own folders: each wildcard is the objects under <prefix><caller's identity id>/, what Gen 2's entity rules grant the authenticated role.",
   },
 ];
 

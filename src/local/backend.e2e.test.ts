@@ -548,9 +548,9 @@ describe('storage groups', () => {
     const own = `media/${eve.identityId}/own.txt`;
     await uploadData({ path: own, data: 'mine', options }).result;
     expect(await (await downloadData({ path: own, options }).result).body.text()).toBe('mine');
-    await expect(
-      downloadData({ path: `media/${identityId}/private.txt`, options }).result,
-    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(downloadData({ path: `media/${identityId}/private.txt`, options }).result).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
     await signOut();
   });
 });
