@@ -175,7 +175,7 @@ export const startLocalSqs = async (options: LocalSqsOptions): Promise<LocalSqs>
           res,
           error.status === 400 ? 403 : error.status,
           { __type: `com.amazon.coral.service#${error.code}`, message: error.message },
-          { 'x-amzn-query-error': `${error.code.replace(/Exception$/, '')};Sender` },
+          { 'x-amzn-query-error': `${QUERY_AUTH_CODES[error.code] ?? error.code};Sender` },
         );
       else {
         console.error('local SQS:', error);

@@ -493,8 +493,8 @@ describe('local SQS refusals', () => {
     expect(outcomes.map((o) => [o?.name, o?.$metadata?.httpStatusCode])).toEqual([
       ['AccessDenied', 403],
       ['AccessDenied', 403],
-      ['InvalidSignature', 403],
-      ['UnrecognizedClient', 403],
+      ['SignatureDoesNotMatch', 403],
+      ['InvalidClientTokenId', 403],
     ]);
     expect(outcomes[1]?.message).toContain('is not authorized to perform: sqs:receivemessage');
     sender.destroy();
