@@ -40,7 +40,7 @@ import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
-import { QueueMappings } from './sqs/mapping';
+import { CONSUME_ACTIONS, QueueMappings } from './sqs/mapping';
 import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
@@ -400,7 +400,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         serviceOf(
           'queue-mappings',
           async () => {
-            const mappings = new QueueMappings(sqs.engine, functionOf, NAMES.region);
+            const mappings = new QueueMappings(sqs.engine, functionOf, NAMES.region, (definition) => {
+              const keyId = runtime.current.specs.get(definition.functionId)?.credentials.accessKeyId ?? '';
+              const denied = CONSUME_ACTIONS.filter(
+                (action) => authorize(keyId, { action, resource: definition.queueArn }) !== 'Allow',
+              );
+              return denied.length === 0
+                ? undefined
+                : `the role of ${definition.functionId} does not allow ${denied.join(', ')} on ${definition.queueArn}; Lambda would not poll the queue`;
+            });
             await mappings.update(queueMappingsOf(runtime.current.assembly));
             return mappings;
           },

@@ -489,6 +489,44 @@ describe('local SNS refusals', () => {
 });
 
 describe('SQS → function mapping', () => {
+  it("does not poll for a role that may not consume the queue, as Lambda's poller does not", async () => {
+    // Prepare
+    const before = events().length;
+    const refusing = new QueueMappings(
+      queues,
+      () => fn,
+      REGION,
+      () => 'no sqs:ReceiveMessage',
+    );
+    await sqsClient.send(
+      new SendMessageBatchCommand({
+        QueueUrl: `${sqsServer.url}/${ACCOUNT}/audit`,
+        Entries: [{ Id: 'a', MessageBody: 'kept' }],
+      }),
+    );
+    const waiting = queues.counts(queues.find('audit') ?? queue('x')).visible;
+    // Act
+    await refusing.update([
+      {
+        id: 'Refused',
+        queueArn: queueArn('audit'),
+        functionId: 'Consumer',
+        batchSize: 10,
+        batchingWindowMs: 0,
+        reportBatchItemFailures: false,
+        enabled: true,
+        filters: [],
+      },
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = refusing.list()[0]?.refused;
+    await refusing.stop();
+    // Assess
+    expect(refused).toBe('no sqs:ReceiveMessage');
+    expect(queues.counts(queues.find('audit') ?? queue('x')).visible).toBe(waiting);
+    expect(events().length).toBe(before);
+  });
+
   it('invokes the function with batches, deletes successes, and sends a failing message to the DLQ after maxReceiveCount', async () => {
     // Prepare
     const before = events().length;

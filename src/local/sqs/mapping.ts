@@ -14,6 +14,15 @@ import type { QueueConfig, QueueEngine, Received } from './queue';
 /** What the mappings invoke: the running generation's function by logical ID. */
 export type FunctionLookup = (functionId: string) => { invoke(event: unknown): Promise<unknown> } | undefined;
 
+/**
+ * Why the function's role may not consume the queue (Lambda's poller receives
+ * and deletes with it), or undefined when it may.
+ */
+export type ConsumeCheck = (definition: QueueMappingDefinition) => string | undefined;
+
+/** The actions Lambda's poller needs on the queue, as its docs list them. */
+export const CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+
 /** SQS receives at most 10 messages a call; Lambda's poller does the same, several times within a window. */
 const RECEIVE_MAX = 10;
 const LONG_POLL_MS = 20_000;
@@ -100,12 +109,20 @@ export class QueueMapping {
   /** Invocations that failed (every message then returns after its visibility timeout). */
   failedInvocations = 0;
 
+  #refused: string | undefined;
+
   constructor(
     readonly definition: QueueMappingDefinition,
     private readonly engine: QueueEngine,
     private readonly functionOf: FunctionLookup,
     private readonly region: string,
+    private readonly mayConsume: ConsumeCheck = () => undefined,
   ) {}
+
+  /** Why the mapping does not poll, when its role may not consume the queue. */
+  get refused(): string | undefined {
+    return this.#refused;
+  }
 
   start(): void {
     if (this.#running || !this.definition.enabled) return;
@@ -126,6 +143,14 @@ export class QueueMapping {
       const queue = this.engine.find(this.definition.queueArn);
       // Nothing is received while the function is not running (a reload between generations): no receive is spent.
       if (!queue || !this.functionOf(this.definition.functionId)) {
+        await this.engine.waitFor('', 1000, signal);
+        continue;
+      }
+      // As Lambda refuses to poll for a role without the permissions; checked again, so a reload can fix it.
+      const refused = this.mayConsume(this.definition);
+      if (refused !== this.#refused && refused) console.warn(`queue mapping ${this.definition.id}: ${refused}`);
+      this.#refused = refused;
+      if (refused) {
         await this.engine.waitFor('', 1000, signal);
         continue;
       }
@@ -199,6 +224,7 @@ export class QueueMappings {
     private readonly engine: QueueEngine,
     private readonly functionOf: FunctionLookup,
     private readonly region: string,
+    private readonly mayConsume?: ConsumeCheck,
   ) {}
 
   async update(definitions: readonly QueueMappingDefinition[]): Promise<void> {
@@ -213,7 +239,7 @@ export class QueueMappings {
       const running = this.#running.get(definition.id);
       if (running?.key === key) continue;
       await running?.mapping.stop();
-      const mapping = new QueueMapping(definition, this.engine, this.functionOf, this.region);
+      const mapping = new QueueMapping(definition, this.engine, this.functionOf, this.region, this.mayConsume);
       mapping.start();
       this.#running.set(definition.id, { key, mapping });
     }
