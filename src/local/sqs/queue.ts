@@ -161,8 +161,16 @@ export class QueueEngine {
       if (entry.until < now) delete state.deduplication[id];
   }
 
+  #saving = false;
+
+  /** One write per operation: a batch's changes are written together, before its answer is sent. */
   #save(): void {
-    this.store.save(this.#state);
+    if (this.#saving) return;
+    this.#saving = true;
+    queueMicrotask(() => {
+      this.#saving = false;
+      this.store.save(this.#state);
+    });
   }
 
   send(queue: QueueConfig, input: SendInput, senderId: string): Sent {
