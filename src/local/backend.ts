@@ -6,6 +6,8 @@ import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
+import { type EventBuses, eventBusesOf } from './events/buses';
+import { LocalEventBridge } from './events/bus';
 import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
 import { type Generation, Generations, invokeAsync } from './generations';
@@ -27,6 +29,7 @@ import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
+import { eventBridgeService } from './services/eventbridge';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
@@ -165,10 +168,20 @@ export interface LocalBackend {
   invokeScheduled(ruleName: string): Promise<Array<{ functionId: string; result: unknown }>>;
   /** The latest scheduled runs (at most 100), newest last. */
   readonly scheduledRuns: ReadonlyArray<ScheduledRun>;
+  /** The latest deliveries of events to rules' targets (at most 100), newest last. */
+  readonly eventDeliveries: ReadonlyArray<EventDelivery>;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface EventDelivery {
+  rule: string;
+  functionId: string;
+  eventId: string;
+  ok: boolean;
+  result?: unknown;
 }
 
 export interface ScheduledRun {
@@ -238,6 +251,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const openSearchArn = openSearchDomainArnOf(assembly);
     const cloudSearch = cloudSearchOf(assembly);
     liveParameters = ssmParametersOf(assembly);
+    let liveBuses: EventBuses = eventBusesOf(assembly, NAMES);
 
     // 3. The services, each after the ones it uses.
     log('preparing TLS ...');
@@ -297,6 +311,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
 
+    // Events are delivered as EventBridge delivers to Lambda: asynchronously, retried, then dead-lettered.
+    const eventDeliveries: EventDelivery[] = [];
+    const bridge = new LocalEventBridge({
+      account: NAMES,
+      config: () => liveBuses,
+      deliver: ({ rule, target, payload, event }) => {
+        const fn = runtime.current.functions.get(target.functionId);
+        if (!fn) return;
+        void invokeAsync(fn, payload, `events:${rule.bus}/${rule.name}`, deadLetters).then((outcome) => {
+          eventDeliveries.push({ rule: rule.name, functionId: target.functionId, eventId: event.id, ...outcome });
+          if (eventDeliveries.length > 100) eventDeliveries.shift();
+        });
+      },
+    });
+    const events = (await services.start(eventBridgeService(context, bridge))).handle;
+
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
     const endpoint = (used: boolean, url: string | undefined) => (used && url ? url : undefined);
@@ -313,6 +343,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      EVENTBRIDGE: endpoint(named.has('events') || liveBuses.rules.length > 0, events.url),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -352,6 +383,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         onLive: (live, policies, generation) => {
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);
+          liveBuses = eventBusesOf(live, NAMES);
           liveSecrets = generation.secretReferences;
           if (generation.schedules) scheduler.update(generation.schedules);
         },
@@ -542,6 +574,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         return results;
       },
       scheduledRuns,
+      eventDeliveries,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };
