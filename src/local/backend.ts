@@ -7,6 +7,7 @@ import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
 import { type EventBuses, eventBusesOf } from './events/buses';
+import { appSyncEventBridgeSource } from './events/appsync-source';
 import { LocalEventBridge } from './events/bus';
 import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
@@ -14,7 +15,7 @@ import { type Generation, Generations, invokeAsync } from './generations';
 import { HotReloader } from './hot-reload';
 import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
-import type { Decision, PolicyDocument } from './iam/policy';
+import { type Decision, evaluate, type PolicyDocument } from './iam/policy';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
@@ -380,6 +381,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         dataDir,
         deadLetters,
         secrets,
+        // AppSync puts events with its data source's role.
+        eventBridge: appSyncEventBridgeSource(
+          bridge,
+          (roleArn, action, resource) => evaluate(livePolicies.get(roleArn) ?? [], { action, resource, context: {} }) === 'Allow',
+        ),
         onLive: (live, policies, generation) => {
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);

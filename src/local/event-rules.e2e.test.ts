@@ -16,7 +16,7 @@ import type { Schema } from './test-fixtures/gen2/order-events/amplify/data/reso
  * The order-events fixture with the real aws-amplify client: a custom
  * mutation's function puts an event on a custom bus, the rule's pattern lets
  * only big orders through to a function that stores them, the client reads
- * them back; a Berlin-time schedule runs at 08:00 Berlin, a disabled one only
+ * them back (and the same through AppSync's EventBridge data source); a Berlin-time schedule runs at 08:00 Berlin, a disabled one only
  * on demand.
  */
 
@@ -79,6 +79,20 @@ describe('event-pattern rules and zoned schedules', () => {
       }),
     ]);
     expect(backend.eventDeliveries.map((d) => [d.eventId, d.ok])).toEqual([[big.data, true]]);
+  }, 60_000);
+
+  it("puts an event through AppSync's EventBridge data source, to the same rule", async () => {
+    // Act
+    const announced = await client().mutations.announceOrder({ total: 120, note: 'grinder' });
+    // Assess
+    expect(announced.errors).toBeUndefined();
+    let notes: string[] = [];
+    for (let i = 0; i < 100 && notes.length < 2; i++) {
+      notes = (await client().models.BigOrder.list()).data.map((o) => o.note ?? '').sort();
+      if (notes.length < 2) await wait(100);
+    }
+    expect(notes).toEqual([expect.stringMatching(/^espresso machine /), expect.stringMatching(/^grinder /)]);
+    expect(backend.eventDeliveries.at(-1)).toMatchObject({ eventId: announced.data, ok: true });
   }, 60_000);
 
   it('runs the Berlin schedule at 08:00 Berlin time and the disabled one only on demand', async () => {

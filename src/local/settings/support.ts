@@ -108,7 +108,7 @@ export const LOCAL_IAM_SERVICES = new Set([
   'appsync',
 ]);
 
-const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA']);
+const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA', 'AMAZON_EVENTBRIDGE']);
 
 const statementsOf = (documents: readonly PolicyDocument[]) =>
   documents.flatMap((d) => [d.Statement].flat()).filter((s) => s.Effect === 'Allow');

@@ -11,7 +11,8 @@ import { recordOrder } from './functions/record-order/resource';
 /**
  * A Gen 2 backend for the local EventBridge: a custom mutation's function puts
  * an event on a custom bus, a rule's pattern picks the big orders, and its
- * target stores them in a model table; two EventBridge Scheduler schedules
+ * target stores them in a model table (announceOrder does the same through
+ * AppSync's EventBridge data source); two EventBridge Scheduler schedules
  * (one in Berlin time, one disabled) invoke the same function.
  */
 const backend = defineBackend({ auth, data, placeOrder, recordOrder });
@@ -21,6 +22,8 @@ const recorder = backend.recordOrder.resources.lambda;
 const bus = new EventBus(stack, 'OrdersBus', { eventBusName: 'orders' });
 bus.grantPutEventsTo(backend.placeOrder.resources.lambda);
 backend.placeOrder.addEnvironment('ORDERS_BUS', bus.eventBusName);
+// announceOrder's resolver puts on the same bus through AppSync's EventBridge data source.
+backend.data.addEventBridgeDataSource('OrdersEvents', bus);
 new Rule(stack, 'BigOrders', {
   eventBus: bus,
   eventPattern: { source: ['shop.orders'], detailType: ['Order Placed'], detail: { total: [{ numeric: ['>=', 100] }] } },

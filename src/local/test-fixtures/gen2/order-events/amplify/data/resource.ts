@@ -11,6 +11,12 @@ const schema = a.schema({
     .returns(a.string())
     .handler(a.handler.function(placeOrder))
     .authorization((allow) => [allow.authenticated()]),
+  announceOrder: a
+    .mutation()
+    .arguments({ total: a.float().required(), note: a.string() })
+    .returns(a.string())
+    .handler(a.handler.custom({ dataSource: 'OrdersEvents', entry: './announce-order.js' }))
+    .authorization((allow) => [allow.authenticated()]),
 });
 
 export type Schema = ClientSchema<typeof schema>;
