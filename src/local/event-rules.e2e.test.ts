@@ -78,6 +78,8 @@ describe('event-pattern rules and zoned schedules', () => {
         note: expect.stringMatching(/^espresso machine \(Order Placed from shop\.orders at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/),
       }),
     ]);
+    // The delivery is recorded once the function has returned.
+    for (let i = 0; i < 100 && backend.eventDeliveries.length === 0; i++) await wait(100);
     expect(backend.eventDeliveries.map((d) => [d.eventId, d.ok])).toEqual([[big.data, true]]);
   }, 60_000);
 
@@ -92,6 +94,7 @@ describe('event-pattern rules and zoned schedules', () => {
       if (notes.length < 2) await wait(100);
     }
     expect(notes).toEqual([expect.stringMatching(/^espresso machine /), expect.stringMatching(/^grinder /)]);
+    for (let i = 0; i < 100 && backend.eventDeliveries.length < 2; i++) await wait(100);
     expect(backend.eventDeliveries.at(-1)).toMatchObject({ eventId: announced.data, ok: true });
   }, 60_000);
 
