@@ -6,9 +6,9 @@ import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
-import { type EventBuses, eventBusesOf } from './events/buses';
 import { appSyncEventBridgeSource } from './events/appsync-source';
 import { LocalEventBridge } from './events/bus';
+import { type EventBuses, eventBusesOf } from './events/buses';
 import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
 import { type Generation, Generations, invokeAsync } from './generations';
@@ -25,12 +25,12 @@ import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
 import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
+import { eventBridgeService } from './services/eventbridge';
 import { graphqlService } from './services/graphql';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
-import { eventBridgeService } from './services/eventbridge';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
@@ -384,7 +384,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         // AppSync puts events with its data source's role.
         eventBridge: appSyncEventBridgeSource(
           bridge,
-          (roleArn, action, resource) => evaluate(livePolicies.get(roleArn) ?? [], { action, resource, context: {} }) === 'Allow',
+          (roleArn, action, resource) =>
+            evaluate(livePolicies.get(roleArn) ?? [], { action, resource, context: {} }) === 'Allow',
         ),
         onLive: (live, policies, generation) => {
           livePolicies = policies;

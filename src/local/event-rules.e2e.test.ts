@@ -46,7 +46,11 @@ describe('event-pattern rules and zoned schedules', () => {
       clock,
     });
     configureLocal(Amplify, backend.outputs);
-    await signUp({ username: 'olga@example.com', password: PASSWORD, options: { userAttributes: { email: 'olga@example.com' } } });
+    await signUp({
+      username: 'olga@example.com',
+      password: PASSWORD,
+      options: { userAttributes: { email: 'olga@example.com' } },
+    });
     await confirmSignUp({
       username: 'olga@example.com',
       confirmationCode: backend.outbox.latestCode('olga@example.com', 'verification') ?? '',
@@ -59,7 +63,7 @@ describe('event-pattern rules and zoned schedules', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('delivers a big order from the mutation through the bus to the rule\'s function, and not a small one', async () => {
+  it("delivers a big order from the mutation through the bus to the rule's function, and not a small one", async () => {
     // Act
     const big = await client().mutations.placeOrder({ total: 250, note: 'espresso machine' });
     const small = await client().mutations.placeOrder({ total: 4, note: 'coffee' });
@@ -75,7 +79,9 @@ describe('event-pattern rules and zoned schedules', () => {
       expect.objectContaining({
         id: big.data,
         total: 250,
-        note: expect.stringMatching(/^espresso machine \(Order Placed from shop\.orders at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/),
+        note: expect.stringMatching(
+          /^espresso machine \(Order Placed from shop\.orders at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/,
+        ),
       }),
     ]);
     // The delivery is recorded once the function has returned.

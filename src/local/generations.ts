@@ -1,7 +1,7 @@
-import type { EventBridgeSource } from './events/appsync-source';
 import { join } from 'node:path';
 import type { CloudAssembly } from './cloud/assembly';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
+import type { EventBridgeSource } from './events/appsync-source';
 import { type ScheduledRule, scheduledRulesOf } from './events/scheduler';
 import { LocalFunction } from './functions/runner';
 import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';

@@ -23,10 +23,18 @@ const isRecord = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const appSyncEventBridgeSource =
-  (bridge: LocalEventBridge, allowed: (roleArn: string, action: string, resource: string) => boolean): EventBridgeSource =>
+  (
+    bridge: LocalEventBridge,
+    allowed: (roleArn: string, action: string, resource: string) => boolean,
+  ): EventBridgeSource =>
   ({ eventBusArn, serviceRoleArn, request }) => {
     if (request.operation !== 'PutEvents')
-      return { error: { type: 'ValidationException', message: `Unsupported operation: ${String(request.operation)}. Use PutEvents.` } };
+      return {
+        error: {
+          type: 'ValidationException',
+          message: `Unsupported operation: ${String(request.operation)}. Use PutEvents.`,
+        },
+      };
     const events = request.events;
     if (!Array.isArray(events) || events.length < 1 || events.length > 10 || !events.every(isRecord))
       return { error: { type: 'ValidationException', message: 'events must list 1 to 10 event objects.' } };

@@ -62,10 +62,16 @@ export class LocalEventBridge {
   /** Sends an event to the matching rules of a bus; returns how many rules matched. An unknown bus takes it and matches none, as EventBridge does. */
   route(bus: string, event: EventEnvelope): number {
     const ingestionTime = this.now();
-    const rules = this.options.config().rules.filter((r) => r.enabled && r.bus === bus && matchesPattern(r.pattern, event));
+    const rules = this.options
+      .config()
+      .rules.filter((r) => r.enabled && r.bus === bus && matchesPattern(r.pattern, event));
     for (const rule of rules)
       for (const target of rule.targets) {
-        const payload = targetPayload(target.transform, event, { ruleArn: rule.arn, ruleName: rule.name, ingestionTime });
+        const payload = targetPayload(target.transform, event, {
+          ruleArn: rule.arn,
+          ruleName: rule.name,
+          ingestionTime,
+        });
         this.options.deliver({ rule, target, payload, event });
       }
     return rules.length;

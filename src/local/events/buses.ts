@@ -69,11 +69,14 @@ export const eventBusesOf = (assembly: CloudAssembly, account: { region: string;
     if (!isRecord(props) || props.EventPattern === undefined) continue; // schedules: the scheduler's
     const owner = `the EventBridge rule ${logicalId}`;
     const bus = busNameOf(props.EventBusName);
-    if (!buses.has(bus)) throw new UnsupportedEventRuleError(`${owner} is on the event bus ${bus}, which the template does not create`);
+    if (!buses.has(bus))
+      throw new UnsupportedEventRuleError(`${owner} is on the event bus ${bus}, which the template does not create`);
     const name = typeof props.Name === 'string' ? props.Name : logicalId;
     let pattern: EventPattern;
     try {
-      pattern = parseEventPattern(typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern));
+      pattern = parseEventPattern(
+        typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern),
+      );
     } catch (error) {
       if (error instanceof EventPatternError) throw new UnsupportedEventRuleError(`${owner}: ${error.message}`);
       throw error;

@@ -61,16 +61,17 @@ describe('the buses and event-pattern rules of an assembly', () => {
         },
       ],
     });
-    expect(matchesPattern(rules[0]!.pattern, { source: 'shop', 'detail-type': 'Order Placed' })).toBe(true);
+    const [rule] = rules;
+    expect(rule && matchesPattern(rule.pattern, { source: 'shop', 'detail-type': 'Order Placed' })).toBe(true);
   });
 
   it('refuses a rule on a bus the template does not create, a target that is not a function, and a bad pattern', () => {
     const rule = (props: Record<string, unknown>) =>
       assemblyOf({ Fn: fn, Rule: { Type: 'AWS::Events::Rule', Properties: props } });
     const target = [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T' }];
-    expect(() => eventBusesOf(rule({ EventBusName: 'nowhere', EventPattern: { source: ['a'] }, Targets: target }), ACCOUNT)).toThrow(
-      /event bus nowhere/,
-    );
+    expect(() =>
+      eventBusesOf(rule({ EventBusName: 'nowhere', EventPattern: { source: ['a'] }, Targets: target }), ACCOUNT),
+    ).toThrow(/event bus nowhere/);
     expect(() =>
       eventBusesOf(
         rule({ EventPattern: { source: ['a'] }, Targets: [{ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', Id: 'Q' }] }),

@@ -10,8 +10,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalCredentials } from '../iam/credentials';
 import type { PolicyDocument } from '../iam/policy';
-import type { EventBuses } from './buses';
 import { type Delivery, LocalEventBridge } from './bus';
+import type { EventBuses } from './buses';
 import { parseEventPattern } from './pattern';
 import { type LocalEventsServer, startLocalEventsServer } from './server';
 
@@ -29,7 +29,17 @@ const OUTSIDER = `arn:aws:iam::${ACCOUNT}:role/outsiderRole`;
 const POLICIES = new Map<string, PolicyDocument[]>([
   [
     PUBLISHER,
-    [{ Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/orders` }] }],
+    [
+      {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'events:PutEvents',
+            Resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/orders`,
+          },
+        ],
+      },
+    ],
   ],
   [OUTSIDER, [{ Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] }]],
 ]);
@@ -93,7 +103,12 @@ const deliveries: Delivery[] = [];
 const clients: EventBridgeClient[] = [];
 
 const clientAs = (credential: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => {
-  const client = new EventBridgeClient({ endpoint: server.url, region: REGION, credentials: credential, maxAttempts: 1 });
+  const client = new EventBridgeClient({
+    endpoint: server.url,
+    region: REGION,
+    credentials: credential,
+    maxAttempts: 1,
+  });
   clients.push(client);
   return client;
 };
@@ -115,7 +130,8 @@ beforeAll(async () => {
     bridge,
     verify: credentials.verify,
     authorize: credentials.authorize,
-    deniedMessage: (principal, action, resource) => credentials.deniedMessage(principal, action, resource, 'ImplicitDeny'),
+    deniedMessage: (principal, action, resource) =>
+      credentials.deniedMessage(principal, action, resource, 'ImplicitDeny'),
   });
 });
 
@@ -224,7 +240,9 @@ describe('the local EventBridge', () => {
       'NotAuthorizedForSourceException',
       'ok',
     ]);
-    expect(result.Entries?.[0]?.ErrorMessage).toBe('Parameter Source is not valid. Reason: Source is a required argument.');
+    expect(result.Entries?.[0]?.ErrorMessage).toBe(
+      'Parameter Source is not valid. Reason: Source is a required argument.',
+    );
     expect(deliveries).toHaveLength(1);
   });
 
@@ -287,19 +305,25 @@ describe('the local EventBridge', () => {
     // Assess
     expect(unsigned.status).toBeGreaterThanOrEqual(400);
     expect(unsigned.status).toBeLessThan(500);
-    expect(await unsigned.json()).toMatchObject({ __type: expect.stringMatching(/MissingAuthenticationToken|IncompleteSignature/) });
+    expect(await unsigned.json()).toMatchObject({
+      __type: expect.stringMatching(/MissingAuthenticationToken|IncompleteSignature/),
+    });
     await expect(forged.send(new PutEventsCommand({ Entries: [entry] }))).rejects.toMatchObject({
       name: expect.stringMatching(/SignatureDoesNotMatch|InvalidSignature/),
     });
     // Allowed on the orders bus only: the default bus is denied, with IAM's message.
     await expect(publisher.send(new PutEventsCommand({ Entries: [entry] }))).rejects.toMatchObject({
       name: 'AccessDeniedException',
-      message: expect.stringContaining(`events:PutEvents on resource: arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`),
+      message: expect.stringContaining(
+        `events:PutEvents on resource: arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      ),
     });
     await expect(
       outsider.send(new PutEventsCommand({ Entries: [{ ...entry, EventBusName: 'orders' }] })),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    await expect(publisher.send(new TestEventPatternCommand({ Event: '{}', EventPattern: '{}' }))).rejects.toMatchObject({
+    await expect(
+      publisher.send(new TestEventPatternCommand({ Event: '{}', EventPattern: '{}' })),
+    ).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
     expect(deliveries).toHaveLength(0);
@@ -307,9 +331,15 @@ describe('the local EventBridge', () => {
 
   it('answers an unknown operation and bad JSON with its own errors, and keeps serving', async () => {
     // Act
-    const unknown = await fetch(server.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutRule' }, body: '{}' });
+    const unknown = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.PutRule' },
+      body: '{}',
+    });
     const client = clientAs(credentials.admin);
-    const after = await client.send(new PutEventsCommand({ Entries: [{ Source: 'app', DetailType: 'x', Detail: '{}' }] }));
+    const after = await client.send(
+      new PutEventsCommand({ Entries: [{ Source: 'app', DetailType: 'x', Detail: '{}' }] }),
+    );
     // Assess
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });

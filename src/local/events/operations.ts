@@ -1,7 +1,7 @@
 import type { LocalPrincipal } from '../iam/principals';
 import type { LocalEventBridge } from './bus';
 import { EventPatternError, matchesPattern, parseEventPattern } from './pattern';
-import { entriesOf, EventsRequestError } from './put-events';
+import { EventsRequestError, entriesOf } from './put-events';
 
 /**
  * The EventBridge operations the local endpoint serves, each authorized as
@@ -34,7 +34,8 @@ export const eventsOperations = (bridge: LocalEventBridge, allow: Allow): Record
     try {
       pattern = parseEventPattern(input.EventPattern);
     } catch (error) {
-      if (error instanceof EventPatternError) throw new EventsRequestError('InvalidEventPatternException', error.message);
+      if (error instanceof EventPatternError)
+        throw new EventsRequestError('InvalidEventPatternException', error.message);
       throw error;
     }
     let event: unknown;

@@ -27,7 +27,14 @@ type Matcher =
   | { kind: 'numeric'; bounds: Array<{ op: string; value: number }> }
   | { kind: 'exists'; value: boolean }
   | { kind: 'cidr'; network: number; mask: number }
-  | { kind: 'anything-but'; values?: Array<string | number>; text?: Text; prefix?: Text; suffix?: Text; wildcard?: RegExp };
+  | {
+      kind: 'anything-but';
+      values?: Array<string | number>;
+      text?: Text;
+      prefix?: Text;
+      suffix?: Text;
+      wildcard?: RegExp;
+    };
 
 export interface EventPattern {
   fields: Map<string, Matcher[] | EventPattern>;
@@ -36,7 +43,8 @@ export interface EventPattern {
 
 const wildcardRegex = (value: unknown): RegExp => {
   if (typeof value !== 'string') throw new EventPatternError('wildcard match pattern must be a string');
-  if (value.includes('**')) throw new EventPatternError('Consecutive wildcard characters at pos ' + value.indexOf('**'));
+  if (value.includes('**'))
+    throw new EventPatternError(`Consecutive wildcard characters at pos ${value.indexOf('**')}`);
   const source = value
     .split(/(\\\*|\*)/)
     .map((part) => (part === '*' ? '.*' : part === '\\*' ? '\\*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
@@ -61,7 +69,8 @@ const parseNumeric = (value: unknown): Matcher => {
   for (let i = 0; i < value.length; i += 2) {
     const op = value[i];
     const n = value[i + 1];
-    if (typeof op !== 'string' || !NUMERIC_OPS.has(op)) throw new EventPatternError(`Unrecognized numeric range operator: ${String(op)}`);
+    if (typeof op !== 'string' || !NUMERIC_OPS.has(op))
+      throw new EventPatternError(`Unrecognized numeric range operator: ${String(op)}`);
     if (typeof n !== 'number' || Math.abs(n) > MAX_NUMBER)
       throw new EventPatternError('Value of numeric must be a number between -5.0E9 and 5.0E9 inclusive');
     bounds.push({ op, value: n });
@@ -79,7 +88,8 @@ const parseCidr = (value: unknown): Matcher => {
   const match = typeof value === 'string' ? /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(value) : null;
   const octets = match ? match.slice(1, 5).map(Number) : [];
   const bits = Number(match?.[5]);
-  if (!match || octets.some((o) => o > 255) || bits > 32) throw new EventPatternError(`Nonstandard IP address: ${String(value)}`);
+  if (!match || octets.some((o) => o > 255) || bits > 32)
+    throw new EventPatternError(`Nonstandard IP address: ${String(value)}`);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   const network = octets.reduce((acc, o) => ((acc << 8) | o) >>> 0, 0);
   return { kind: 'cidr', network: (network & mask) >>> 0, mask };
@@ -100,7 +110,11 @@ const parseAnythingBut = (value: unknown): Matcher => {
     if (key === 'equals-ignore-case' && typeof inner === 'string')
       return { kind: 'anything-but', text: { kind: 'ignore-case', value: inner } };
     if (key === 'equals-ignore-case' && Array.isArray(inner) && inner.every((v) => typeof v === 'string'))
-      return { kind: 'anything-but', values: inner.map((v) => v.toLowerCase()), text: { kind: 'ignore-case', value: '' } };
+      return {
+        kind: 'anything-but',
+        values: inner.map((v) => v.toLowerCase()),
+        text: { kind: 'ignore-case', value: '' },
+      };
   }
   throw new EventPatternError('Value of anything-but must be an array or single string/number value.');
 };
@@ -115,7 +129,8 @@ const parseMatcher = (value: unknown): Matcher => {
     case 'prefix':
     case 'suffix': {
       const text = textOf(key, inner);
-      if (text.kind === 'exact' && text.value === '' && key === 'suffix') return { kind: 'suffix', value: '', ignoreCase: false };
+      if (text.kind === 'exact' && text.value === '' && key === 'suffix')
+        return { kind: 'suffix', value: '', ignoreCase: false };
       return { kind: key, value: text.value, ignoreCase: text.kind === 'ignore-case' };
     }
     case 'equals-ignore-case':
@@ -184,11 +199,17 @@ const matchesValue = (matcher: Matcher, value: unknown): boolean => {
     case 'equals':
       return value === matcher.value;
     case 'prefix':
-      return typeof value === 'string' &&
-        (matcher.ignoreCase ? value.toLowerCase().startsWith(matcher.value.toLowerCase()) : value.startsWith(matcher.value));
+      return (
+        typeof value === 'string' &&
+        (matcher.ignoreCase
+          ? value.toLowerCase().startsWith(matcher.value.toLowerCase())
+          : value.startsWith(matcher.value))
+      );
     case 'suffix':
-      return typeof value === 'string' &&
-        (matcher.ignoreCase ? value.toLowerCase().endsWith(matcher.value.toLowerCase()) : value.endsWith(matcher.value));
+      return (
+        typeof value === 'string' &&
+        (matcher.ignoreCase ? value.toLowerCase().endsWith(matcher.value.toLowerCase()) : value.endsWith(matcher.value))
+      );
     case 'equals-ignore-case':
       return typeof value === 'string' && value.toLowerCase() === matcher.value.toLowerCase();
     case 'wildcard':
@@ -197,12 +218,20 @@ const matchesValue = (matcher: Matcher, value: unknown): boolean => {
       return (
         typeof value === 'number' &&
         matcher.bounds.every(({ op, value: bound }) =>
-          op === '<' ? value < bound : op === '<=' ? value <= bound : op === '=' ? value === bound : op === '>' ? value > bound : value >= bound,
+          op === '<'
+            ? value < bound
+            : op === '<='
+              ? value <= bound
+              : op === '='
+                ? value === bound
+                : op === '>'
+                  ? value > bound
+                  : value >= bound,
         )
       );
     case 'cidr': {
       const ip = typeof value === 'string' ? toIpv4(value) : undefined;
-      return ip !== undefined && ((ip & matcher.mask) >>> 0) === matcher.network;
+      return ip !== undefined && (ip & matcher.mask) >>> 0 === matcher.network;
     }
     case 'exists':
       return matcher.value;
@@ -211,7 +240,10 @@ const matchesValue = (matcher: Matcher, value: unknown): boolean => {
       if (matcher.suffix) return typeof value === 'string' && !suffixOf(matcher.suffix, value);
       if (matcher.wildcard) return typeof value === 'string' && !matcher.wildcard.test(value);
       if (matcher.text?.kind === 'ignore-case')
-        return typeof value === 'string' && (matcher.values ? !matcher.values.includes(value.toLowerCase()) : !textMatches(matcher.text, value));
+        return (
+          typeof value === 'string' &&
+          (matcher.values ? !matcher.values.includes(value.toLowerCase()) : !textMatches(matcher.text, value))
+        );
       return (typeof value === 'string' || typeof value === 'number') && !(matcher.values ?? []).includes(value);
     }
   }

@@ -49,7 +49,11 @@ const cases: Array<[string, unknown, boolean]> = [
   ['anything-but a prefix', { source: [{ 'anything-but': { prefix: 'aws.' } }] }, true],
   ['anything-but a prefix it has', { source: [{ 'anything-but': { prefix: 'shop' } }] }, false],
   ['anything-but a suffix it has', { detail: { file: [{ 'anything-but': { suffix: '.csv' } }] } }, false],
-  ['anything-but ignoring case', { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['placed'] } }] } }, false],
+  [
+    'anything-but ignoring case',
+    { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['placed'] } }] } },
+    false,
+  ],
   ['anything-but a wildcard', { detail: { file: [{ 'anything-but': { wildcard: '*.png' } }] } }, true],
   ['anything-but needs the field', { detail: { voucher: [{ 'anything-but': 'x' }] } }, false],
   ['numeric range', { detail: { total: [{ numeric: ['>', 40, '<=', 50] }] } }, true],
@@ -66,9 +70,17 @@ const cases: Array<[string, unknown, boolean]> = [
   ['wildcard with an escaped star', { detail: { file: [{ wildcard: 'report\\*' }] } }, false],
   ['cidr', { detail: { customer: { ip: [{ cidr: '10.0.0.0/16' }] } } }, true],
   ['cidr, outside', { detail: { customer: { ip: [{ cidr: '10.1.0.0/16' }] } } }, false],
-  ['$or, second branch', { source: ['shop.orders'], $or: [{ detail: { items: [9] } }, { detail: { state: ['PLACED'] } }] }, true],
+  [
+    '$or, second branch',
+    { source: ['shop.orders'], $or: [{ detail: { items: [9] } }, { detail: { state: ['PLACED'] } }] },
+    true,
+  ],
   ['$or, no branch', { $or: [{ detail: { items: [9] } }, { 'detail-type': ['Nope'] }] }, false],
-  ['$or nested in detail', { detail: { $or: [{ items: [{ numeric: ['<', 2] }] }, { total: [{ numeric: ['>', 40] }] }] } }, true],
+  [
+    '$or nested in detail',
+    { detail: { $or: [{ items: [{ numeric: ['<', 2] }] }, { total: [{ numeric: ['>', 40] }] }] } },
+    true,
+  ],
   ['a pattern on a field of a scalar is no match', { source: { inner: ['x'] } }, false],
 ];
 

@@ -65,7 +65,10 @@ export const entrySize = (entry: Json): number => {
 export const entriesOf = (input: Json): Json[] => {
   const entries = input.Entries;
   if (!Array.isArray(entries))
-    throw new EventsRequestError('ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    throw new EventsRequestError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
   if (entries.length < 1 || entries.length > MAX_ENTRIES)
     throw new EventsRequestError(
       'ValidationException',

@@ -121,7 +121,10 @@ describe('the scheduled rules of an assembly', () => {
       Fn: fn,
       Rule: {
         Type: 'AWS::Events::Rule',
-        Properties: { EventPattern: { source: ['shop'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T' }] },
+        Properties: {
+          EventPattern: { source: ['shop'] },
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T' }],
+        },
       },
     });
     // Act / Assess

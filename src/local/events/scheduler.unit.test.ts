@@ -176,9 +176,7 @@ describe('the scheduler', () => {
       return [1, 2, 3].map((hour) => START + hour * 3_600_000 + Math.floor(random() * window));
     })();
     const { clock, runs, scheduler } = harness(seeded(7));
-    scheduler.update([
-      rule({ source: 'scheduler', expression: 'cron(0 * * * ? *)', flexibleWindowMs: window }),
-    ]);
+    scheduler.update([rule({ source: 'scheduler', expression: 'cron(0 * * * ? *)', flexibleWindowMs: window })]);
     // Act
     clock.advance(3 * 3_600_000 + window);
     // Assess
@@ -193,7 +191,7 @@ describe('the scheduler', () => {
     expect(new Set(times.map((t, i) => t - (START + (i + 1) * 3_600_000))).size).toBeGreaterThan(1);
   });
 
-  it('shapes a scheduled rule\'s event with the target\'s InputTransformer', () => {
+  it("shapes a scheduled rule's event with the target's InputTransformer", () => {
     // Prepare
     const { clock, runs, scheduler } = harness();
     scheduler.update([

@@ -67,7 +67,8 @@ export const startLocalEventsServer = async (options: LocalEventsServerOptions):
     } catch {
       throw new EventsRequestError('SerializationException', 'The request body is not valid JSON.');
     }
-    if (!isRecord(input)) throw new EventsRequestError('SerializationException', 'The request body must be a JSON object.');
+    if (!isRecord(input))
+      throw new EventsRequestError('SerializationException', 'The request body must be a JSON object.');
     send(res, 200, run(principal, input));
   };
 

@@ -73,7 +73,10 @@ export const checkTargetInput = (target: TargetInput): void => {
 /** The JSON text of a value as it goes into the template: inside quotes a string's characters, else its JSON. */
 const placeholderText = (value: unknown, quoted: boolean): string => {
   if (value === undefined) return quoted ? '' : 'null';
-  if (quoted) return typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(JSON.stringify(value)).slice(1, -1);
+  if (quoted)
+    return typeof value === 'string'
+      ? JSON.stringify(value).slice(1, -1)
+      : JSON.stringify(JSON.stringify(value)).slice(1, -1);
   return JSON.stringify(value);
 };
 

@@ -66,7 +66,10 @@ const HOURS_12 = 12 * 3_600_000;
 export const instantsOf = (wall: number, zone?: string): number[] => {
   if (isUtc(zone)) return [wall];
   // A zone's offset changes at most once within a day around any time; the offsets 12 h either side cover both.
-  const offsets = new Set([wallTimeOf(wall - HOURS_12, zone) - (wall - HOURS_12), wallTimeOf(wall + HOURS_12, zone) - (wall + HOURS_12)]);
+  const offsets = new Set([
+    wallTimeOf(wall - HOURS_12, zone) - (wall - HOURS_12),
+    wallTimeOf(wall + HOURS_12, zone) - (wall + HOURS_12),
+  ]);
   return [...offsets]
     .map((offset) => wall - offset)
     .filter((t) => wallTimeOf(t, zone) === wall)

@@ -1,5 +1,5 @@
-import { eventBusesOf } from '../events/buses';
 import type { CloudAssembly } from '../cloud/assembly';
+import { eventBusesOf } from '../events/buses';
 import { scheduledRulesOf } from '../events/scheduler';
 import { apiAuthSettingsOf } from '../graphql/auth-modes';
 import { restFunctionIds } from '../rest';

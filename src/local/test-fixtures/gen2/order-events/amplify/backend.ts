@@ -26,7 +26,11 @@ backend.placeOrder.addEnvironment('ORDERS_BUS', bus.eventBusName);
 backend.data.addEventBridgeDataSource('OrdersEvents', bus);
 new Rule(stack, 'BigOrders', {
   eventBus: bus,
-  eventPattern: { source: ['shop.orders'], detailType: ['Order Placed'], detail: { total: [{ numeric: ['>=', 100] }] } },
+  eventPattern: {
+    source: ['shop.orders'],
+    detailType: ['Order Placed'],
+    detail: { total: [{ numeric: ['>=', 100] }] },
+  },
   targets: [new LambdaFunction(recorder)],
 });
 const table = backend.data.resources.tables.BigOrder;

@@ -13,7 +13,11 @@ export const handler: AppSyncResolverHandler<{ total: number; note?: string | nu
           EventBusName: process.env.ORDERS_BUS,
           Source: 'shop.orders',
           DetailType: 'Order Placed',
-          Detail: JSON.stringify({ total: event.arguments.total, note: event.arguments.note ?? '', placedBy: identity }),
+          Detail: JSON.stringify({
+            total: event.arguments.total,
+            note: event.arguments.note ?? '',
+            placedBy: identity,
+          }),
         },
       ],
     }),
