@@ -34,6 +34,7 @@ new Rule(stack, 'BigOrders', {
   targets: [new LambdaFunction(recorder)],
 });
 const table = backend.data.resources.tables.BigOrder;
+if (!table) throw new Error('the schema has no BigOrder model: the big-orders rule needs its table');
 table.grantWriteData(recorder);
 backend.recordOrder.addEnvironment('BIG_ORDER_TABLE', table.tableName);
 
