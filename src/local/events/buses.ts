@@ -13,7 +13,12 @@ export interface RuleTarget {
   id: string;
   functionId: string;
   transform: TargetInput;
-  /** RetryPolicy: how long and how often EventBridge retries a delivery. */
+  /**
+   * RetryPolicy: how long and how often EventBridge retries a delivery that
+   * Lambda refuses (throttling, a missing permission), which cannot happen
+   * locally; a function's own error is retried by Lambda's asynchronous
+   * invocation (twice), then dead-lettered, as the backend's `invokeAsync` does.
+   */
   maximumRetryAttempts: number;
   maximumEventAgeMs: number;
   /** DeadLetterConfig's queue ARN, where undeliverable events would go. */
