@@ -72,7 +72,12 @@ export class LocalEventBridge {
           ruleName: rule.name,
           ingestionTime,
         });
-        this.options.deliver({ rule, target, payload, event });
+        // The event is taken whatever happens to one delivery; a failure is reported, the other targets still get it.
+        try {
+          this.options.deliver({ rule, target, payload, event });
+        } catch (error) {
+          console.error(`local EventBridge: delivering ${event.id} to ${rule.name}/${target.id}:`, error);
+        }
       }
     return rules.length;
   }

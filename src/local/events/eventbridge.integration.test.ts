@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   EventBridgeClient,
   ListEventBusesCommand,
   PutEventsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalCredentials } from '../iam/credentials';
 import type { PolicyDocument } from '../iam/policy';
@@ -344,5 +346,66 @@ describe('the local EventBridge', () => {
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
     expect(after.FailedEntryCount).toBe(0);
+  });
+
+  it('answers signed requests with wrong types, bad JSON or a huge body with a 4xx in its format, and keeps serving', async () => {
+    // Prepare: each body signed with the SDK's own signer, as the admin.
+    const signedPost = async (body: string) => {
+      const target = new URL(server.url);
+      const signer = new SignatureV4({
+        credentials: credentials.admin,
+        region: REGION,
+        service: 'events',
+        sha256: Sha256,
+      });
+      const request = await signer.sign({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: target.hostname,
+        port: Number(target.port),
+        path: '/',
+        headers: {
+          host: target.host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSEvents.PutEvents',
+        },
+        body,
+      });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(request.headers)) headers[k] = String(v);
+      return fetch(server.url, { method: 'POST', headers, body });
+    };
+    const bodies = [
+      '{"Entries": "x"}',
+      '{"Entries": [1, 2]}',
+      '{"Entries": null}',
+      '[]',
+      '{not json',
+      '{"Entries": [{"Source": 7, "DetailType": [], "Detail": {"a": 1}, "Resources": "r", "Time": "later"}]}',
+      '{"Entries": [{"Source": "app", "DetailType": "x", "Detail": "{}", "Time": "not a time"}]}',
+      JSON.stringify({ Entries: [{ Source: 'app', DetailType: 'x', Detail: 'y'.repeat(1024 * 1024) }] }),
+    ];
+    // Act
+    const answers = [];
+    for (const body of bodies) {
+      const response = await signedPost(body);
+      answers.push({ status: response.status, body: await response.json() });
+    }
+    const client = clientAs(credentials.admin);
+    const after = await client.send(
+      new PutEventsCommand({ Entries: [{ Source: 'app', DetailType: 'x', Detail: '{}' }] }),
+    );
+    // Assess: request-wide errors are 4xx with __type; an entry's own errors come back in its result.
+    for (const answer of answers) {
+      if (answer.status === 200) expect(answer.body).toMatchObject({ FailedEntryCount: 1 });
+      else {
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+        expect(answer.body).toMatchObject({ __type: expect.any(String), message: expect.any(String) });
+      }
+    }
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 200, 200, 413]);
+    expect(after.FailedEntryCount).toBe(0);
+    expect(deliveries).toHaveLength(1);
   });
 });
