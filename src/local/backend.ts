@@ -344,7 +344,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
-      EVENTBRIDGE: endpoint(named.has('events') || liveBuses.rules.length > 0, events.url),
+      // Always running, so a bus or rule a hot reload adds is reachable without a restart.
+      EVENTBRIDGE: endpoint(true, events.url),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
