@@ -456,7 +456,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
             caFile: tls.caFile,
             buckets: () => storageOutputsOf(runtime.current.assembly)?.buckets.map((b) => b.bucket_name) ?? [],
           },
-          graphql: { url: graphql.url, caFile: tls.caFile },
+          graphql: { url: graphql.url, realtimeUrl: graphql.realtimeUrl, caFile: tls.caFile },
           outbox,
           deadLetters,
           search,
