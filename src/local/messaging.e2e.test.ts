@@ -11,7 +11,7 @@ import { configureLocal } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 import { nodeRuntimeFor } from './functions/node-runtimes';
-import type { Schema } from './test-fixtures/gen2/order-events/amplify/data/resource';
+import type { Schema } from './test-fixtures/gen2/order-queue/amplify/data/resource';
 
 /**
  * A Gen 2 backend whose custom stack (`backend.createStack`) has a topic, a
@@ -21,7 +21,7 @@ import type { Schema } from './test-fixtures/gen2/order-events/amplify/data/reso
  * function with partial batch failures; a poison message ends in the DLQ.
  */
 
-const PROJECT = resolve('src/local/test-fixtures/gen2/order-events');
+const PROJECT = resolve('src/local/test-fixtures/gen2/order-queue');
 const PASSWORD = 'Correct-Horse-9-Battery';
 
 try {
@@ -39,7 +39,7 @@ describe('SQS and SNS in a Gen 2 custom stack', () => {
   let ordersTable = '';
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'order-events-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'order-queue-'));
     backend = await createLocalBackend({ projectDir: PROJECT, dataDir, tlsDir: TEST_TLS_DIR, outputsFile: false });
     configureLocal(Amplify, backend.outputs);
     await signUp({

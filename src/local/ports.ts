@@ -20,6 +20,7 @@ export const SERVICES = [
   'rest',
   'sqs',
   'sns',
+  'eventbridge',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
@@ -38,6 +39,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   rest: 20011,
   sqs: 20012,
   sns: 20013,
+  eventbridge: 20016,
 };
 
 export const FREE_PORTS: LocalPorts = {
@@ -53,6 +55,7 @@ export const FREE_PORTS: LocalPorts = {
   rest: 0,
   sqs: 0,
   sns: 0,
+  eventbridge: 0,
 };
 
 /** What each port serves, for `--help` and the errors below. */
@@ -69,6 +72,7 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
   sqs: "SQS (the template's queues)",
   sns: "SNS (the template's topics and subscriptions)",
+  eventbridge: 'EventBridge PutEvents (event buses and event-pattern rules)',
 };
 
 /** The command-line flag that sets a service's port. */

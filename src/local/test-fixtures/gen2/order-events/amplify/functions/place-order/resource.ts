@@ -1,3 +1,4 @@
 import { defineFunction } from '@aws-amplify/backend';
 
-export const placeOrder = defineFunction({ name: 'place-order', entry: './handler.ts' });
+// In the data stack: the API references it, and it references the bus beside the API.
+export const placeOrder = defineFunction({ name: 'place-order', entry: './handler.ts', resourceGroupName: 'data' });
