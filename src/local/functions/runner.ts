@@ -474,9 +474,16 @@ export class LocalFunction {
       // No environment can ever run it (reserved concurrency 0): an event source's retries end as a failure.
       if (whenThrottled === 'throw' || this.limit === 0) throw throttled;
       await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
+        const wake = () => {
+          clearTimeout(timer);
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          resolve();
+        };
         // The account may free up through another function: look again after a while.
-        setTimeout(resolve, 100).unref();
+        const timer = setTimeout(wake, 100);
+        timer.unref();
+        this.waiting.push(wake);
       });
     }
   }
