@@ -18,9 +18,10 @@ const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   // No framing (clickjacking on the provider form), no scripts at all.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it the form's POST carries `Origin: null`, and the origin check needs the real one.
+  'referrer-policy': 'same-origin',
 };
 
 const CORS = { 'access-control-allow-origin': '*' };
@@ -120,10 +121,15 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
         const provider = operations.settings.providers.find((p) => p.name === pending.provider);
         if (!provider) throw new OAuthPageError('invalid_request', 'Unknown identity provider');
         const n = Math.floor(Math.random() * 1e6);
+        // The form posts here, and its answer redirects to the app: form-action covers both, and nothing else.
+        const formAction = `'self' ${new URL(pending.redirectUri).origin}`;
         return page(
           res,
           200,
           providerPage(provider, login, pending, { sub: `${100000 + n}`, email: `user${n}@example.com`, name: `Local User ${n}` }),
+          {
+            'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`,
+          },
         );
       }
       if (path === PROVIDER_PATH && method === 'POST') {
