@@ -30,9 +30,9 @@ import { cloudSearchService, openSearchService } from './services/search';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
-import { oauthSettingsOf } from './settings/oauth';
 import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
+import { oauthSettingsOf } from './settings/oauth';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
@@ -575,5 +575,10 @@ const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
   // A hosted UI added or removed changes the port's protocols: a restart applies it.
   const hostedUi = oauthSettingsOf(assembly) !== undefined;
-  return JSON.stringify({ identityPool: auth.identityPool, postConfirmationId: auth.postConfirmationId, buckets, hostedUi });
+  return JSON.stringify({
+    identityPool: auth.identityPool,
+    postConfirmationId: auth.postConfirmationId,
+    buckets,
+    hostedUi,
+  });
 };

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 import { PROJECT_ROOT } from './cloud/synth';
@@ -33,8 +33,9 @@ let backend: LocalBackend;
 let outputs: Record<string, unknown>;
 let browser: Browser;
 let appServer: Server;
-const functionLines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
+/** What this process prints, where the local functions' log lines land: the post-confirmation trigger's among them. */
+let stdout: MockInstance<typeof process.stdout.write> | undefined;
+const printed = (): string[] => (stdout?.mock.calls ?? []).map(([chunk]) => String(chunk));
 
 /** A Chromium profile home whose NSS store trusts the local CA, as a developer's browser would after `certutil -A`. */
 const trustingHome = (caFile: string): string => {
@@ -73,14 +74,12 @@ const app = async (page: Page, name: string, ...args: unknown[]): Promise<unknow
     [name, args] as const,
   );
 
-const appReady = (page: Page) => page.waitForFunction(() => Reflect.get(globalThis, 'app') !== undefined, null, { timeout: 20_000 });
+const appReady = (page: Page) =>
+  page.waitForFunction(() => Reflect.get(globalThis, 'app') !== undefined, null, { timeout: 20_000 });
 
 beforeAll(async () => {
-  // The post-confirmation function's log lines: the proof it ran for the federated sign-up.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    functionLines.push(String(chunk));
-    return realWrite(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  // Calls through: the lines still print.
+  stdout = vi.spyOn(process.stdout, 'write');
   backend = await createLocalBackend({
     projectDir: PROJECT,
     dataDir: DATA_DIR,
@@ -117,7 +116,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  process.stdout.write = realWrite;
+  stdout?.mockRestore();
   await browser?.close();
   await new Promise((r) => appServer?.close(r));
   await backend?.dispose();
@@ -159,7 +158,10 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
       () => {
         const driver: unknown = Reflect.get(globalThis, 'app');
         const events: unknown = typeof driver === 'object' && driver !== null ? Reflect.get(driver, 'events') : [];
-        return Array.isArray(events) && (events.includes('signInWithRedirect') || events.includes('signInWithRedirect_failure'));
+        return (
+          Array.isArray(events) &&
+          (events.includes('signInWithRedirect') || events.includes('signInWithRedirect_failure'))
+        );
       },
       null,
       { timeout: 20_000 },
@@ -167,7 +169,11 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
     const events = await page.evaluate(() => Reflect.get(Reflect.get(globalThis, 'app'), 'events'));
     const user = await app(page, 'user');
     const session = await app(page, 'session');
-    const created = await app(page, 'graphql', 'mutation { createBookmark(input: { url: "https://example.com/a" }) { id url owner } }');
+    const created = await app(
+      page,
+      'graphql',
+      'mutation { createBookmark(input: { url: "https://example.com/a" }) { id url owner } }',
+    );
     const listed = await app(page, 'graphql', 'query { listBookmarks { items { id url owner } } }');
     const landedAt = page.url();
     await Promise.all([page.waitForURL(`${APP}/signed-out`), app(page, 'signOut').catch(() => undefined)]);
@@ -205,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
     });
     expect(listed).toMatchObject({ data: { listBookmarks: { items: [{ url: 'https://example.com/a' }] } } });
     expect(afterSignOut).toMatch(/UserUnAuthenticatedException|not authenticated/i);
-    const welcomed = functionLines.filter((line) => line.includes('"welcomed":"google_1090210"'));
+    const welcomed = printed().filter((line) => line.includes('"welcomed":"google_1090210"'));
     expect(welcomed).toHaveLength(1);
     expect(welcomed[0]).toContain('"status":"EXTERNAL_PROVIDER"');
     expect(welcomed[0]).toContain('"triggerSource":"PostConfirmation_ConfirmSignUp"');

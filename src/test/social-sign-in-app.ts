@@ -36,7 +36,8 @@ const start = async () => {
         const result = await client.graphql({ query, variables });
         return 'data' in result ? { data: result.data, errors: result.errors ?? [] } : { data: null, errors: [] };
       } catch (error) {
-        const errors = typeof error === 'object' && error !== null && 'errors' in error ? error.errors : [String(error)];
+        const errors =
+          typeof error === 'object' && error !== null && 'errors' in error ? error.errors : [String(error)];
         return { data: null, errors };
       }
     },

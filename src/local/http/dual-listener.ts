@@ -1,6 +1,6 @@
-import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Listening } from './json-server';
 
 /** The first byte of a TLS record that opens a handshake. */
@@ -19,7 +19,8 @@ export const listenLoopbackDual = async (
   port = 0,
 ): Promise<Listening & { secureServer: import('node:https').Server }> => {
   const secure = createTlsServer({ key: tls.key, cert: tls.cert });
-  for (const listener of server.listeners('request')) secure.on('request', (...args: unknown[]) => Reflect.apply(listener, server, args));
+  for (const listener of server.listeners('request'))
+    secure.on('request', (...args: unknown[]) => Reflect.apply(listener, server, args));
   const sockets = new Set<Socket>();
   const front = createNetServer((socket) => {
     sockets.add(socket);

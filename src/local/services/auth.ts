@@ -1,8 +1,8 @@
 import { type LocalAuthOptions, startLocalAuth } from '../auth/server';
 import type { Outbox } from '../outbox';
 import type { AuthSettings } from '../settings/auth';
-import type { OAuthSettings } from '../settings/oauth';
 import { NAMES } from '../settings/names';
+import type { OAuthSettings } from '../settings/oauth';
 import type { ServiceContext } from './context';
 import { serviceOf } from './registry';
 

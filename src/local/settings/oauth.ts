@@ -58,14 +58,15 @@ export const oauthSettingsOf = (assembly: CloudAssembly): OAuthSettings | undefi
     return {
       name: String(stack.resolve(properties.ProviderName)),
       type: String(stack.resolve(properties.ProviderType)),
-      attributeMapping: isRecord(mapping) ? Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, String(v)])) : {},
+      attributeMapping: isRecord(mapping)
+        ? Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, String(v)]))
+        : {},
       scopes: typeof scopes === 'string' ? scopes.split(/[\s,]+/).filter(Boolean) : [],
     };
   });
   // A `Ref` to an identity provider is its ProviderName.
-  const supported = (Array.isArray(client.properties.SupportedIdentityProviders)
-    ? client.properties.SupportedIdentityProviders
-    : []
+  const supported = (
+    Array.isArray(client.properties.SupportedIdentityProviders) ? client.properties.SupportedIdentityProviders : []
   ).flatMap((entry): string[] => {
     if (!isRecord(entry) || typeof entry.Ref !== 'string') return [String(client.stack.resolve(entry))];
     const id = entry.Ref;

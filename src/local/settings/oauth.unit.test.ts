@@ -11,7 +11,10 @@ const authStack = (oauthFlows = true) => ({
     Domain: { Type: 'AWS::Cognito::UserPoolDomain', Properties: { Domain: 'ea941b8be5', UserPoolId: { Ref: 'Pool' } } },
     Fetcher: {
       Type: 'Custom::AmplifySecretFetcherResource',
-      Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:f', secretNames: ['GOOGLE_CLIENT_ID'] },
+      Properties: {
+        ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+        secretNames: ['GOOGLE_CLIENT_ID'],
+      },
     },
     GoogleIdP: {
       Type: 'AWS::Cognito::UserPoolIdentityProvider',
@@ -60,7 +63,12 @@ describe('the hosted UI settings of an assembly', () => {
     expect(settings).toEqual({
       domainPrefix: 'ea941b8be5',
       providers: [
-        { name: 'Google', type: 'Google', attributeMapping: { email: 'email', name: 'name' }, scopes: ['email', 'profile'] },
+        {
+          name: 'Google',
+          type: 'Google',
+          attributeMapping: { email: 'email', name: 'name' },
+          scopes: ['email', 'profile'],
+        },
       ],
       client: {
         callbackUrls: ['https://127.0.0.1:20040/'],
@@ -83,7 +91,7 @@ describe('the hosted UI settings of an assembly', () => {
   it('points oauth.domain at the local hosted UI and keeps the rest of what ampx writes', () => {
     // Prepare
     const oauth = {
-      identity_providers: ['GOOGLE'],
+      identity_providers: ['GOOGLE' as const],
       domain: 'ea941b8be5.auth.us-east-1.amazoncognito.com',
       scopes: ['openid'],
       redirect_sign_in_uri: ['https://127.0.0.1:20040/'],

@@ -41,7 +41,12 @@ export class OAuthRedirectError extends Error {
   override readonly name = 'OAuthRedirectError';
   constructor(
     readonly redirectUri: string,
-    readonly error: 'invalid_request' | 'unauthorized_client' | 'unsupported_response_type' | 'invalid_scope' | 'server_error',
+    readonly error:
+      | 'invalid_request'
+      | 'unauthorized_client'
+      | 'unsupported_response_type'
+      | 'invalid_scope'
+      | 'server_error',
     readonly description: string,
     readonly state: string | undefined,
   ) {

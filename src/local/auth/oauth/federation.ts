@@ -142,7 +142,13 @@ export class Federation {
     user: LocalUser,
     clientId: string,
     grant: { scopes: string[]; nonce?: string; authTime: number },
-  ): Promise<{ id_token: string; access_token: string; refresh_token: string; expires_in: number; token_type: 'Bearer' }> {
+  ): Promise<{
+    id_token: string;
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+    token_type: 'Bearer';
+  }> {
     const scope = grant.scopes.join(' ');
     const issued = await this.options.tokens.issue(user, clientId, grant.authTime, randomUUID(), {
       scope,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,12 @@ const SIGNED_OUT = 'https://127.0.0.1:20040/signed-out';
 const SETTINGS: OAuthSettings = {
   domainPrefix: 'abc123',
   providers: [
-    { name: 'Google', type: 'Google', attributeMapping: { email: 'email', name: 'name' }, scopes: ['email', 'profile'] },
+    {
+      name: 'Google',
+      type: 'Google',
+      attributeMapping: { email: 'email', name: 'name' },
+      scopes: ['email', 'profile'],
+    },
     { name: 'WorkSSO', type: 'OIDC', attributeMapping: { email: 'email' }, scopes: ['openid', 'email'] },
   ],
   client: {
@@ -61,7 +66,14 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     dir = mkdtempSync(join(tmpdir(), 'oauth-'));
     const tls = await loadOrCreateTls(join(dir, 'tls'));
     ca = tls.ca;
-    const common = { userPoolId: POOL, clientId: CLIENT, passwordPolicy: POLICY, oauth: SETTINGS, tls, now: () => clock };
+    const common = {
+      userPoolId: POOL,
+      clientId: CLIENT,
+      passwordPolicy: POLICY,
+      oauth: SETTINGS,
+      tls,
+      now: () => clock,
+    };
     auth = await startLocalAuth({
       ...common,
       postConfirmation: async (event) => {
@@ -162,7 +174,14 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     call('POST', '/oauth2/token', {
       server,
       headers: FORM,
-      body: form({ grant_type: 'authorization_code', client_id: CLIENT, code, redirect_uri: APP, code_verifier: verifier, ...extra }),
+      body: form({
+        grant_type: 'authorization_code',
+        client_id: CLIENT,
+        code,
+        redirect_uri: APP,
+        code_verifier: verifier,
+        ...extra,
+      }),
     });
 
   it('signs a provider account in: a federated user as Cognito makes it, tokens for the code, the trigger once', async () => {
@@ -190,7 +209,12 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     });
     const access = decodeJwt(body.access_token);
     expect(access).toMatchObject({ username: 'google_1234', token_use: 'access', client_id: CLIENT });
-    expect(String(access.scope).split(' ').sort()).toEqual(['aws.cognito.signin.user.admin', 'email', 'openid', 'profile']);
+    expect(String(access.scope).split(' ').sort()).toEqual([
+      'aws.cognito.signin.user.admin',
+      'email',
+      'openid',
+      'profile',
+    ]);
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]).toMatchObject({
       userName: 'google_1234',
@@ -226,7 +250,12 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     const wrong = await redeem(a.location.searchParams.get('code') ?? '', pkce().verifier);
     const missing = await call('POST', '/oauth2/token', {
       headers: FORM,
-      body: form({ grant_type: 'authorization_code', client_id: CLIENT, code: b.location.searchParams.get('code') ?? '', redirect_uri: APP }),
+      body: form({
+        grant_type: 'authorization_code',
+        client_id: CLIENT,
+        code: b.location.searchParams.get('code') ?? '',
+        redirect_uri: APP,
+      }),
     });
     // Assess
     expect(wrong.status).toBe(400);
@@ -270,7 +299,9 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     // Prepare
     const { location, verifier } = await signIn({ sub: 'redir-1' });
     // Act
-    const other = await redeem(location.searchParams.get('code') ?? '', verifier, { redirect_uri: 'https://127.0.0.1:20040/other' });
+    const other = await redeem(location.searchParams.get('code') ?? '', verifier, {
+      redirect_uri: 'https://127.0.0.1:20040/other',
+    });
     // Assess
     expect(JSON.parse(other.body)).toMatchObject({ error: 'invalid_grant' });
   });
@@ -315,13 +346,22 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     const { location, verifier } = await signIn({ sub: 'refresh-1', email: 'r@example.com' });
     const { refresh_token } = JSON.parse((await redeem(location.searchParams.get('code') ?? '', verifier)).body);
     const refresh = (token: string) =>
-      call('POST', '/oauth2/token', { headers: FORM, body: form({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: token }) });
+      call('POST', '/oauth2/token', {
+        headers: FORM,
+        body: form({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: token }),
+      });
     // Act
     const refreshed = await refresh(refresh_token);
     const bogus = await refresh('not-a-refresh-token');
-    const revoke = await call('POST', '/oauth2/revoke', { headers: FORM, body: form({ client_id: CLIENT, token: refresh_token }) });
+    const revoke = await call('POST', '/oauth2/revoke', {
+      headers: FORM,
+      body: form({ client_id: CLIENT, token: refresh_token }),
+    });
     const afterRevoke = await refresh(refresh_token);
-    const unsupported = await call('POST', '/oauth2/token', { headers: FORM, body: form({ grant_type: 'password', client_id: CLIENT }) });
+    const unsupported = await call('POST', '/oauth2/token', {
+      headers: FORM,
+      body: form({ grant_type: 'password', client_id: CLIENT }),
+    });
     // Assess
     expect(refreshed.status).toBe(200);
     const body = JSON.parse(refreshed.body);
@@ -343,7 +383,12 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     const basic = await call('POST', '/oauth2/token', {
       server: secretAuth,
       headers: { ...FORM, authorization: `Basic ${Buffer.from(`${CLIENT}:the-client-secret`).toString('base64')}` },
-      body: form({ grant_type: 'authorization_code', code: b.location.searchParams.get('code') ?? '', redirect_uri: APP, code_verifier: b.verifier }),
+      body: form({
+        grant_type: 'authorization_code',
+        code: b.location.searchParams.get('code') ?? '',
+        redirect_uri: APP,
+        code_verifier: b.verifier,
+      }),
     });
     // Assess
     expect(JSON.parse(without.body)).toMatchObject({ error: 'invalid_client' });
@@ -353,7 +398,10 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
   it('signs out to a listed logout_uri only', async () => {
     // Act
     const ok = await call('GET', `/logout?client_id=${CLIENT}&logout_uri=${encodeURIComponent(SIGNED_OUT)}`);
-    const open = await call('GET', `/logout?client_id=${CLIENT}&logout_uri=${encodeURIComponent('https://evil.example/')}`);
+    const open = await call(
+      'GET',
+      `/logout?client_id=${CLIENT}&logout_uri=${encodeURIComponent('https://evil.example/')}`,
+    );
     const noClient = await call('GET', `/logout?logout_uri=${encodeURIComponent(SIGNED_OUT)}`);
     // Assess
     expect(ok.status).toBe(302);
@@ -371,7 +419,10 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     const login = /name="login" value="([^"]*)"/.exec(providerPage.body)?.[1] ?? '';
     const csrf = /name="csrf" value="([^"]*)"/.exec(providerPage.body)?.[1] ?? '';
     const post = (headers: Record<string, string>, fields: Record<string, string>) =>
-      call('POST', '/oauth2/_local/provider', { headers: { ...FORM, ...headers }, body: form({ login, sub: 'csrf-1', action: 'sign-in', ...fields }) });
+      call('POST', '/oauth2/_local/provider', {
+        headers: { ...FORM, ...headers },
+        body: form({ login, sub: 'csrf-1', action: 'sign-in', ...fields }),
+      });
     // Act
     const noCookie = await post({}, { csrf });
     const wrongToken = await post({ cookie }, { csrf: 'guess' });
@@ -391,7 +442,11 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     const rebinding = await call('GET', authorizePath({}), { headers: { host: 'attacker.example:20003' } });
     const plain = await call('GET', authorizePath({}), { tls: false });
     const tokenPreflight = await call('OPTIONS', '/oauth2/token', {
-      headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-amz-user-agent' },
+      headers: {
+        origin: APP,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-amz-user-agent',
+      },
     });
     const authorizePreflight = await call('OPTIONS', '/oauth2/authorize', { headers: { origin: APP } });
     const discovery = await call('GET', `/${POOL}/.well-known/openid-configuration`);
@@ -413,7 +468,10 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
     // Act
     const answer = await fetch(auth.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser',
+      },
       body: JSON.stringify({ AccessToken: 'nope' }),
     });
     // Assess

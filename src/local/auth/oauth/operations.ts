@@ -5,7 +5,7 @@ import { attributesOf } from '../attributes';
 import type { TokenIssuer } from '../tokens';
 import type { UserStore } from '../users';
 import { OAuthError, OAuthPageError, OAuthRedirectError } from './errors';
-import { Federation, FederationTriggerError, type ProviderProfile } from './federation';
+import { type Federation, FederationTriggerError, type ProviderProfile } from './federation';
 import { OAuthStore, type PendingLogin } from './store';
 
 export interface OAuthOperationsOptions {
@@ -80,7 +80,8 @@ export class OAuthOperations {
       throw error instanceof OAuthError ? new OAuthPageError(error.error, error.description) : error;
     }
     const client = this.client(clientId);
-    if (!redirectUri) throw new OAuthPageError('invalid_request', 'Required String parameter redirect_uri is not present');
+    if (!redirectUri)
+      throw new OAuthPageError('invalid_request', 'Required String parameter redirect_uri is not present');
     if (!client.callbackUrls.includes(redirectUri)) throw new OAuthPageError('redirect_mismatch', 'redirect_mismatch');
     const state = params.get('state') ?? undefined;
     const fail = (error: OAuthRedirectError['error'], description: string) =>
@@ -89,8 +90,10 @@ export class OAuthOperations {
     if (!responseType) throw fail('invalid_request', 'response_type is required');
     if (responseType !== 'code' && responseType !== 'token') throw fail('unsupported_response_type', responseType);
     const flow = responseType === 'code' ? 'code' : 'implicit';
-    if (!client.allowedFlows.includes(flow)) throw fail('unauthorized_client', `${flow} flow is not allowed for this client`);
-    if (flow === 'implicit') throw fail('unsupported_response_type', 'the local hosted UI issues authorization codes only');
+    if (!client.allowedFlows.includes(flow))
+      throw fail('unauthorized_client', `${flow} flow is not allowed for this client`);
+    if (flow === 'implicit')
+      throw fail('unsupported_response_type', 'the local hosted UI issues authorization codes only');
     const requested = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
     // Without a scope Cognito grants every scope the client allows.
     const scopes = requested.length > 0 ? requested : client.allowedScopes;
@@ -130,7 +133,11 @@ export class OAuthOperations {
   /** The provider page's pending login; an unknown or expired one has nowhere safe to go. */
   pendingLogin(id: string | undefined): PendingLogin {
     const pending = id ? this.store.login(id) : undefined;
-    if (!pending) throw new OAuthPageError('invalid_request', 'This sign-in has expired or was already used. Start again from the app.');
+    if (!pending)
+      throw new OAuthPageError(
+        'invalid_request',
+        'This sign-in has expired or was already used. Start again from the app.',
+      );
     return pending;
   }
 
@@ -168,7 +175,8 @@ export class OAuthOperations {
     try {
       username = (await this.options.federation.link(provider, profile, pending.clientId)).username;
     } catch (error) {
-      if (error instanceof FederationTriggerError) return back({ error_description: error.message, error: 'invalid_request' });
+      if (error instanceof FederationTriggerError)
+        return back({ error_description: error.message, error: 'invalid_request' });
       throw error;
     }
     const code = this.store.addCode({
@@ -220,7 +228,10 @@ export class OAuthOperations {
       if (!code || !redirectUri) throw new OAuthError('invalid_request', 'code and redirect_uri are required');
       const grant = this.store.takeCode(code);
       if (!grant || grant.clientId !== clientId || grant.redirectUri !== redirectUri)
-        throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired, already used, or not for this client and redirect_uri');
+        throw new OAuthError(
+          'invalid_grant',
+          'The authorization code is invalid, expired, already used, or not for this client and redirect_uri',
+        );
       const verifier = one(params, 'code_verifier');
       if (grant.codeChallenge !== undefined) {
         if (!verifier) throw new OAuthError('invalid_request', 'code_verifier is required');
@@ -259,7 +270,8 @@ export class OAuthOperations {
     const token = one(params, 'token');
     if (!token) throw new OAuthError('invalid_request', 'token is required');
     const session = this.options.users.getRefresh(token);
-    if (session && session.clientId !== clientId) throw new OAuthError('unauthorized_client', 'Token was not issued to this client');
+    if (session && session.clientId !== clientId)
+      throw new OAuthError('unauthorized_client', 'Token was not issued to this client');
     if (session) this.options.users.revoke((s) => s.originJti === session.originJti);
   }
 

@@ -6,7 +6,14 @@ import type { OAuthOperations } from './operations';
 import { errorPage, providerPage } from './page';
 
 /** The paths the hosted UI answers on the user pool's port. */
-const OAUTH_PATHS = new Set(['/oauth2/authorize', '/oauth2/token', '/oauth2/userInfo', '/oauth2/revoke', '/logout', '/error']);
+const OAUTH_PATHS = new Set([
+  '/oauth2/authorize',
+  '/oauth2/token',
+  '/oauth2/userInfo',
+  '/oauth2/revoke',
+  '/logout',
+  '/error',
+]);
 const PROVIDER_PATH = '/oauth2/_local/provider';
 const CSRF_COOKIE = '__Host-local_oauth_login';
 const MAX_FORM_BYTES = 64 * 1024;
@@ -18,7 +25,8 @@ const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   // No framing (clickjacking on the provider form), no scripts at all.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   // Not no-referrer: with it the form's POST carries `Origin: null`, and the origin check needs the real one.
   'referrer-policy': 'same-origin',
@@ -51,7 +59,10 @@ const readForm = (req: IncomingMessage): Promise<URLSearchParams> =>
       else req.destroy();
     });
     req.on('end', () => {
-      const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim()
+        .toLowerCase();
       if (size > 0 && type !== 'application/x-www-form-urlencoded')
         reject(new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded'));
       else resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
@@ -77,7 +88,13 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
     res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...extra });
     res.end();
   };
-  const json = (res: ServerResponse, status: number, body: unknown, cors: boolean, extra: Record<string, string> = {}) => {
+  const json = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    cors: boolean,
+    extra: Record<string, string> = {},
+  ) => {
     res.writeHead(status, {
       'content-type': 'application/json;charset=UTF-8',
       'cache-control': 'no-store',
@@ -101,7 +118,9 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
       res.writeHead(204, {
         ...CORS,
         'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'content-type, authorization'),
+        'access-control-allow-headers': String(
+          req.headers['access-control-request-headers'] ?? 'content-type, authorization',
+        ),
         'access-control-max-age': '86400',
       });
       res.end();
@@ -126,7 +145,11 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
         return page(
           res,
           200,
-          providerPage(provider, login, pending, { sub: `${100000 + n}`, email: `user${n}@example.com`, name: `Local User ${n}` }),
+          providerPage(provider, login, pending, {
+            sub: `${100000 + n}`,
+            email: `user${n}@example.com`,
+            name: `Local User ${n}`,
+          }),
           {
             'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`,
           },
@@ -139,7 +162,9 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
           throw new OAuthPageError('invalid_request', 'The sign-in form was posted from another origin.');
         const form = await readForm(req);
         const { location } = await operations.providerSignIn(form, cookie(req, CSRF_COOKIE));
-        return redirect(res, location, { 'set-cookie': `${CSRF_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0` });
+        return redirect(res, location, {
+          'set-cookie': `${CSRF_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`,
+        });
       }
       if (path === '/oauth2/token' && method === 'POST') {
         const tokens = await operations.token(await readForm(req), req.headers.authorization);
@@ -174,8 +199,13 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
       }
       if (error instanceof OAuthError) {
         options.log(`hosted UI: refused ${path}: ${error.error}`);
-        return json(res, error.status, { error: error.error, error_description: error.description }, cors,
-          error.status === 401 ? { 'www-authenticate': `Bearer error="${error.error}"` } : {});
+        return json(
+          res,
+          error.status,
+          { error: error.error, error_description: error.description },
+          cors,
+          error.status === 401 ? { 'www-authenticate': `Bearer error="${error.error}"` } : {},
+        );
       }
       throw error;
     }
@@ -189,32 +219,44 @@ export const oauthEndpoints = (operations: OAuthOperations, options: OAuthWireOp
       const discovery = path === discoveryPath;
       if (!OAUTH_PATHS.has(path) && path !== PROVIDER_PATH && !discovery) return false;
       if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) {
-        res.writeHead(421, { 'content-type': 'text/plain' }).end('Misdirected Request: the local hosted UI answers loopback hosts only.');
+        res
+          .writeHead(421, { 'content-type': 'text/plain' })
+          .end('Misdirected Request: the local hosted UI answers loopback hosts only.');
         return true;
       }
       if (discovery) {
         const base = issuerBase();
-        json(res, 200, {
-          issuer: options.issuer,
-          authorization_endpoint: `${base}/oauth2/authorize`,
-          token_endpoint: `${base}/oauth2/token`,
-          userinfo_endpoint: `${base}/oauth2/userInfo`,
-          revocation_endpoint: `${base}/oauth2/revoke`,
-          end_session_endpoint: `${base}/logout`,
-          jwks_uri: `${options.issuer}/.well-known/jwks.json`,
-          response_types_supported: ['code'],
-          grant_types_supported: ['authorization_code', 'refresh_token'],
-          code_challenge_methods_supported: ['S256'],
-          subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-          scopes_supported: operations.settings.client.allowedScopes,
-        }, true);
+        json(
+          res,
+          200,
+          {
+            issuer: options.issuer,
+            authorization_endpoint: `${base}/oauth2/authorize`,
+            token_endpoint: `${base}/oauth2/token`,
+            userinfo_endpoint: `${base}/oauth2/userInfo`,
+            revocation_endpoint: `${base}/oauth2/revoke`,
+            end_session_endpoint: `${base}/logout`,
+            jwks_uri: `${options.issuer}/.well-known/jwks.json`,
+            response_types_supported: ['code'],
+            grant_types_supported: ['authorization_code', 'refresh_token'],
+            code_challenge_methods_supported: ['S256'],
+            subject_types_supported: ['public'],
+            id_token_signing_alg_values_supported: ['RS256'],
+            token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+            scopes_supported: operations.settings.client.allowedScopes,
+          },
+          true,
+        );
         return true;
       }
       // Cognito's hosted UI is HTTPS only; so is its local stand-in (the Secure cookie needs it too).
       if (!(req.socket instanceof TLSSocket)) {
-        json(res, 400, { error: 'invalid_request', error_description: 'The hosted UI endpoints answer over HTTPS only.' }, false);
+        json(
+          res,
+          400,
+          { error: 'invalid_request', error_description: 'The hosted UI endpoints answer over HTTPS only.' },
+          false,
+        );
         return true;
       }
       await answer(req, res, path, url);
