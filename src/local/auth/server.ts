@@ -360,10 +360,10 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   });
 
   logRequests(server, 'cognito');
-  const { url, close, secureServer } = options.tls
+  // The HTTPS side gets the same request listeners, the request log's among them.
+  const { url, close } = options.tls
     ? await listenLoopbackDual(server, options.tls, options.port)
-    : { ...(await listenLoopback(server, options.port)), secureServer: undefined };
-  if (secureServer) logRequests(secureServer, 'cognito');
+    : await listenLoopback(server, options.port);
   const port = new URL(url).port;
   domainUrl = `https://127.0.0.1:${port}`;
   const issuer = `${url}/${options.userPoolId}`;

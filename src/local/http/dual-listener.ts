@@ -17,8 +17,9 @@ export const listenLoopbackDual = async (
   server: Server,
   tls: { key: string; cert: string },
   port = 0,
-): Promise<Listening & { secureServer: import('node:https').Server }> => {
+): Promise<Listening> => {
   const secure = createTlsServer({ key: tls.key, cert: tls.cert });
+  // Every request listener the server has now (its handler, the request log): call the dual listener after adding them.
   for (const listener of server.listeners('request'))
     secure.on('request', (...args: unknown[]) => Reflect.apply(listener, server, args));
   const sockets = new Set<Socket>();
@@ -42,7 +43,6 @@ export const listenLoopbackDual = async (
   if (typeof address !== 'object' || address === null) throw new Error('the server has no TCP address');
   return {
     url: `http://127.0.0.1:${address.port}`,
-    secureServer: secure,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RequestEvent, requestLog } from '../../http/request-log';
 import type { OAuthSettings } from '../../settings/oauth';
 import { loadOrCreateTls } from '../../tls';
 import type { PostConfirmationEvent } from '../cognito';
@@ -462,6 +463,23 @@ describe('the local hosted UI (OAuth 2.0 endpoints)', () => {
       token_endpoint: `https://127.0.0.1:${port()}/oauth2/token`,
       code_challenge_methods_supported: ['S256'],
     });
+  });
+
+  it('reports each HTTPS request to the request log once, with its path and error', async () => {
+    // Prepare
+    const heard: RequestEvent[] = [];
+    const stop = requestLog.subscribe((event) => heard.push(event));
+    // Act
+    await call('POST', '/oauth2/token', {
+      headers: FORM,
+      body: form({ grant_type: 'authorization_code', client_id: CLIENT, code: 'x', redirect_uri: APP }),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    stop();
+    // Assess
+    const token = heard.filter((e) => e.operation === 'POST /oauth2/token');
+    expect(token).toHaveLength(1);
+    expect(token[0]).toMatchObject({ service: 'cognito', status: 400 });
   });
 
   it('keeps the user pool API on plain HTTP on the same port', async () => {
