@@ -268,6 +268,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       )
     ).handle;
     liveAuth = auth;
+    const hostedUi = auth.hostedUi?.settings;
+    // Provider secrets (secret('GOOGLE_CLIENT_ID'), ...) reach no provider locally, so an unset one does not stop the start.
+    if (hostedUi && auth.oauthDomain)
+      log(
+        `hosted UI: https://${auth.oauthDomain}/oauth2/authorize with local stand-in sign-in pages for ${hostedUi.providers.map((p) => p.name).join(', ')}; their client ids and secrets are not used locally`,
+      );
     const storage = storageSettings
       ? (
           await services.start(

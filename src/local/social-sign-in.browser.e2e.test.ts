@@ -77,6 +77,33 @@ const app = async (page: Page, name: string, ...args: unknown[]): Promise<unknow
 const appReady = (page: Page) =>
   page.waitForFunction(() => Reflect.get(globalThis, 'app') !== undefined, null, { timeout: 20_000 });
 
+/**
+ * `signInWithRedirect({ provider: 'Google' })`, then the provider page filled
+ * in and submitted, until Amplify has redeemed the code; the provider page's host.
+ */
+const signInAs = async (page: Page, who: { sub: string; email: string; name: string }): Promise<string> => {
+  await Promise.all([page.waitForURL(/\/oauth2\/_local\/provider\?/), app(page, 'signIn').catch(() => undefined)]);
+  const providerHost = new URL(page.url()).host;
+  await page.fill('#sub', who.sub);
+  await page.fill('#email', who.email);
+  await page.fill('#name', who.name);
+  await Promise.all([page.waitForURL(`${APP}/**`), page.click('#sign-in')]);
+  await appReady(page);
+  await page.waitForFunction(
+    () => {
+      const driver: unknown = Reflect.get(globalThis, 'app');
+      const events: unknown = typeof driver === 'object' && driver !== null ? Reflect.get(driver, 'events') : [];
+      return (
+        Array.isArray(events) &&
+        (events.includes('signInWithRedirect') || events.includes('signInWithRedirect_failure'))
+      );
+    },
+    null,
+    { timeout: 20_000 },
+  );
+  return providerHost;
+};
+
 beforeAll(async () => {
   // Calls through: the lines still print.
   stdout = vi.spyOn(process.stdout, 'write');
@@ -147,25 +174,7 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
     await appReady(page);
 
     // Act: the app starts the redirect; the provider page asks who signs in.
-    await Promise.all([page.waitForURL(/\/oauth2\/_local\/provider\?/), app(page, 'signIn').catch(() => undefined)]);
-    const providerOrigin = new URL(page.url()).host;
-    await page.fill('#sub', '1090210');
-    await page.fill('#email', 'grace@example.com');
-    await page.fill('#name', 'Grace Hopper');
-    await Promise.all([page.waitForURL(`${APP}/**`), page.click('#sign-in')]);
-    await appReady(page);
-    await page.waitForFunction(
-      () => {
-        const driver: unknown = Reflect.get(globalThis, 'app');
-        const events: unknown = typeof driver === 'object' && driver !== null ? Reflect.get(driver, 'events') : [];
-        return (
-          Array.isArray(events) &&
-          (events.includes('signInWithRedirect') || events.includes('signInWithRedirect_failure'))
-        );
-      },
-      null,
-      { timeout: 20_000 },
-    );
+    const providerOrigin = await signInAs(page, { sub: '1090210', email: 'grace@example.com', name: 'Grace Hopper' });
     const events = await page.evaluate(() => Reflect.get(Reflect.get(globalThis, 'app'), 'events'));
     const user = await app(page, 'user');
     const session = await app(page, 'session');
@@ -186,6 +195,10 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
         return String(error);
       }
     });
+    // Another provider account: its own user, which the owner rule keeps from Grace's bookmark.
+    await signInAs(page, { sub: '2201', email: 'alan@example.com', name: 'Alan' });
+    const other = await app(page, 'user');
+    const othersList = await app(page, 'graphql', 'query { listBookmarks { items { id url owner } } }');
 
     // Assess
     expect(providerOrigin).toBe(new URL(backend.urls.userPool).host);
@@ -211,6 +224,8 @@ describe.skipIf(!existsSync(CHROMIUM))('social sign-in with the local hosted UI 
     });
     expect(listed).toMatchObject({ data: { listBookmarks: { items: [{ url: 'https://example.com/a' }] } } });
     expect(afterSignOut).toMatch(/UserUnAuthenticatedException|not authenticated/i);
+    expect(other).toMatchObject({ username: 'google_2201' });
+    expect(othersList).toMatchObject({ data: { listBookmarks: { items: [] } }, errors: [] });
     const welcomed = printed().filter((line) => line.includes('"welcomed":"google_1090210"'));
     expect(welcomed).toHaveLength(1);
     expect(welcomed[0]).toContain('"status":"EXTERNAL_PROVIDER"');
