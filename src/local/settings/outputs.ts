@@ -22,9 +22,14 @@ export const localOutputs = (
     snsEndpoint?: string;
     /** Where SNS deliveries to email, SMS and http(s) subscriptions are written. */
     snsOutbox?: string;
+    /** The local hosted UI (`127.0.0.1:<port>`), in place of `<prefix>.auth.<region>.amazoncognito.com`. */
+    oauthDomain?: string;
   },
 ): Record<string, unknown> => ({
   ...config,
+  ...(config.auth?.oauth && local.oauthDomain
+    ? { auth: { ...config.auth, oauth: { ...config.auth.oauth, domain: local.oauthDomain } } }
+    : {}),
   ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
   custom: {
     ...(isRecord(config.custom) ? config.custom : {}),
