@@ -18,6 +18,8 @@ import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports'
 import { writePrivateFile } from './private-files';
 import type { LocalPush } from './push/server';
 import { pointAtLocalRest, restApisFor } from './rest';
+import { LocalSecretsManagerState, setCommand } from './secretsmanager/local';
+import { keepDeveloperSecrets, secretsManagerFileOf } from './secretsmanager/store';
 import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
@@ -27,6 +29,7 @@ import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
+import { secretsManagerService } from './services/secretsmanager';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
@@ -193,10 +196,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   // Secrets outlive a reset, as ampx's outlive a sandbox delete.
   const secretsFile = secretsFileOf(dataDir);
   const keptSecrets = options.reset && existsSync(secretsFile) ? readFileSync(secretsFile) : undefined;
+  // So do the Secrets Manager secrets the developer set (those that exist only in the account); the template's are made anew.
+  const secretsManagerFile = secretsManagerFileOf(dataDir);
+  const keptDeveloperSecrets = options.reset ? keepDeveloperSecrets(secretsManagerFile) : undefined;
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   if (keptSecrets) writePrivateFile(secretsFile, keptSecrets);
+  if (keptDeveloperSecrets) writePrivateFile(secretsManagerFile, keptDeveloperSecrets);
   const secrets = new LocalSecrets(secretsFile);
+  const secretsManager = new LocalSecretsManagerState(secretsManagerFile, NAMES);
+  let unsetSecrets = '';
   let liveSecrets: SecretReference[] = [];
   const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
   await assertPortsFree(ports);
@@ -296,6 +305,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const ssm = (
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
+    const secretsManagerServer = (await services.start(secretsManagerService(context, secretsManager.engine))).handle;
 
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
@@ -313,6 +323,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      SECRETS_MANAGER: endpoint(
+        named.has('secretsmanager') || assembly.resources('AWS::SecretsManager::Secret').length > 0,
+        secretsManagerServer.url,
+      ),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -353,6 +367,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);
           liveSecrets = generation.secretReferences;
+          // Looked up at run time, so a secret nobody set does not stop the start: it is named once.
+          const unset = secretsManager.apply(live, policies).join(', ');
+          if (unset && unset !== unsetSecrets)
+            log(`Secrets Manager: not set locally (set each with \`${setCommand('<name>')}\`): ${unset}`);
+          unsetSecrets = unset;
           if (generation.schedules) scheduler.update(generation.schedules);
         },
       }),

@@ -18,6 +18,8 @@ export const SERVICES = [
   'ssm',
   'opensearch',
   'rest',
+  'secretsmanager',
+  'lambda',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
@@ -34,6 +36,8 @@ export const DEFAULT_PORTS: LocalPorts = {
   ssm: 20009,
   opensearch: 20010,
   rest: 20011,
+  secretsmanager: 20014,
+  lambda: 20015,
 };
 
 export const FREE_PORTS: LocalPorts = {
@@ -47,6 +51,8 @@ export const FREE_PORTS: LocalPorts = {
   ssm: 0,
   opensearch: 0,
   rest: 0,
+  secretsmanager: 0,
+  lambda: 0,
 };
 
 /** What each port serves, for `--help` and the errors below. */
@@ -61,6 +67,8 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   ssm: 'SSM Parameter Store (what functions resolve at init)',
   opensearch: 'OpenSearch (when the template creates a domain)',
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
+  secretsmanager: 'Secrets Manager (secrets functions read at run time)',
+  lambda: "Lambda's Invoke API (functions that invoke functions)",
 };
 
 /** The command-line flag that sets a service's port. */

@@ -1,6 +1,7 @@
 import type { CloudAssembly, FoundResource } from '../cloud/assembly';
 import type { PolicyDocument } from '../iam/policy';
 import { rolePolicies } from '../iam/roles';
+import { templateSecretProblem } from '../secretsmanager/template';
 import { usedFunctionIds } from './functions';
 import { isRecord } from './names';
 import { type UnsupportedFeature, UnsupportedFeatureError } from './unsupported';
@@ -97,6 +98,7 @@ export const LOCAL_IAM_SERVICES = new Set([
   'cloudsearch',
   'es',
   'mobiletargeting',
+  'secretsmanager',
   // Deploy-time and observability actions with no local effect.
   'logs',
   'xray',
@@ -190,6 +192,12 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
     return protocol === 'email' || protocol === 'email-json' || protocol === 'sms'
       ? { kind: 'ignored', why: 'alarm notifications to people' }
       : { kind: 'unsupported', feature: `an SNS subscription (${protocol})` };
+  },
+  'AWS::SecretsManager::Secret': (found) => {
+    const problem = templateSecretProblem(found);
+    return problem
+      ? { kind: 'unsupported', feature: problem }
+      : { kind: 'handled', by: 'the local Secrets Manager (generated values kept in the data folder)' };
   },
   'AWS::StepFunctions::StateMachine': (found) =>
     found.logicalId.startsWith('AmplifyTableWaiterStateMachine')
