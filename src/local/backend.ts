@@ -25,6 +25,7 @@ import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
 import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
 import { graphqlService } from './services/graphql';
+import { lambdaService } from './services/lambda';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
@@ -33,6 +34,7 @@ import { secretsManagerService } from './services/secretsmanager';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
+import { functionsInvokeFunctions } from './settings/functions';
 import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
 import { localOutputs } from './settings/outputs';
@@ -306,6 +308,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
     const secretsManagerServer = (await services.start(secretsManagerService(context, secretsManager.engine))).handle;
+    // Invokes the running generation's functions (one with no trigger, or one another function calls).
+    const lambda = (
+      await services.start(
+        lambdaService(context, {
+          functions: () => runtime.current.functions,
+          specs: () => runtime.current.specs,
+          invokeAsync: (fn, event) => void invokeAsync(fn, event, 'lambda:Invoke', deadLetters),
+        }),
+      )
+    ).handle;
 
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
@@ -323,6 +335,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      LAMBDA: endpoint(functionsInvokeFunctions(assembly), lambda.url),
       SECRETS_MANAGER: endpoint(
         named.has('secretsmanager') || assembly.resources('AWS::SecretsManager::Secret').length > 0,
         secretsManagerServer.url,

@@ -99,12 +99,12 @@ export const LOCAL_IAM_SERVICES = new Set([
   'es',
   'mobiletargeting',
   'secretsmanager',
+  'lambda',
   // Deploy-time and observability actions with no local effect.
   'logs',
   'xray',
   'cloudwatch',
   'kms',
-  'lambda',
   'appsync',
 ]);
 
@@ -142,18 +142,8 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::Lambda::Function': (found, { used }) => {
     const props = found.stack.resolve(found.properties);
     const runtime = isRecord(props) ? String(props.Runtime ?? '') : '';
-    const environment = isRecord(props) && isRecord(props.Environment) ? props.Environment.Variables : undefined;
-    const gen2 = isRecord(environment) && 'AMPLIFY_SSM_ENV_CONFIG' in environment;
-    if (!used.has(found.logicalId)) {
-      // A Gen 2 function nothing here invokes would be dropped; the rest are deploy-time handlers (custom resources).
-      return gen2
-        ? {
-            kind: 'unsupported',
-            feature:
-              'a function with no local trigger (no auth trigger, data source, stream, bucket notification, schedule)',
-          }
-        : { kind: 'ignored', why: 'a deploy-time handler (custom resource)' };
-    }
+    // Every Gen 2 function runs (one with no trigger is invoked through the local Lambda API); the rest are deploy-time handlers.
+    if (!used.has(found.logicalId)) return { kind: 'ignored', why: 'a deploy-time handler (custom resource)' };
     if (!runtime.startsWith('nodejs')) return { kind: 'unsupported', feature: `a function on the ${runtime} runtime` };
     if (isRecord(props) && Array.isArray(props.Layers) && props.Layers.length > 0)
       return { kind: 'unsupported', feature: 'a function with Lambda layers' };
