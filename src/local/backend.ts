@@ -440,6 +440,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           dynamodb: { url: dynamodb.front, client: dynamodb.db.client },
           outputs: () => outputs,
           tables: () => tableSpecs(runtime.current.assembly),
+          tableWriter: (table) => runtime.current.api.tableWriter(table),
           functions: () => runtime.current.functions,
           mappings: () => new Map(mappingSpecsOf(runtime.current.assembly).map((m) => [m.id, m])),
           storage: storage && {

@@ -23,7 +23,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpError, listenLoopback, readBody } from '../http/json-server';
@@ -59,6 +58,11 @@ export interface ConsoleSources {
   signIn(username: string): Promise<{ IdToken: string; AccessToken: string; ExpiresIn: number }>;
   dynamodbUrl: string;
   models(): ConsoleModel[];
+  /** A model's record edits, as the API writes its table (see records.ts). */
+  records(model: ConsoleModel): {
+    put(model: ConsoleModel, item: Json): Promise<unknown>;
+    remove(key: Json): Promise<void>;
+  };
   storage?: { url: string; caFile: string; buckets(): string[] };
   graphql?: { url: string; caFile: string };
   outbox: Outbox;
@@ -176,7 +180,6 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     credentials,
   });
   const dynamodb = new DynamoDBClient({ endpoint: sources.dynamodbUrl, region: sources.region, credentials });
-  const documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const s3 = sources.storage
     ? new S3Client({
         endpoint: sources.storage.url,
@@ -401,13 +404,12 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
         const item = (await jsonBody(req)).item;
         keyOf(model, item);
         if (!isRecord(item)) throw new HttpError(400, 'BadRequest', 'item must be an object.');
-        await documents.send(new PutCommand({ TableName: model.table, Item: item }));
-        return send(res, 200, { item });
+        return send(res, 200, { item: await sources.records(model).put(model, item) });
       }
       case 'DELETE /models/:/records': {
         const model = modelNamed(a);
         const key = keyOf(model, (await jsonBody(req)).key);
-        await documents.send(new DeleteCommand({ TableName: model.table, Key: key }));
+        await sources.records(model).remove(key);
         return send(res, 200, {});
       }
       case 'GET /files': {

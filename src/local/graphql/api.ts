@@ -290,6 +290,20 @@ export class LocalGraphqlApi {
     this.guardDeniedFields();
   }
 
+  /**
+   * Writes to a model table made outside a resolver (the console) as the
+   * API's data source for that table makes them: on a versioned source, a new
+   * `_version`, `_lastChangedAt`, soft deletes and DeltaSync entries, so
+   * DataStore's next delta sync sees them; plain writes on a table no
+   * versioned data source names.
+   */
+  tableWriter(tableName: string): DynamoDataSource {
+    const source = [...this.dataSources.values()].find(
+      (s) => s.type === 'AMAZON_DYNAMODB' && s.tableName === tableName,
+    );
+    return new DynamoDataSource(this.dynamodb, { tableName, versioned: source?.versioned });
+  }
+
   /** The Lambda authorizer's function, in this generation. */
   authorizerFunction(): LocalFunction | undefined {
     return this.auth.lambda ? this.functions.get(this.auth.lambda.functionId) : undefined;
