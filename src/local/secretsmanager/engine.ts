@@ -80,24 +80,30 @@ export class SecretsEngine {
 
   /** A version's value, by id or staging label (AWSCURRENT by default); touches LastAccessedDate. */
   getValue(id: string, versionId?: string, stage?: string): { secret: StoredSecret; version: StoredVersion } {
-    return this.store.update((secrets) => {
-      const secret = this.find(secrets, id);
-      if (!secret) throw this.missing(id);
-      if (secret.deletionDate !== undefined) throw invalidRequest(MARKED_FOR_DELETION);
-      const label = stage ?? (versionId === undefined ? CURRENT : undefined);
-      const version = secret.versions.find(
-        (v) => (versionId === undefined || v.id === versionId) && (label === undefined || v.stages.includes(label)),
+    const secrets = this.store.read();
+    const secret = this.find(secrets, id);
+    if (!secret) throw this.missing(id);
+    if (secret.deletionDate !== undefined) throw invalidRequest(MARKED_FOR_DELETION);
+    const label = stage ?? (versionId === undefined ? CURRENT : undefined);
+    const version = secret.versions.find(
+      (v) => (versionId === undefined || v.id === versionId) && (label === undefined || v.stages.includes(label)),
+    );
+    if (!version)
+      throw notFound(
+        versionId !== undefined
+          ? `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`
+          : `Secrets Manager can't find the specified secret value for staging label: ${label}`,
       );
-      if (!version)
-        throw notFound(
-          versionId !== undefined
-            ? `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`
-            : `Secrets Manager can't find the specified secret value for staging label: ${label}`,
-        );
-      // As Secrets Manager, the date only (it rounds to the day).
-      secret.lastAccessed = Math.floor(this.now() / 86_400_000) * 86_400_000;
-      return { secret, version };
-    });
+    // As Secrets Manager, the date only (it rounds to the day): the store is written once a day per secret, not per read.
+    const today = Math.floor(this.now() / 86_400_000) * 86_400_000;
+    if (secret.lastAccessed !== today) {
+      secret.lastAccessed = today;
+      this.store.update((stored) => {
+        const current = stored.get(secret.name);
+        if (current) current.lastAccessed = today;
+      });
+    }
+    return { secret, version };
   }
 
   create(input: {
