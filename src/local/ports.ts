@@ -20,6 +20,7 @@ export const SERVICES = [
   'rest',
   'secretsmanager',
   'lambda',
+  'eventbridge',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
@@ -38,6 +39,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   rest: 20011,
   secretsmanager: 20014,
   lambda: 20015,
+  eventbridge: 20016,
 };
 
 export const FREE_PORTS: LocalPorts = {
@@ -53,6 +55,7 @@ export const FREE_PORTS: LocalPorts = {
   rest: 0,
   secretsmanager: 0,
   lambda: 0,
+  eventbridge: 0,
 };
 
 /** What each port serves, for `--help` and the errors below. */
@@ -69,6 +72,7 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
   secretsmanager: 'Secrets Manager (secrets functions read at run time)',
   lambda: "Lambda's Invoke API (functions that invoke functions)",
+  eventbridge: 'EventBridge PutEvents (event buses and event-pattern rules)',
 };
 
 /** The command-line flag that sets a service's port. */

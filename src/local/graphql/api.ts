@@ -25,6 +25,7 @@ import {
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
+import type { EventBridgeSource } from '../events/appsync-source';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
@@ -104,6 +105,9 @@ interface DataSourceSpec {
   tableName?: string;
   versioned?: { deltaSyncTableName: string; baseTableTtlMinutes: number; deltaSyncTableTtlMinutes: number };
   functionLogicalId?: string;
+  /** AMAZON_EVENTBRIDGE: the bus, and the role AppSync puts events with. */
+  eventBusArn?: string;
+  serviceRoleArn?: string;
 }
 
 /** An error as AppSync reports it in `errors[]`. */
@@ -205,6 +209,7 @@ export class LocalGraphqlApi {
     assembly: CloudAssembly,
     private readonly dynamodb: DynamoDbCaller,
     private readonly functions: Map<string, LocalFunction>,
+    private readonly eventBridge?: EventBridgeSource,
   ) {
     const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
     if (!schemaResource) throw new Error('the assembly has no AppSync schema');
@@ -237,6 +242,8 @@ export class LocalGraphqlApi {
       const delta = dynamo && isRecord(dynamo.DeltaSyncConfig) ? dynamo.DeltaSyncConfig : undefined;
       const lambda = stack.resolve(properties.LambdaConfig);
       const arn = isRecord(lambda) ? String(lambda.LambdaFunctionArn) : '';
+      const eventBridge = stack.resolve(properties.EventBridgeConfig);
+      const role = stack.resolve(properties.ServiceRoleArn);
       this.dataSources.set(name, {
         name,
         type: String(properties.Type),
@@ -250,6 +257,8 @@ export class LocalGraphqlApi {
               }
             : undefined,
         functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
+        eventBusArn: isRecord(eventBridge) ? String(eventBridge.EventBusArn) : undefined,
+        serviceRoleArn: typeof role === 'string' ? role : undefined,
       });
     }
 
@@ -467,6 +476,8 @@ export class LocalGraphqlApi {
         return { error: { message: error instanceof Error ? error.message : String(error), type } };
       }
     }
+    if (source.type === 'AMAZON_EVENTBRIDGE' && source.eventBusArn && this.eventBridge)
+      return this.eventBridge({ eventBusArn: source.eventBusArn, serviceRoleArn: source.serviceRoleArn, request: req });
     return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
   }
 
