@@ -609,7 +609,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           if (!fn) throw new Error(`${rule.name}: its function ${target.functionId} is not running`);
           results.push({
             functionId: target.functionId,
-            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES)),
+            // EventBridge invokes asynchronously: a throttled event waits for a free environment.
+            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES), { whenThrottled: 'wait' }),
           });
         }
         return results;
