@@ -41,6 +41,7 @@ import { authSettingsOf } from './settings/auth';
 import { functionsInvokeFunctions } from './settings/functions';
 import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
+import { oauthSettingsOf } from './settings/oauth';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
@@ -278,7 +279,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const postConfirmationId = authSettings.postConfirmationId;
     const auth = (
       await services.start(
-        authService(context, authSettings, {
+        authService(context, authSettings, oauthSettingsOf(assembly), {
           outbox,
           log,
           // The trigger runs the current generation's code: an edit to it applies without a restart.
@@ -293,6 +294,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       )
     ).handle;
     liveAuth = auth;
+    const hostedUi = auth.hostedUi?.settings;
+    // Provider secrets (secret('GOOGLE_CLIENT_ID'), ...) reach no provider locally, so an unset one does not stop the start.
+    if (hostedUi && auth.oauthDomain)
+      log(
+        `hosted UI: https://${auth.oauthDomain}/oauth2/authorize with local stand-in sign-in pages for ${hostedUi.providers.map((p) => p.name).join(', ')}; their client ids and secrets are not used locally`,
+      );
     const storage = storageSettings
       ? (
           await services.start(
@@ -463,6 +470,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
         oidcIssuer: auth.oidc?.localUrl,
+        oauthDomain: auth.oauthDomain,
       });
       // custom.API.<name>.endpoint: the local REST server instead of execute-api.
       const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
@@ -517,9 +525,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
         auth.pool.setClientSettings(nextAuth);
+        // Callback and logout URLs, scopes and attribute mappings apply to the next authorize request.
+        const nextOAuth = oauthSettingsOf(next.assembly);
+        if (auth.hostedUi && nextOAuth) auth.hostedUi.settings = nextOAuth;
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
-            'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
+            'the identity pool, the post-confirmation trigger, the hosted UI or the set of buckets changed; restart `npm start` to apply them',
           );
         // The API already serves the new version; the outputs (model introspection) follow it.
         try {
@@ -643,5 +654,12 @@ const assemblyDirOf = async (
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
 const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
-  return JSON.stringify({ identityPool: auth.identityPool, postConfirmationId: auth.postConfirmationId, buckets });
+  // A hosted UI added or removed changes the port's protocols: a restart applies it.
+  const hostedUi = oauthSettingsOf(assembly) !== undefined;
+  return JSON.stringify({
+    identityPool: auth.identityPool,
+    postConfirmationId: auth.postConfirmationId,
+    buckets,
+    hostedUi,
+  });
 };

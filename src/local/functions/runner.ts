@@ -53,7 +53,7 @@ export interface FunctionSpec {
    * function shares the account's unreserved concurrency.
    */
   reservedConcurrency?: number;
-  /** The concurrency the function draws from when it reserves none; default: the process's account (`LOCAL_LAMBDA_CONCURRENCY`, 10). */
+  /** The concurrency the function draws from when it reserves none; default: the process's account (`LOCAL_LAMBDA_CONCURRENCY`, 50). */
   account?: ConcurrencyAccount;
   /** How long an idle environment is kept warm (default `LOCAL_LAMBDA_IDLE_SECONDS`, 300 s). */
   idleSeconds?: number;
@@ -78,12 +78,14 @@ const positiveNumber = (value: string | undefined, fallback: number): number => 
 
 /**
  * The account's concurrency: what functions without reserved concurrency
- * share. Lambda's default is 1,000 per Region; locally a small limit keeps a
- * burst from forking more processes than the machine can hold.
+ * share. Lambda's default is 1,000 per Region; locally 50 (about 50 MB each,
+ * so at most some 2.5 GB) keeps a burst from forking more processes than the
+ * machine can hold, while an app's ordinary bursts are not throttled where a
+ * default account would not throttle them.
  */
 export class ConcurrencyAccount {
   private used = 0;
-  constructor(readonly limit = positiveNumber(process.env.LOCAL_LAMBDA_CONCURRENCY, 10)) {}
+  constructor(readonly limit = positiveNumber(process.env.LOCAL_LAMBDA_CONCURRENCY, 50)) {}
   get inUse(): number {
     return this.used;
   }

@@ -29,6 +29,10 @@ const HANDLED: Record<string, string> = {
   'AWS::Cognito::UserPool': 'the local user pool',
   'AWS::Cognito::UserPoolClient': 'the local user pool',
   'AWS::Cognito::UserPoolGroup': 'the local user pool',
+  'AWS::Cognito::UserPoolDomain': 'the local hosted UI (/oauth2/* and /logout on the user pool’s port, HTTPS)',
+  'AWS::Cognito::UserPoolIdentityProvider': 'the local hosted UI (a stand-in sign-in page per provider)',
+  'Custom::AmplifySecretFetcherResource':
+    'the local hosted UI: its stand-in providers need no client id or secret, so unset provider secrets do not stop the start',
   'AWS::Cognito::IdentityPool': 'the local identity pool',
   'AWS::Cognito::IdentityPoolRoleAttachment': 'the local identity pool',
   'AWS::DynamoDB::Table': 'DynamoDB',
@@ -74,8 +78,6 @@ const IGNORED: Record<string, string> = {
   'Custom::S3AutoDeleteObjects': "a deploy-time custom resource of CDK's",
   'Custom::CDKBucketDeployment': "a deploy-time custom resource of CDK's (Amplify's codegen assets)",
   'Custom::AmplifyBranchLinkerResource': "a deploy-time custom resource of Amplify's (links the branch to its app)",
-  'Custom::AmplifySecretFetcherResource':
-    "a deploy-time custom resource of Amplify's (fetches the secrets of social providers, which are refused)",
   'AWS::CloudFront::Distribution': 'a CDN in front of a bucket; locally the bucket serves directly',
   'AWS::CloudFront::Function': 'a CDN in front of a bucket',
   'AWS::CloudFront::OriginAccessControl': 'a CDN in front of a bucket',
