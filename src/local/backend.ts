@@ -22,21 +22,26 @@ import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports'
 import { writePrivateFile } from './private-files';
 import type { LocalPush } from './push/server';
 import { pointAtLocalRest, restApisFor } from './rest';
+import { LocalSecretsManagerState, setCommand } from './secretsmanager/local';
+import { keepDeveloperSecrets, secretsManagerFileOf } from './secretsmanager/store';
 import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
 import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
 import { eventBridgeService } from './services/eventbridge';
 import { graphqlService } from './services/graphql';
+import { lambdaService } from './services/lambda';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
+import { secretsManagerService } from './services/secretsmanager';
 import { snsOutboxOf, snsService } from './services/sns';
 import { sqsService } from './services/sqs';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
+import { functionsInvokeFunctions } from './settings/functions';
 import { mappingSpecsOf } from './settings/mappings';
 import { queueMappingsOf, queuesOf, subscriptionsOf, topicsOf } from './settings/messaging';
 import { NAMES } from './settings/names';
@@ -213,10 +218,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
   // Secrets outlive a reset, as ampx's outlive a sandbox delete.
   const secretsFile = secretsFileOf(dataDir);
   const keptSecrets = options.reset && existsSync(secretsFile) ? readFileSync(secretsFile) : undefined;
+  // So do the Secrets Manager secrets the developer set (those that exist only in the account); the template's are made anew.
+  const secretsManagerFile = secretsManagerFileOf(dataDir);
+  const keptDeveloperSecrets = options.reset ? keepDeveloperSecrets(secretsManagerFile) : undefined;
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   if (keptSecrets) writePrivateFile(secretsFile, keptSecrets);
+  if (keptDeveloperSecrets) writePrivateFile(secretsManagerFile, keptDeveloperSecrets);
   const secrets = new LocalSecrets(secretsFile);
+  const secretsManager = new LocalSecretsManagerState(secretsManagerFile, NAMES);
+  let unsetSecrets = '';
   let liveSecrets: SecretReference[] = [];
   const ports: LocalPorts = { ...FREE_PORTS, ...options.ports };
   await assertPortsFree(ports);
@@ -329,6 +340,17 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const ssm = (
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
+    const secretsManagerServer = (await services.start(secretsManagerService(context, secretsManager.engine))).handle;
+    // Invokes the running generation's functions (one with no trigger, or one another function calls).
+    const lambda = (
+      await services.start(
+        lambdaService(context, {
+          functions: () => runtime.current.functions,
+          specs: () => runtime.current.specs,
+          invokeAsync: (fn, event) => void invokeAsync(fn, event, 'lambda:Invoke', deadLetters),
+        }),
+      )
+    ).handle;
 
     // Queues and topics; deliveries to functions reach the running generation's.
     const sqs = (
@@ -383,6 +405,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       S3: endpoint(true, storage?.url),
       SQS: endpoint(named.has('sqs') || assembly.resources('AWS::SQS::Queue').length > 0, sqs.url),
       SNS: endpoint(named.has('sns') || assembly.resources('AWS::SNS::Topic').length > 0, sns.url),
+      LAMBDA: endpoint(functionsInvokeFunctions(assembly), lambda.url),
+      SECRETS_MANAGER: endpoint(
+        named.has('secretsmanager') || assembly.resources('AWS::SecretsManager::Secret').length > 0,
+        secretsManagerServer.url,
+      ),
       // Always running, so a bus or rule a hot reload adds is reachable without a restart.
       EVENTBRIDGE: endpoint(true, events.url),
     };
@@ -432,6 +459,11 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           liveParameters = ssmParametersOf(live);
           liveBuses = eventBusesOf(live, NAMES);
           liveSecrets = generation.secretReferences;
+          // Looked up at run time, so a secret nobody set does not stop the start: it is named once.
+          const unset = secretsManager.apply(live, policies).join(', ');
+          if (unset && unset !== unsetSecrets)
+            log(`Secrets Manager: not set locally (set each with \`${setCommand('<name>')}\`): ${unset}`);
+          unsetSecrets = unset;
           if (generation.schedules) scheduler.update(generation.schedules);
           sqs.engine.setQueues(queuesOf(live));
           sns.engine.setTopics(topicsOf(live), subscriptionsOf(live));

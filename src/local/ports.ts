@@ -20,6 +20,8 @@ export const SERVICES = [
   'rest',
   'sqs',
   'sns',
+  'secretsmanager',
+  'lambda',
   'eventbridge',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
@@ -39,6 +41,8 @@ export const DEFAULT_PORTS: LocalPorts = {
   rest: 20011,
   sqs: 20012,
   sns: 20013,
+  secretsmanager: 20014,
+  lambda: 20015,
   eventbridge: 20016,
 };
 
@@ -55,6 +59,8 @@ export const FREE_PORTS: LocalPorts = {
   rest: 0,
   sqs: 0,
   sns: 0,
+  secretsmanager: 0,
+  lambda: 0,
   eventbridge: 0,
 };
 
@@ -72,6 +78,8 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
   sqs: "SQS (the template's queues)",
   sns: "SNS (the template's topics and subscriptions)",
+  secretsmanager: 'Secrets Manager (secrets functions read at run time)',
+  lambda: "Lambda's Invoke API (functions that invoke functions)",
   eventbridge: 'EventBridge PutEvents (event buses and event-pattern rules)',
 };
 

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { localApiKey } from '../graphql/auth-modes';
+import { secretArn } from '../secretsmanager/arn';
+import { templateSecretName } from '../secretsmanager/template';
 
 /**
  * Reads a synthesized Gen 2 cloud assembly the way CloudFormation would
@@ -173,6 +175,9 @@ export class Stack {
       case 'AWS::ApiGateway::Stage':
         // A stage's Ref is its name (it is the invoke URL's path).
         return this.resolve(props.StageName);
+      case 'AWS::SecretsManager::Secret':
+        // Its ARN, with the suffix the local Secrets Manager gives the secret.
+        return secretArn(names.region, names.accountId, templateSecretName(name, { Name: this.resolve(props.Name) }));
       default:
         return name;
     }
@@ -219,6 +224,8 @@ export class Stack {
         return `arn:aws:s3:::${String(this.ref(id))}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:aws:iam::${names.accountId}:role/${id}`;
+      case 'AWS::SecretsManager::Secret.Id':
+        return this.ref(id);
       case 'AWS::Events::EventBus.Name':
         return this.resolve(props.Name);
       case 'AWS::Events::EventBus.Arn':

@@ -210,7 +210,7 @@ const scopeOf = (request: SignedRequest): string[] | undefined => {
 const verifySigned = (credentials: LocalCredentials, request: SignedRequest, service: string): LocalPrincipal => {
   const region = credentials.region;
   const queryAt = request.url.indexOf('?');
-  const path = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
+  const path = canonicalPath(queryAt < 0 ? request.url : request.url.slice(0, queryAt));
   const query = queryAt < 0 ? '' : request.url.slice(queryAt + 1);
   const bodyHash = sha256Hex(request.body);
   let found: LocalPrincipal | undefined;
@@ -232,6 +232,25 @@ const verifySigned = (credentials: LocalCredentials, request: SignedRequest, ser
   if (verified.payloadHash !== bodyHash || !found)
     throw new SignedRequestError('InvalidSignatureException', INVALID_SIGNATURE);
   return found;
+};
+
+/**
+ * The path as SigV4 canonicalizes it for every service but S3: dot segments
+ * and empty ones removed, and each segment of the (already percent-encoded)
+ * path encoded once more, so `/functions/arn%3Aaws…` signs as
+ * `/functions/arn%253Aaws…`. The JSON services' `/` is unchanged.
+ */
+const canonicalPath = (path: string): string => {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const encoded = segments.map((segment) =>
+    encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  );
+  return `${path.startsWith('/') ? '/' : ''}${encoded.join('/')}${encoded.length > 0 && path.endsWith('/') ? '/' : ''}`;
 };
 
 const reworded = (error: unknown, request: SignedRequest, expected: { region: string; service: string }): Error => {

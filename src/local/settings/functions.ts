@@ -2,6 +2,8 @@ import type { CloudAssembly } from '../cloud/assembly';
 import { eventBusesOf } from '../events/buses';
 import { scheduledRulesOf } from '../events/scheduler';
 import { apiAuthSettingsOf } from '../graphql/auth-modes';
+import { evaluate } from '../iam/policy';
+import { rolePolicies } from '../iam/roles';
 import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
 import { postConfirmationIdOf } from './auth';
@@ -9,8 +11,68 @@ import { mappingSpecsOf } from './mappings';
 import { messagingFunctionIds } from './messaging';
 import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the auth trigger, Lambda data sources and authorizer, conflict handlers, stream, storage, queue and topic consumers, scheduled functions. */
+/** Gen 2 functions (`defineFunction`): their environment has Amplify's SSM configuration. */
+const isGen2Environment = (environment: unknown): boolean =>
+  isRecord(environment) && isRecord(environment.Variables) && 'AMPLIFY_SSM_ENV_CONFIG' in environment.Variables;
+
+/**
+ * The functions the local backend runs: the auth trigger, Lambda data
+ * sources and authorizer, conflict handlers, stream, storage, queue and topic consumers,
+ * scheduled functions, every Gen 2 function (one with no trigger is invoked
+ * through the local Lambda API), and the functions a running one may invoke
+ * by name (`grantInvoke`).
+ */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
+  const ids = triggeredFunctionIds(assembly);
+  const functions = assembly.resources('AWS::Lambda::Function');
+  for (const { logicalId, stack, properties } of functions)
+    if (isGen2Environment(stack.resolve(properties.Environment))) ids.add(logicalId);
+  const policies = rolePolicies(assembly);
+  const roleOf = new Map(
+    functions.map(({ logicalId, stack, properties }) => [logicalId, String(stack.resolve(properties.Role))]),
+  );
+  // Until no running function names another one.
+  for (let added = true; added; ) {
+    added = false;
+    for (const { logicalId, stack } of functions) {
+      if (ids.has(logicalId)) continue;
+      const arn = String(stack.getAtt(logicalId, 'Arn'));
+      const invokers = [...ids].filter((id) => {
+        const documents = policies.get(roleOf.get(id) ?? '') ?? [];
+        const named = documents
+          .flatMap((d) => [d.Statement].flat())
+          .some((statement) =>
+            [statement.Resource ?? []].flat().some((resource) => resource === arn || resource === `${arn}:*`),
+          );
+        return (
+          named && evaluate(documents, { action: 'lambda:InvokeFunction', resource: arn, context: {} }) === 'Allow'
+        );
+      });
+      if (invokers.length > 0) {
+        ids.add(logicalId);
+        added = true;
+      }
+    }
+  }
+  return ids;
+};
+
+/** Whether a running function's role allows `lambda:InvokeFunction` on one of the running functions. */
+export const functionsInvokeFunctions = (assembly: CloudAssembly): boolean => {
+  const ids = usedFunctionIds(assembly);
+  const policies = rolePolicies(assembly);
+  const functions = assembly.resources('AWS::Lambda::Function').filter((f) => ids.has(f.logicalId));
+  const arns = functions.map(({ logicalId, stack }) => String(stack.getAtt(logicalId, 'Arn')));
+  return functions.some(({ stack, properties }) => {
+    const documents = policies.get(String(stack.resolve(properties.Role))) ?? [];
+    return arns.some(
+      (arn) => evaluate(documents, { action: 'lambda:InvokeFunction', resource: arn, context: {} }) === 'Allow',
+    );
+  });
+};
+
+/** The functions something in the assembly triggers. */
+const triggeredFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
   const trigger = postConfirmationIdOf(assembly);
   if (trigger) ids.add(trigger);

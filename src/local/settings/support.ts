@@ -1,6 +1,7 @@
 import type { CloudAssembly, FoundResource } from '../cloud/assembly';
 import type { PolicyDocument } from '../iam/policy';
 import { rolePolicies } from '../iam/roles';
+import { templateSecretProblem } from '../secretsmanager/template';
 import { usedFunctionIds } from './functions';
 import { isRecord } from './names';
 import { type UnsupportedFeature, UnsupportedFeatureError } from './unsupported';
@@ -103,12 +104,13 @@ export const LOCAL_IAM_SERVICES = new Set([
   'mobiletargeting',
   'sqs',
   'sns',
+  'secretsmanager',
+  'lambda',
   // Deploy-time and observability actions with no local effect.
   'logs',
   'xray',
   'cloudwatch',
   'kms',
-  'lambda',
   'appsync',
 ]);
 
@@ -150,18 +152,8 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::Lambda::Function': (found, { used }) => {
     const props = found.stack.resolve(found.properties);
     const runtime = isRecord(props) ? String(props.Runtime ?? '') : '';
-    const environment = isRecord(props) && isRecord(props.Environment) ? props.Environment.Variables : undefined;
-    const gen2 = isRecord(environment) && 'AMPLIFY_SSM_ENV_CONFIG' in environment;
-    if (!used.has(found.logicalId)) {
-      // A Gen 2 function nothing here invokes would be dropped; the rest are deploy-time handlers (custom resources).
-      return gen2
-        ? {
-            kind: 'unsupported',
-            feature:
-              'a function with no local trigger (no auth trigger, data source, stream, bucket notification, schedule)',
-          }
-        : { kind: 'ignored', why: 'a deploy-time handler (custom resource)' };
-    }
+    // Every Gen 2 function runs (one with no trigger is invoked through the local Lambda API); the rest are deploy-time handlers.
+    if (!used.has(found.logicalId)) return { kind: 'ignored', why: 'a deploy-time handler (custom resource)' };
     if (!runtime.startsWith('nodejs')) return { kind: 'unsupported', feature: `a function on the ${runtime} runtime` };
     if (isRecord(props) && Array.isArray(props.Layers) && props.Layers.length > 0)
       return { kind: 'unsupported', feature: 'a function with Lambda layers' };
@@ -204,6 +196,12 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
     const protocol = String(found.stack.resolve(found.properties.Protocol));
     const by = SNS_PROTOCOLS[protocol];
     return by ? { kind: 'handled', by } : { kind: 'unsupported', feature: `an SNS subscription (${protocol})` };
+  },
+  'AWS::SecretsManager::Secret': (found) => {
+    const problem = templateSecretProblem(found);
+    return problem
+      ? { kind: 'unsupported', feature: problem }
+      : { kind: 'handled', by: 'the local Secrets Manager (generated values kept in the data folder)' };
   },
   'AWS::StepFunctions::StateMachine': (found) =>
     found.logicalId.startsWith('AmplifyTableWaiterStateMachine')

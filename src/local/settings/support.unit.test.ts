@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { functionsInvokeFunctions, usedFunctionIds } from './functions';
 import { assertSupported, unsupportedFeaturesOf } from './support';
 import { syntheticAssembly } from './test-assembly';
 import { UnsupportedFeatureError } from './unsupported';
@@ -65,7 +66,7 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
       Fn: gen2Function(),
       FnRole: role([
         { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['Jobs', 'Arn'] } },
-        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+        { Effect: 'Allow', Action: 'kinesis:PutRecord', Resource: '*' },
       ]),
       Mapping: mapping(),
       Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
@@ -81,7 +82,7 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
         { feature: 'an AppSync data source of type HTTP', resource: 'AWS::AppSync::DataSource root/Http' },
         { feature: 'a Step Functions state machine', resource: 'AWS::StepFunctions::StateMachine root/Machine' },
         { feature: 'AWS::Kinesis::Stream', resource: 'AWS::Kinesis::Stream root/Unknown' },
-        { feature: expect.stringMatching(/^secretsmanager /), resource: 'AWS::Lambda::Function root/Fn' },
+        { feature: expect.stringMatching(/^kinesis /), resource: 'AWS::Lambda::Function root/Fn' },
       ]),
     );
     expect(features).toHaveLength(5);
@@ -89,7 +90,7 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
     expect(() => assertSupported(assembly)).toThrow(/these 5 features[\s\S]*AWS::Kinesis::Stream root\/Unknown/);
   });
 
-  it('refuses a Gen 2 function nothing local invokes, and a running one on another runtime or with layers', () => {
+  it('runs a Gen 2 function nothing local triggers (the local Lambda API invokes it), and refuses one on another runtime or with layers', () => {
     const assembly = assemblyOf({
       Items: stream,
       Fn: gen2Function({ Runtime: 'python3.12', Layers: ['arn:aws:lambda:us-east-1:1:layer:x:1'] }),
@@ -101,7 +102,41 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
     });
     expect(unsupportedFeaturesOf(assembly)).toEqual([
       { feature: 'a function on the python3.12 runtime', resource: 'AWS::Lambda::Function root/Fn' },
-      { feature: expect.stringMatching(/no local trigger/), resource: 'AWS::Lambda::Function root/Orphan' },
+    ]);
+    expect(usedFunctionIds(assembly)).toEqual(new Set(['Fn', 'Orphan']));
+  });
+
+  it('runs a plain function a running one may invoke by name (grantInvoke), and a secret the template creates', () => {
+    // Prepare
+    const assembly = assemblyOf({
+      Fn: gen2Function(),
+      FnRole: role([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: [
+            { 'Fn::GetAtt': ['Worker', 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Worker', 'Arn'] }, ':*']] },
+          ],
+        },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'Secret' } },
+      ]),
+      Worker: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' } },
+      Provider: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler' } },
+      Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 16 } } },
+      BadSecret: {
+        Type: 'AWS::SecretsManager::Secret',
+        Properties: { GenerateSecretString: { SecretStringTemplate: '{}' } },
+      },
+    });
+    // Act / Assess
+    expect(usedFunctionIds(assembly)).toEqual(new Set(['Fn', 'Worker']));
+    expect(functionsInvokeFunctions(assembly)).toBe(true);
+    expect(unsupportedFeaturesOf(assembly)).toEqual([
+      {
+        feature: expect.stringMatching(/only one of SecretStringTemplate and GenerateStringKey/),
+        resource: 'AWS::SecretsManager::Secret root/BadSecret',
+      },
     ]);
   });
 

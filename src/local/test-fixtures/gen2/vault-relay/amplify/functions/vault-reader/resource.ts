@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const vaultReader = defineFunction({ name: 'vault-reader', entry: './handler.ts', timeoutSeconds: 15 });
