@@ -15,8 +15,16 @@ const PAGE_BYTES = 1024 * 1024;
 /** Query and Scan: the key condition, the ordering read, paging, the filter and the projection. */
 
 export const query = (store: Store, input: Json): Json => {
-  const legacyParameters = ['AttributesToGet', 'KeyConditions', 'QueryFilter', 'ConditionalOperator'];
-  checkMixing(input, legacyParameters, ['ProjectionExpression', 'KeyConditionExpression', 'FilterExpression']);
+  const legacyParameters = ['AttributesToGet', 'QueryFilter', 'ConditionalOperator'];
+  const expressionParameters = ['ProjectionExpression', 'KeyConditionExpression', 'FilterExpression'];
+  // DynamoDB lets the legacy KeyConditions go with FilterExpression and ProjectionExpression.
+  checkMixing(
+    input,
+    input.KeyConditionExpression === undefined
+      ? legacyParameters
+      : ['AttributesToGet', 'KeyConditions', ...legacyParameters.slice(1)],
+    expressionParameters,
+  );
   const table = store.table(input.TableName);
   const { index, sorted, key } = ordering(table, input);
   let placeholders = placeholdersOf(input, [
@@ -27,11 +35,12 @@ export const query = (store: Store, input: Json): Json => {
   if (input.KeyConditionExpression === undefined && input.KeyConditions === undefined)
     throw invalid('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   let keyCondition: Condition;
+  let keyPlaceholders: Placeholders;
   let filter: Condition | undefined;
   let projection: Path[] | undefined;
-  if (legacyParameters.some((p) => input[p] !== undefined)) {
+  const legacy = new LegacyValues();
+  if (!expressionParameters.some((p) => input[p] !== undefined)) {
     placeholders.checkAllUsed();
-    const legacy = new LegacyValues();
     keyCondition = legacyKeyConditions(input.KeyConditions, key, legacy);
     const keyNames = [key.hash.name, key.range?.name, table.key.hash.name, table.key.range?.name];
     const onKey = Object.keys(rec(input.QueryFilter) ?? {}).find((name) => keyNames.includes(name));
@@ -40,8 +49,15 @@ export const query = (store: Store, input: Json): Json => {
     filter = legacyCondition(input.QueryFilter, input.ConditionalOperator, 'QueryFilter', legacy);
     projection = legacyProjection(input.AttributesToGet);
     placeholders = legacy;
+    keyPlaceholders = legacy;
   } else {
-    keyCondition = conditionOf(input.KeyConditionExpression, 'KeyConditionExpression', placeholders) as Condition;
+    if (input.KeyConditions !== undefined) {
+      keyCondition = legacyKeyConditions(input.KeyConditions, key, legacy);
+      keyPlaceholders = legacy;
+    } else {
+      keyCondition = conditionOf(input.KeyConditionExpression, 'KeyConditionExpression', placeholders) as Condition;
+      keyPlaceholders = placeholders;
+    }
     filter = conditionOf(input.FilterExpression, 'FilterExpression', placeholders);
     projection = projectionOf(input.ProjectionExpression, placeholders);
     placeholders.checkAllUsed();
@@ -50,12 +66,12 @@ export const query = (store: Store, input: Json): Json => {
     if (onKey)
       throw invalid(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${onKey}`);
   }
-  const { hash, range } = keyConditions(keyCondition, key, placeholders);
+  const { hash, range } = keyConditions(keyCondition, key, keyPlaceholders);
   const forward = input.ScanIndexForward !== false;
   const start = startKey(table, index, input.ExclusiveStartKey);
   if (start && !equals(start.item[key.hash.name] as Value, hash))
     throw invalid('The provided starting key does not match the range key predicate');
-  const rangeMatches = range ? (item: Item) => evaluate(range, item, placeholders) : undefined;
+  const rangeMatches = range ? (item: Item) => evaluate(range, item, keyPlaceholders) : undefined;
   return page(
     table,
     index,
@@ -65,7 +81,7 @@ export const query = (store: Store, input: Json): Json => {
     projection,
     placeholders,
     rangeMatches,
-    forward && range ? rangeEnd(range, key, placeholders) : undefined,
+    forward && range ? rangeEnd(range, key, keyPlaceholders) : undefined,
   );
 };
 
