@@ -59,6 +59,7 @@ export const updateItem = (store: Store, input: Json): Json => {
   const current = table.items.get(id);
   checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
   const item = updated(table, actions, current, key, placeholders);
+  if (!current && onlyRemoves(actions)) return consumedCapacity(input, table, writeUnits(table, current, undefined));
   store.write(table, id, item);
   return {
     ...updateResult(returnValues, actions, current, item),
@@ -107,6 +108,17 @@ export const updateRequest = (table: Table, input: Json) => {
   }
   return { placeholders, actions, condition };
 };
+
+/**
+ * Whether an update only takes attributes away (REMOVE, DELETE): on an item
+ * that does not exist, DynamoDB then creates no item, where any other update,
+ * even an empty one, creates the key-only item. DynamoDB Local creates it.
+ */
+export const onlyRemoves = (actions: UpdateActions | undefined): boolean =>
+  actions !== undefined &&
+  actions.set.length === 0 &&
+  actions.add.length === 0 &&
+  actions.remove.length + actions.delete.length > 0;
 
 /** The item an update leaves, checked as a put's item is. */
 export const updated = (

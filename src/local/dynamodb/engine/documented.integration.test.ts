@@ -1,0 +1,104 @@
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDynamoDb } from '../embedded';
+import type { LocalDynamoDb } from '../local';
+
+/**
+ * Where DynamoDB Local is not DynamoDB, the embedded store follows DynamoDB:
+ * these cases are checked against DynamoDB's documented and observed
+ * behaviour, not against DynamoDB Local (which answers them differently, as
+ * each case says). Real SDK client, real HTTP server.
+ */
+
+let db: LocalDynamoDb;
+let client: DynamoDBClient;
+const TABLE = 'Documented';
+const S = (s: string) => ({ S: s });
+const key = (id: string) => ({ id: S(id) });
+const get = async (id: string) =>
+  (await client.send(new GetItemCommand({ TableName: TABLE, Key: key(id), ConsistentRead: true }))).Item;
+
+beforeAll(async () => {
+  db = await startEmbeddedDynamoDb();
+  client = db.client;
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+describe('an update that only takes attributes away does not create the item', () => {
+  // DynamoDB Local creates a key-only item for each of these.
+  it('REMOVE, DELETE from a set, and AttributeUpdates DELETE on a missing item leave no item', async () => {
+    await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('r1'), UpdateExpression: 'REMOVE a, b' }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key('r2'),
+        UpdateExpression: 'DELETE s :s',
+        ExpressionAttributeValues: { ':s': { SS: ['x'] } },
+      }),
+    );
+    await client.send(
+      new UpdateItemCommand({ TableName: TABLE, Key: key('r3'), AttributeUpdates: { a: { Action: 'DELETE' } } }),
+    );
+    const answer = await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key('r4'),
+        UpdateExpression: 'REMOVE a',
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    expect(answer.Attributes).toBeUndefined();
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [{ Update: { TableName: TABLE, Key: key('r5'), UpdateExpression: 'REMOVE a' } }],
+      }),
+    );
+    for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) expect(await get(id), id).toBeUndefined();
+    const { Count } = await client.send(new ScanCommand({ TableName: TABLE, Select: 'COUNT' }));
+    expect(Count).toBe(0);
+  });
+
+  it('any other update creates it, even one with no actions; a REMOVE on an item that exists keeps the item', async () => {
+    await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('c1') }));
+    await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('c2'), AttributeUpdates: {} }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key('c3'),
+        UpdateExpression: 'SET a = :a REMOVE b',
+        ExpressionAttributeValues: { ':a': S('x') },
+      }),
+    );
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key('c4'),
+        AttributeUpdates: { a: { Action: 'DELETE' }, b: { Action: 'PUT', Value: S('y') } },
+      }),
+    );
+    expect(await get('c1')).toEqual(key('c1'));
+    expect(await get('c2')).toEqual(key('c2'));
+    expect(await get('c3')).toEqual({ ...key('c3'), a: S('x') });
+    expect(await get('c4')).toEqual({ ...key('c4'), b: S('y') });
+    await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('c3'), UpdateExpression: 'REMOVE a' }));
+    expect(await get('c3')).toEqual(key('c3'));
+  });
+});
