@@ -209,9 +209,11 @@ export const page = (
     readBytes += index ? itemSize(projected(table, index, item)) : itemSize(item);
     last = item;
     if (filter && !evaluate(filter, item, placeholders)) continue;
-    // An LSI fetches what it does not project from the table when asked for all attributes.
+    // An LSI fetches what it does not project from the table when asked for all attributes or for them by name.
     const visible =
-      index && !(index.kind === 'LSI' && input.Select === 'ALL_ATTRIBUTES') ? projected(table, index, item) : item;
+      index && !(index.kind === 'LSI' && (input.Select === 'ALL_ATTRIBUTES' || projection))
+        ? projected(table, index, item)
+        : item;
     items.push(projection ? project(visible, projection) : visible);
   }
   // DynamoDB stops at the Limit without looking further: a page that fills its Limit has a next page.
