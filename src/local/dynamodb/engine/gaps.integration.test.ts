@@ -121,4 +121,20 @@ describe('expression checks answer as DynamoDB Local answers', () => {
         ReturnValues: 'UPDATED_NEW',
       });
   });
+
+  it('refuses a sort-key condition whose value is not of the key type', async () => {
+    const query = (KeyConditionExpression: string, values: Json) =>
+      db.both('Query', {
+        TableName: TABLE,
+        KeyConditionExpression,
+        ExpressionAttributeValues: { ':p': S('p'), ...values },
+      });
+    await query('id = :p AND r = :v', { ':v': S('1') });
+    await query('id = :p AND r <= :v', { ':v': { BOOL: true } });
+    await query('id = :p AND r BETWEEN :v AND :w', { ':v': S('1'), ':w': S('2') });
+    await query('id = :p AND r BETWEEN :v AND :w', { ':v': N('1'), ':w': S('2') });
+    await query('id = :p AND begins_with(r, :v)', { ':v': S('1') });
+    await query(':v > r AND id = :p', { ':v': S('1') });
+    await query('id = :p AND r >= :v', { ':v': N('1') });
+  });
 });

@@ -328,8 +328,19 @@ const keyConditions = (
       hash = placeholders.value(part.right.placeholder);
       if (hash[key.hash.type] === undefined)
         throw invalid(`One or more parameter values were invalid: Condition parameter type does not match schema type`);
-    } else if (name === key.range?.name && range === undefined) {
+    } else if (key.range && name === key.range.name && range === undefined) {
       range = part;
+      const operands =
+        part.kind === 'compare'
+          ? [part.right]
+          : part.kind === 'between'
+            ? [part.low, part.high]
+            : part.kind === 'begins_with'
+              ? [part.prefix]
+              : [];
+      const rangeType = key.range.type;
+      if (operands.some((o) => o.kind === 'value' && placeholders.value(o.placeholder)[rangeType] === undefined))
+        throw invalid('One or more parameter values were invalid: Condition parameter type does not match schema type');
     } else if (name === key.hash.name || name === key.range?.name) {
       throw name === key.hash.name && hash === undefined
         ? unsupported()
