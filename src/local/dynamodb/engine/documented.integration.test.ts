@@ -101,4 +101,23 @@ describe('an update that only takes attributes away does not create the item', (
     await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('c3'), UpdateExpression: 'REMOVE a' }));
     expect(await get('c3')).toEqual(key('c3'));
   });
+
+  // DynamoDB Local refuses these as an invalid document path, as it (and DynamoDB) does on an item that exists.
+  it('a REMOVE of a nested path on a missing item is ignored, and creates no item', async () => {
+    for (const UpdateExpression of ['REMOVE x.y', 'REMOVE x[0]', 'REMOVE x.y[2].z, w'])
+      await client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('n1'), UpdateExpression }));
+    expect(await get('n1')).toBeUndefined();
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key('n2'),
+        UpdateExpression: 'SET a = :a REMOVE x.y',
+        ExpressionAttributeValues: { ':a': S('x') },
+      }),
+    );
+    expect(await get('n2')).toEqual({ ...key('n2'), a: S('x') });
+    await expect(
+      client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('n2'), UpdateExpression: 'REMOVE x.y' })),
+    ).rejects.toThrow('The document path provided in the update expression is invalid for update');
+  });
 });

@@ -137,4 +137,36 @@ describe('expression checks answer as DynamoDB Local answers', () => {
     await query(':v > r AND id = :p', { ':v': S('1') });
     await query('id = :p AND r >= :v', { ':v': N('1') });
   });
+
+  it('refuses a REMOVE under a parent the item does not have, and arithmetic inside a function', async () => {
+    const key = { id: S('nested'), r: N('1') };
+    await db.both('PutItem', {
+      TableName: TABLE,
+      Item: { ...key, m: { M: { b: S('x') } }, l: { L: [S('y')] }, s: S('z') },
+    });
+    for (const UpdateExpression of [
+      'REMOVE x.y',
+      'REMOVE x[0]',
+      'REMOVE m.q.r',
+      'REMOVE m.q[1]',
+      'REMOVE s.t',
+      'REMOVE l[0].t',
+      'REMOVE m.q',
+      'REMOVE l[5]',
+    ])
+      await db.both('UpdateItem', { TableName: TABLE, Key: key, UpdateExpression, ReturnValues: 'ALL_NEW' });
+    for (const UpdateExpression of [
+      'SET c = if_not_exists(c, :v + :v)',
+      'SET c = list_append(:l, :l - :l)',
+      'SET c = if_not_exists(c, :v) + :v',
+    ])
+      await db.both('UpdateItem', {
+        TableName: TABLE,
+        Key: key,
+        UpdateExpression,
+        ExpressionAttributeValues: UpdateExpression.includes(':l') ? { ':l': { L: [N('1')] } } : { ':v': N('2') },
+        ReturnValues: 'UPDATED_NEW',
+      });
+    await db.both('GetItem', { TableName: TABLE, Key: key });
+  });
 });

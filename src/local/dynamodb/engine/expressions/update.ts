@@ -106,7 +106,8 @@ const writePath = (item: Item, path: Path, value: Value): void => {
   }
 };
 
-const removePath = (item: Item, path: Path): void => {
+/** Takes a path away; its parent must exist, except in an item that does not exist yet, where DynamoDB ignores it. */
+const removePath = (item: Item, path: Path, newItem = false): void => {
   const parentPath = path.slice(0, -1);
   const last = path.at(-1);
   if (!last) return;
@@ -115,7 +116,10 @@ const removePath = (item: Item, path: Path): void => {
     return;
   }
   const parent = resolvePath(item, parentPath);
-  if (parent === undefined) return;
+  if (parent === undefined) {
+    if (newItem) return;
+    throw new ValidationError(INVALID_PATH);
+  }
   // A name under something that is not a map, or an index under something that is not a list, is refused.
   if ('name' in last) {
     if (!parent.M) throw new ValidationError(INVALID_PATH);
@@ -127,7 +131,12 @@ const removePath = (item: Item, path: Path): void => {
 const isSetType = (type: TypeName): type is SetType => type === 'SS' || type === 'NS' || type === 'BS';
 
 /** Applies update actions to a copy of the item (empty when it does not exist yet); returns the new item. */
-export const applyUpdate = (actions: UpdateActions, current: Item, placeholders: Placeholders): Item => {
+export const applyUpdate = (
+  actions: UpdateActions,
+  current: Item,
+  placeholders: Placeholders,
+  newItem = false,
+): Item => {
   const item = clone(current);
   // Every right-hand side reads the item as it was before the update.
   const sets = actions.set.map(({ path, value }) => ({
@@ -153,7 +162,7 @@ export const applyUpdate = (actions: UpdateActions, current: Item, placeholders:
     const bi = b.at(-1);
     return ai && bi && 'index' in ai && 'index' in bi ? bi.index - ai.index : 0;
   });
-  for (const path of removals) removePath(item, path);
+  for (const path of removals) removePath(item, path, newItem);
   for (const { path, value } of actions.add) {
     const operand = placeholders.value((value as { placeholder: string }).placeholder);
     const existing = resolvePath(item, path);

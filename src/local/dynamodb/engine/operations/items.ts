@@ -128,7 +128,9 @@ export const updated = (
   key: Item,
   placeholders: Placeholders,
 ): Item => {
-  const updated = actions ? applyUpdate(actions, current ?? key, placeholders) : { ...(current ?? key) };
+  const updated = actions
+    ? applyUpdate(actions, current ?? key, placeholders, current === undefined)
+    : { ...(current ?? key) };
   const item = freezeItem(checkUpdated(updated));
   checkKeys(table, item);
   return item;
