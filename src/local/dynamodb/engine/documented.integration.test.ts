@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   CreateTableCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -119,5 +120,25 @@ describe('an update that only takes attributes away does not create the item', (
     await expect(
       client.send(new UpdateItemCommand({ TableName: TABLE, Key: key('n2'), UpdateExpression: 'REMOVE x.y' })),
     ).rejects.toThrow('The document path provided in the update expression is invalid for update');
+  });
+});
+
+describe('a parallel scan', () => {
+  it('pages through each segment with its own start keys, and every item is read once', async () => {
+    const ids = new Set<string>();
+    const { Count = 0 } = await client.send(new ScanCommand({ TableName: TABLE, Select: 'COUNT' }));
+    for (let Segment = 0; Segment < 3; Segment += 1) {
+      let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+      for (let page = 0; page < 100; page += 1) {
+        const answer = await client.send(
+          new ScanCommand({ TableName: TABLE, TotalSegments: 3, Segment, Limit: 1, ExclusiveStartKey }),
+        );
+        for (const item of answer.Items ?? []) ids.add(String(item.id?.S));
+        ExclusiveStartKey = answer.LastEvaluatedKey;
+        if (!ExclusiveStartKey) break;
+      }
+    }
+    expect(Count).toBeGreaterThan(2);
+    expect(ids.size).toBe(Count);
   });
 });

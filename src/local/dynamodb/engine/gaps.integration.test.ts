@@ -169,4 +169,53 @@ describe('expression checks answer as DynamoDB Local answers', () => {
       });
     await db.both('GetItem', { TableName: TABLE, Key: key });
   });
+
+  it('checks Select, the start key of a parallel scan, an empty BatchGetItem, nested key conditions and enum values', async () => {
+    for (const Select of ['GARBAGE', 'ALL_PROJECTED_ATTRIBUTES', 'COUNT']) {
+      await db.both('Scan', { TableName: TABLE, Select });
+      await db.both('Query', {
+        TableName: TABLE,
+        KeyConditionExpression: 'id = :p',
+        ExpressionAttributeValues: { ':p': S('p') },
+        Select,
+      });
+    }
+    // Which segment holds a key is the store's own choice; one in a million is not segment 0 in either.
+    await db.both('Scan', { TableName: TABLE, TotalSegments: 1000000, Segment: 0, ExclusiveStartKey: KEY });
+    await db.both('BatchGetItem', { RequestItems: {} });
+    for (const KeyConditionExpression of ['id = :p AND a.b < :v', 'id = :p AND l[0] < :v', 'a.b = :v AND id = :p'])
+      await db.both('Query', {
+        TableName: TABLE,
+        KeyConditionExpression,
+        ExpressionAttributeValues: { ':p': S('p'), ':v': N('1') },
+      });
+    for (const operation of ['PutItem', 'DeleteItem', 'UpdateItem'])
+      await db.both(operation, {
+        TableName: TABLE,
+        ...(operation === 'PutItem' ? { Item: KEY } : { Key: KEY }),
+        ReturnValuesOnConditionCheckFailure: 'GARBAGE',
+      });
+  });
+
+  it('words a type mismatch of AttributeUpdates ADD and DELETE as DynamoDB does', async () => {
+    const key = { id: S('mismatch'), r: N('1') };
+    await db.both('PutItem', { TableName: TABLE, Item: { ...key, n: N('1'), ss: { SS: ['a'] }, s: S('x') } });
+    for (const [name, Action, Value] of [
+      ['n', 'ADD', { SS: ['q'] }],
+      ['n', 'DELETE', { SS: ['q'] }],
+      ['ss', 'ADD', { NS: ['1'] }],
+      ['ss', 'DELETE', { NS: ['1'] }],
+      ['ss', 'ADD', N('1')],
+      ['s', 'ADD', N('1')],
+    ] as const)
+      await db.both('UpdateItem', { TableName: TABLE, Key: key, AttributeUpdates: { [name]: { Action, Value } } });
+    // The same mismatches through UpdateExpression keep their own wording.
+    await db.both('UpdateItem', {
+      TableName: TABLE,
+      Key: key,
+      UpdateExpression: 'ADD n :v',
+      ExpressionAttributeValues: { ':v': { SS: ['q'] } },
+    });
+    await db.both('GetItem', { TableName: TABLE, Key: key });
+  });
 });

@@ -58,15 +58,13 @@ const updateValue = (operand: Operand, item: Item, placeholders: Placeholders): 
     case 'list_append': {
       const left = updateValue(operand.left, item, placeholders);
       const right = updateValue(operand.right, item, placeholders);
-      if (left.L === undefined || right.L === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (left.L === undefined || right.L === undefined) throw new ValidationError(MISMATCH);
       return { L: [...left.L, ...right.L] };
     }
     case 'arithmetic': {
       const left = updateValue(operand.left, item, placeholders);
       const right = updateValue(operand.right, item, placeholders);
-      if (left.N === undefined || right.N === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (left.N === undefined || right.N === undefined) throw new ValidationError(MISMATCH);
       return { N: addNumbers(left.N, right.N, operand.op === '-') };
     }
     case 'size':
@@ -77,6 +75,9 @@ const updateValue = (operand: Operand, item: Item, placeholders: Placeholders): 
 };
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/** What DynamoDB says when ADD or DELETE meets an attribute of another type. */
+export const MISMATCH = 'An operand in the update expression has an incorrect data type';
 
 const INVALID_PATH = 'The document path provided in the update expression is invalid for update';
 
@@ -168,12 +169,10 @@ export const applyUpdate = (
     const existing = resolvePath(item, path);
     const type = typeOf(operand);
     if (type === 'N') {
-      if (existing !== undefined && existing.N === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (existing !== undefined && existing.N === undefined) throw new ValidationError(MISMATCH);
       writePath(item, path, { N: addNumbers(existing?.N ?? '0', String(operand.N)) });
     } else if (isSetType(type)) {
-      if (existing !== undefined && typeOf(existing) !== type)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (existing !== undefined && typeOf(existing) !== type) throw new ValidationError(MISMATCH);
       const merged = [...(existing ? elementsOf(existing, type) : [])];
       for (const member of elementsOf(operand, type)) {
         if (!setHas(makeSet(type, merged), element(type, member))) merged.push(member);
@@ -194,8 +193,7 @@ export const applyUpdate = (
       );
     const existing = resolvePath(item, path);
     if (existing === undefined) continue;
-    if (typeOf(existing) !== type)
-      throw new ValidationError('An operand in the update expression has an incorrect data type');
+    if (typeOf(existing) !== type) throw new ValidationError(MISMATCH);
     const kept = elementsOf(existing, type).filter((member) => !setHas(operand, element(type, member)));
     if (kept.length === 0) removePath(item, path);
     else writePath(item, path, makeSet(type, kept));

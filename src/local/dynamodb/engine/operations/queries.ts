@@ -119,6 +119,9 @@ export const scan = (store: Store, input: Json): Json => {
         `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${String(input.Segment)} is not less than TotalSegments: ${total}`,
       );
     const hashName = (index?.key ?? table.key).hash.name;
+    const startHash = start?.item[hashName];
+    if (startHash && segmentOf(startHash, total) !== segment)
+      throw invalid('Exclusive start key must lie within the segment');
     items = filterSegment(items, hashName, segment, total);
   }
   return page(table, index, items, input, filter, projection, placeholders, undefined, undefined);
@@ -177,6 +180,13 @@ export const page = (
   const limit = input.Limit;
   if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
     throw invalid('Limit must be greater than or equal to 1');
+  if (
+    input.Select !== undefined &&
+    !['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'COUNT', 'SPECIFIC_ATTRIBUTES'].includes(String(input.Select))
+  )
+    throw invalid('Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES');
+  if (input.Select === 'ALL_PROJECTED_ATTRIBUTES' && !index)
+    throw invalid('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
   const select = input.Select ?? (projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES');
   if (input.Select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.type !== 'ALL')
     throw invalid(
@@ -246,14 +256,11 @@ export const page = (
   return result;
 };
 
+const segmentOf = (hash: Value, total: number): number =>
+  createHash('md5').update(keyText(hash)).digest().readUInt32BE(0) % total;
+
 function* filterSegment(items: Iterable<Item>, hashName: string, segment: number, total: number): Generator<Item> {
-  for (const item of items) {
-    const hash = createHash('md5')
-      .update(keyText(item[hashName] as Value))
-      .digest()
-      .readUInt32BE(0);
-    if (hash % total === segment) yield item;
-  }
+  for (const item of items) if (segmentOf(item[hashName] as Value, total) === segment) yield item;
 }
 
 const OPERATOR_NAMES: Record<string, string> = {
@@ -294,6 +301,7 @@ const keyConditions = (
     const path = (o: Operand | Path): string => {
       const p = Array.isArray(o) ? o : o.kind === 'path' ? o.path : undefined;
       const first = p?.[0];
+      if (p && p.length > 1) throw invalid('KeyConditionExpressions cannot have conditions on nested attributes');
       if (p?.length !== 1 || !first || !('name' in first)) throw unsupported();
       return first.name;
     };
