@@ -218,4 +218,26 @@ describe('expression checks answer as DynamoDB Local answers', () => {
     });
     await db.both('GetItem', { TableName: TABLE, Key: key });
   });
+
+  it('checks size() and attribute_type() arguments before it reads the item', async () => {
+    for (const [expression, values] of [
+      ['size(a, a) = :n', {}],
+      ['size(a, n, a) > :n', {}],
+      ['size(:x) > :n', { ':x': N('5') }],
+      ['size(:x) > :n', { ':x': { BOOL: true } }],
+      ['size(:x) > :n', { ':x': { NULL: true } }],
+      ['size(:x) > :n', { ':x': S('abc') }],
+      ['size(:x) > :n', { ':x': { L: [] } }],
+      ['attribute_type(a, size(n))', {}],
+      ['attribute_type(a, :t)', { ':t': S('M') }],
+    ] as const)
+      await condition(expression, { ':n': N('1'), ...values });
+    // DynamoDB Local lists its own internal types here, in no fixed order.
+    const types = (answer: unknown) => JSON.parse(JSON.stringify(answer).replace(/\{[A-Z,]+\}/, '{types}'));
+    await db.both(
+      'DeleteItem',
+      { TableName: TABLE, Key: { id: S('nobody'), r: N('0') }, ConditionExpression: 'attribute_type(a, n)' },
+      types,
+    );
+  });
 });

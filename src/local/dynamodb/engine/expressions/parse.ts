@@ -215,7 +215,17 @@ class Parser {
         this.next();
         this.expect('(');
         const subject = this.operand();
+        let count = 1;
+        while (this.peek().text === ',') {
+          this.next();
+          this.operand();
+          count += 1;
+        }
         this.expect(')');
+        if (count !== 1)
+          throw new ValidationError(
+            `Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: size, number of operands: ${count}`,
+          );
         return { kind: 'size', subject };
       }
       if (this.kind === 'UpdateExpression' && CONDITION_FUNCTIONS.has(name))
