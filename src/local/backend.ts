@@ -6,13 +6,16 @@ import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
+import { appSyncEventBridgeSource } from './events/appsync-source';
+import { LocalEventBridge } from './events/bus';
+import { type EventBuses, eventBusesOf } from './events/buses';
 import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
 import { type Generation, Generations, invokeAsync } from './generations';
 import { HotReloader } from './hot-reload';
 import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
-import type { Decision, PolicyDocument } from './iam/policy';
+import { type Decision, evaluate, type PolicyDocument } from './iam/policy';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
@@ -22,6 +25,7 @@ import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
 import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
+import { eventBridgeService } from './services/eventbridge';
 import { graphqlService } from './services/graphql';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
@@ -32,6 +36,7 @@ import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
 import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
+import { oauthSettingsOf } from './settings/oauth';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketNamesOf, storageOutputsOf } from './settings/storage';
@@ -165,10 +170,20 @@ export interface LocalBackend {
   invokeScheduled(ruleName: string): Promise<Array<{ functionId: string; result: unknown }>>;
   /** The latest scheduled runs (at most 100), newest last. */
   readonly scheduledRuns: ReadonlyArray<ScheduledRun>;
+  /** The latest deliveries of events to rules' targets (at most 100), newest last. */
+  readonly eventDeliveries: ReadonlyArray<EventDelivery>;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface EventDelivery {
+  rule: string;
+  functionId: string;
+  eventId: string;
+  ok: boolean;
+  result?: unknown;
 }
 
 export interface ScheduledRun {
@@ -238,6 +253,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const openSearchArn = openSearchDomainArnOf(assembly);
     const cloudSearch = cloudSearchOf(assembly);
     liveParameters = ssmParametersOf(assembly);
+    let liveBuses: EventBuses = eventBusesOf(assembly, NAMES);
 
     // 3. The services, each after the ones it uses.
     log('preparing TLS ...');
@@ -252,7 +268,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const postConfirmationId = authSettings.postConfirmationId;
     const auth = (
       await services.start(
-        authService(context, authSettings, {
+        authService(context, authSettings, oauthSettingsOf(assembly), {
           outbox,
           log,
           // The trigger runs the current generation's code: an edit to it applies without a restart.
@@ -267,6 +283,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       )
     ).handle;
     liveAuth = auth;
+    const hostedUi = auth.hostedUi?.settings;
+    // Provider secrets (secret('GOOGLE_CLIENT_ID'), ...) reach no provider locally, so an unset one does not stop the start.
+    if (hostedUi && auth.oauthDomain)
+      log(
+        `hosted UI: https://${auth.oauthDomain}/oauth2/authorize with local stand-in sign-in pages for ${hostedUi.providers.map((p) => p.name).join(', ')}; their client ids and secrets are not used locally`,
+      );
     const storage = storageSettings
       ? (
           await services.start(
@@ -297,6 +319,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
 
+    // Events are delivered as EventBridge delivers to Lambda: asynchronously, retried, then dead-lettered.
+    const eventDeliveries: EventDelivery[] = [];
+    const bridge = new LocalEventBridge({
+      account: NAMES,
+      config: () => liveBuses,
+      deliver: ({ rule, target, payload, event }) => {
+        const fn = runtime.current.functions.get(target.functionId);
+        if (!fn) return;
+        void invokeAsync(fn, payload, `events:${rule.bus}/${rule.name}`, deadLetters).then((outcome) => {
+          eventDeliveries.push({ rule: rule.name, functionId: target.functionId, eventId: event.id, ...outcome });
+          if (eventDeliveries.length > 100) eventDeliveries.shift();
+        });
+      },
+    });
+    const events = (await services.start(eventBridgeService(context, bridge))).handle;
+
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
     const endpoint = (used: boolean, url: string | undefined) => (used && url ? url : undefined);
@@ -313,6 +351,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      // Always running, so a bus or rule a hot reload adds is reachable without a restart.
+      EVENTBRIDGE: endpoint(true, events.url),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -349,9 +389,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         dataDir,
         deadLetters,
         secrets,
+        // AppSync puts events with its data source's role.
+        eventBridge: appSyncEventBridgeSource(
+          bridge,
+          (roleArn, action, resource) =>
+            evaluate(livePolicies.get(roleArn) ?? [], { action, resource, context: {} }) === 'Allow',
+        ),
         onLive: (live, policies, generation) => {
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);
+          liveBuses = eventBusesOf(live, NAMES);
           liveSecrets = generation.secretReferences;
           if (generation.schedules) scheduler.update(generation.schedules);
         },
@@ -391,6 +438,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
         oidcIssuer: auth.oidc?.localUrl,
+        oauthDomain: auth.oauthDomain,
       });
       // custom.API.<name>.endpoint: the local REST server instead of execute-api.
       const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
@@ -416,7 +464,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
             caFile: tls.caFile,
             buckets: () => storageOutputsOf(runtime.current.assembly)?.buckets.map((b) => b.bucket_name) ?? [],
           },
-          graphql: { url: graphql.url, caFile: tls.caFile },
+          graphql: { url: graphql.url, realtimeUrl: graphql.realtimeUrl, caFile: tls.caFile },
           outbox,
           deadLetters,
           search,
@@ -445,9 +493,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
         auth.pool.setClientSettings(nextAuth);
+        // Callback and logout URLs, scopes and attribute mappings apply to the next authorize request.
+        const nextOAuth = oauthSettingsOf(next.assembly);
+        if (auth.hostedUi && nextOAuth) auth.hostedUi.settings = nextOAuth;
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
-            'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
+            'the identity pool, the post-confirmation trigger, the hosted UI or the set of buckets changed; restart `npm start` to apply them',
           );
         // The API already serves the new version; the outputs (model introspection) follow it.
         try {
@@ -537,12 +588,14 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           if (!fn) throw new Error(`${rule.name}: its function ${target.functionId} is not running`);
           results.push({
             functionId: target.functionId,
-            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES)),
+            // EventBridge invokes asynchronously: a throttled event waits for a free environment.
+            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES), { whenThrottled: 'wait' }),
           });
         }
         return results;
       },
       scheduledRuns,
+      eventDeliveries,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };
@@ -569,5 +622,12 @@ const assemblyDirOf = async (
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
 const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
-  return JSON.stringify({ identityPool: auth.identityPool, postConfirmationId: auth.postConfirmationId, buckets });
+  // A hosted UI added or removed changes the port's protocols: a restart applies it.
+  const hostedUi = oauthSettingsOf(assembly) !== undefined;
+  return JSON.stringify({
+    identityPool: auth.identityPool,
+    postConfirmationId: auth.postConfirmationId,
+    buckets,
+    hostedUi,
+  });
 };

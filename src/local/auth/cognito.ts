@@ -535,6 +535,7 @@ export class CognitoUserPool {
       clientId,
       session.authTime,
       session.originJti,
+      { scope: session.scope },
     );
     return { AuthenticationResult: tokens };
   }

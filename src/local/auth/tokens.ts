@@ -11,6 +11,14 @@ export interface TokenSubject {
   groups: string[];
   /** Further standard attributes (name, locale, ...): the ID token carries them. */
   attributes?: Record<string, string>;
+  /** A federated user's provider accounts: the ID token's `identities` claim. */
+  identities?: readonly object[];
+}
+
+/** What a hosted-UI (OAuth) sign-in adds: the granted scopes, and the nonce the app sent. */
+export interface OAuthClaims {
+  scope?: string;
+  nonce?: string;
 }
 
 export interface IssuedTokens {
@@ -81,6 +89,7 @@ export class TokenIssuer {
     clientId: string,
     authTime: number,
     originJti: string = randomUUID(),
+    oauth: OAuthClaims = {},
   ): Promise<IssuedTokens & { originJti: string }> {
     const now = Math.floor(Date.now() / 1000);
     const eventId = randomUUID();
@@ -110,6 +119,8 @@ export class TokenIssuer {
       ...common,
       ...groups,
       ...roleClaims,
+      ...(subject.identities && subject.identities.length > 0 ? { identities: subject.identities } : {}),
+      ...(oauth.nonce ? { nonce: oauth.nonce } : {}),
       aud: clientId,
       token_use: 'id',
       'cognito:username': subject.username,
@@ -121,7 +132,7 @@ export class TokenIssuer {
       ...groups,
       client_id: clientId,
       token_use: 'access',
-      scope: 'aws.cognito.signin.user.admin',
+      scope: oauth.scope ?? 'aws.cognito.signin.user.admin',
       username: subject.username,
     });
     return { IdToken, AccessToken, ExpiresIn: LIFETIME_SECONDS, TokenType: 'Bearer', originJti };

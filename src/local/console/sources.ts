@@ -28,7 +28,7 @@ export interface ConsoleBackendView {
   /** The stream mappings' tables and functions, by mapping id. */
   mappings(): Map<string, { tableName: string; functionId: string }>;
   storage?: { url: string; caFile: string; buckets(): string[] };
-  graphql?: { url: string; caFile: string };
+  graphql?: { url: string; realtimeUrl: string; caFile: string };
   outbox: Outbox;
   deadLetters: DeadLetterQueue;
   search?: { documents(): Array<{ id: string; fields: unknown }> };

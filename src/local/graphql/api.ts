@@ -10,12 +10,15 @@ import {
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLField,
+  type GraphQLNamedType,
   GraphQLObjectType,
   type GraphQLResolveInfo,
   GraphQLScalarType,
   type GraphQLSchema,
   getNamedType,
+  isAbstractType,
   isInputObjectType,
+  isObjectType,
   Kind,
   type OperationDefinitionNode,
   parse,
@@ -25,6 +28,7 @@ import {
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
+import type { EventBridgeSource } from '../events/appsync-source';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
@@ -104,6 +108,9 @@ interface DataSourceSpec {
   tableName?: string;
   versioned?: { deltaSyncTableName: string; baseTableTtlMinutes: number; deltaSyncTableTtlMinutes: number };
   functionLogicalId?: string;
+  /** AMAZON_EVENTBRIDGE: the bus, and the role AppSync puts events with. */
+  eventBusArn?: string;
+  serviceRoleArn?: string;
 }
 
 /** An error as AppSync reports it in `errors[]`. */
@@ -205,6 +212,7 @@ export class LocalGraphqlApi {
     assembly: CloudAssembly,
     private readonly dynamodb: DynamoDbCaller,
     private readonly functions: Map<string, LocalFunction>,
+    private readonly eventBridge?: EventBridgeSource,
   ) {
     const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
     if (!schemaResource) throw new Error('the assembly has no AppSync schema');
@@ -237,6 +245,8 @@ export class LocalGraphqlApi {
       const delta = dynamo && isRecord(dynamo.DeltaSyncConfig) ? dynamo.DeltaSyncConfig : undefined;
       const lambda = stack.resolve(properties.LambdaConfig);
       const arn = isRecord(lambda) ? String(lambda.LambdaFunctionArn) : '';
+      const eventBridge = stack.resolve(properties.EventBridgeConfig);
+      const role = stack.resolve(properties.ServiceRoleArn);
       this.dataSources.set(name, {
         name,
         type: String(properties.Type),
@@ -250,6 +260,8 @@ export class LocalGraphqlApi {
               }
             : undefined,
         functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
+        eventBusArn: isRecord(eventBridge) ? String(eventBridge.EventBusArn) : undefined,
+        serviceRoleArn: typeof role === 'string' ? role : undefined,
       });
     }
 
@@ -467,6 +479,8 @@ export class LocalGraphqlApi {
         return { error: { message: error instanceof Error ? error.message : String(error), type } };
       }
     }
+    if (source.type === 'AMAZON_EVENTBRIDGE' && source.eventBusArn && this.eventBridge)
+      return this.eventBridge({ eventBusArn: source.eventBusArn, serviceRoleArn: source.serviceRoleArn, request: req });
     return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
   }
 
@@ -827,8 +841,117 @@ export class LocalGraphqlApi {
         ),
         argumentFilter,
         resolverFilter: context.subscriptionFilter,
+        resultType: getNamedType(field.type).name,
+        // The subscriber's own decision, fixed at subscribe time as AppSync's is.
+        deniedFields: [...(identity.lambda?.deniedFields ?? [])],
       },
     };
+  }
+
+  /**
+   * One subscriber's view of a mutation's result, as AppSync delivers it under
+   * a Lambda authorizer's deniedFields: every denied field (at any depth, of
+   * any type) is null, in what its filters see and in what it receives, and
+   * each one its selection asks for has AppSync's Unauthorized error.
+   */
+  subscriptionEvent(plan: SubscriptionPlan, payload: Json): { visible: Json; data: Json; errors?: Json[] } {
+    const type = this.schema.getType(plan.resultType);
+    if (plan.deniedFields.length === 0 || !type) {
+      return {
+        visible: payload,
+        data: { [plan.responseKey]: projectSelection(plan.selectionSet, payload, plan.fragments) },
+      };
+    }
+    const visible = this.redact(type, payload, plan.deniedFields);
+    const errors: Json[] = [];
+    this.deniedSelections(type, plan.selectionSet, visible, plan, [plan.responseKey], errors);
+    const data = { [plan.responseKey]: projectSelection(plan.selectionSet, visible, plan.fragments) };
+    return { visible: isRecord(visible) ? visible : {}, data, ...(errors.length > 0 ? { errors } : {}) };
+  }
+
+  /** The concrete object types a value of this type may be: its own, or by its __typename, else every possible one. */
+  private objectTypesOf(type: GraphQLNamedType, value: Json): GraphQLObjectType[] {
+    if (isObjectType(type)) return [type];
+    if (!isAbstractType(type)) return [];
+    const named = typeof value.__typename === 'string' ? this.schema.getType(value.__typename) : undefined;
+    if (named && isObjectType(named)) return [named];
+    return [...this.schema.getPossibleTypes(type)];
+  }
+
+  private isDenied(types: GraphQLObjectType[], field: string, denied: readonly string[]): boolean {
+    return types.some((t) => isFieldDenied(denied, t.name, field, this.coordinates));
+  }
+
+  private redact(type: GraphQLNamedType, value: unknown, denied: readonly string[]): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.redact(type, v, denied));
+    if (!isRecord(value)) return value;
+    const types = this.objectTypesOf(type, value);
+    if (types.length === 0) return value;
+    const out: Json = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (this.isDenied(types, key, denied)) {
+        out[key] = null;
+        continue;
+      }
+      const field = types.map((t) => t.getFields()[key]).find((f) => f !== undefined);
+      out[key] = field ? this.redact(getNamedType(field.type), inner, denied) : inner;
+    }
+    return out;
+  }
+
+  private deniedSelections(
+    type: GraphQLNamedType,
+    selectionSet: SelectionSetNode | undefined,
+    value: unknown,
+    plan: SubscriptionPlan,
+    path: Array<string | number>,
+    errors: Json[],
+  ): void {
+    if (!selectionSet || value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        this.deniedSelections(type, selectionSet, v, plan, [...path, i], errors);
+      });
+      return;
+    }
+    if (!isRecord(value)) return;
+    const types = this.objectTypesOf(type, value);
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const key = selection.alias?.value ?? name;
+        if (this.isDenied(types, name, plan.deniedFields)) {
+          const owner = types.find((t) => isFieldDenied(plan.deniedFields, t.name, name, this.coordinates));
+          errors.push({
+            path: [...path, key],
+            data: null,
+            errorType: 'Unauthorized',
+            errorInfo: null,
+            locations: selection.loc
+              ? [{ line: selection.loc.startToken.line, column: selection.loc.startToken.column, sourceName: null }]
+              : [],
+            message: `Not Authorized to access ${name} on type ${owner?.name ?? type.name}`,
+          });
+          continue;
+        }
+        const field = types.map((t) => t.getFields()[name]).find((f) => f !== undefined);
+        if (field)
+          this.deniedSelections(
+            getNamedType(field.type),
+            selection.selectionSet,
+            value[name],
+            plan,
+            [...path, key],
+            errors,
+          );
+      } else {
+        const inner =
+          selection.kind === Kind.INLINE_FRAGMENT
+            ? selection.selectionSet
+            : plan.fragments[selection.name.value]?.selectionSet;
+        this.deniedSelections(type, inner, value, plan, path, errors);
+      }
+    }
   }
 
   async execute(

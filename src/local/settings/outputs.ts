@@ -18,9 +18,14 @@ export const localOutputs = (
     adminCredentialsFile: string;
     /** The local stand-in for the API's OIDC provider, when it has one. */
     oidcIssuer?: string;
+    /** The local hosted UI (`127.0.0.1:<port>`), in place of `<prefix>.auth.<region>.amazoncognito.com`. */
+    oauthDomain?: string;
   },
 ): Record<string, unknown> => ({
   ...config,
+  ...(config.auth?.oauth && local.oauthDomain
+    ? { auth: { ...config.auth, oauth: { ...config.auth.oauth, domain: local.oauthDomain } } }
+    : {}),
   ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
   custom: {
     ...(isRecord(config.custom) ? config.custom : {}),

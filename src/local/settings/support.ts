@@ -28,6 +28,10 @@ const HANDLED: Record<string, string> = {
   'AWS::Cognito::UserPool': 'the local user pool',
   'AWS::Cognito::UserPoolClient': 'the local user pool',
   'AWS::Cognito::UserPoolGroup': 'the local user pool',
+  'AWS::Cognito::UserPoolDomain': 'the local hosted UI (/oauth2/* and /logout on the user pool’s port, HTTPS)',
+  'AWS::Cognito::UserPoolIdentityProvider': 'the local hosted UI (a stand-in sign-in page per provider)',
+  'Custom::AmplifySecretFetcherResource':
+    'the local hosted UI: its stand-in providers need no client id or secret, so unset provider secrets do not stop the start',
   'AWS::Cognito::IdentityPool': 'the local identity pool',
   'AWS::Cognito::IdentityPoolRoleAttachment': 'the local identity pool',
   'AWS::DynamoDB::Table': 'DynamoDB',
@@ -51,6 +55,7 @@ const HANDLED: Record<string, string> = {
   'AWS::OpenSearchService::Domain': 'the local OpenSearch',
   'AWS::Pinpoint::App': 'the local push service (outbox)',
   'AWS::Scheduler::Schedule': 'the local scheduler (scheduled functions)',
+  'AWS::Events::EventBus': 'the local EventBridge',
 };
 
 /** Types with no local effect, and why. */
@@ -72,8 +77,6 @@ const IGNORED: Record<string, string> = {
   'Custom::S3AutoDeleteObjects': "a deploy-time custom resource of CDK's",
   'Custom::CDKBucketDeployment': "a deploy-time custom resource of CDK's (Amplify's codegen assets)",
   'Custom::AmplifyBranchLinkerResource': "a deploy-time custom resource of Amplify's (links the branch to its app)",
-  'Custom::AmplifySecretFetcherResource':
-    "a deploy-time custom resource of Amplify's (fetches the secrets of social providers, which are refused)",
   'AWS::CloudFront::Distribution': 'a CDN in front of a bucket; locally the bucket serves directly',
   'AWS::CloudFront::Function': 'a CDN in front of a bucket',
   'AWS::CloudFront::OriginAccessControl': 'a CDN in front of a bucket',
@@ -90,6 +93,7 @@ const IGNORED: Record<string, string> = {
 /** Actions of these IAM services have a local endpoint; a function whose policies name another one cannot run as in the cloud. */
 export const LOCAL_IAM_SERVICES = new Set([
   'dynamodb',
+  'events',
   's3',
   'ssm',
   'cognito-idp',
@@ -106,7 +110,7 @@ export const LOCAL_IAM_SERVICES = new Set([
   'appsync',
 ]);
 
-const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA']);
+const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA', 'AMAZON_EVENTBRIDGE']);
 
 const statementsOf = (documents: readonly PolicyDocument[]) =>
   documents.flatMap((d) => [d.Statement].flat()).filter((s) => s.Effect === 'Allow');
@@ -180,7 +184,7 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::Events::Rule': (found) =>
     found.stack.resolve(found.properties.ScheduleExpression) !== undefined
       ? { kind: 'handled', by: 'the local scheduler (scheduled functions)' }
-      : { kind: 'unsupported', feature: 'an EventBridge rule with an event pattern' },
+      : { kind: 'handled', by: 'the local EventBridge (event-pattern rules with Lambda targets)' },
   'AWS::SNS::Topic': (found, context) =>
     namedByRunningFunction(found, context)
       ? { kind: 'unsupported', feature: 'an SNS topic a function uses' }
