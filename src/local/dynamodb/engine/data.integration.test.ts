@@ -126,6 +126,41 @@ describe('the embedded store answers what DynamoDB Local answers', () => {
     });
   });
 
+  it('fetches from the table the attributes an LSI does not project when they are asked for by name', async () => {
+    await db.both('PutItem', {
+      TableName: TABLE,
+      Item: { id: S('j'), r: N('1'), lr: N('5'), g: S('x'), other: S('o'), more: { M: { a: S('x'), b: N('2') } } },
+    });
+    const read = { TableName: TABLE, IndexName: 'byLr' };
+    const values = { ':i': S('j') };
+    for (const projection of [
+      { ProjectionExpression: 'other' },
+      { ProjectionExpression: 'other, lr, more.b', Select: 'SPECIFIC_ATTRIBUTES' },
+      { ProjectionExpression: '#m', ExpressionAttributeNames: { '#m': 'more' } },
+    ]) {
+      await db.both('Query', {
+        ...read,
+        KeyConditionExpression: 'id = :i',
+        ...projection,
+        ExpressionAttributeValues: values,
+      });
+      await db.both('Scan', { ...read, ...projection }, unordered);
+    }
+    await db.both('Query', {
+      ...read,
+      KeyConditions: { id: { ComparisonOperator: 'EQ', AttributeValueList: [S('j')] } },
+      AttributesToGet: ['other', 'g'],
+    });
+    // A GSI has no table to fetch from: what it does not project is not there.
+    await db.both('Query', {
+      TableName: TABLE,
+      IndexName: 'byG',
+      KeyConditionExpression: 'g = :g',
+      ExpressionAttributeValues: { ':g': S('x') },
+      ProjectionExpression: 'other, id',
+    });
+  });
+
   it('leaves out of a new index the items whose key is empty or of another type', async () => {
     await db.setup('CreateTable', {
       TableName: 'Backfill',

@@ -252,6 +252,37 @@ describe('the legacy parameters answer as DynamoDB Local answers', () => {
     await query({ AttributesToGet: ['n'] });
   });
 
+  it('KeyConditions with FilterExpression and ProjectionExpression, which DynamoDB allows', async () => {
+    const query = (extra: Json) => db.both('Query', { TableName: TABLE, ...extra });
+    const hash = { id: { ComparisonOperator: 'EQ', AttributeValueList: [S('a')] } };
+    const range = { r: { ComparisonOperator: 'GE', AttributeValueList: [N('1')] } };
+    await query({
+      KeyConditions: { ...hash, ...range },
+      FilterExpression: 'n > :n',
+      ExpressionAttributeValues: { ':n': N('2') },
+    });
+    await query({ KeyConditions: hash, ProjectionExpression: 'n, #s', ExpressionAttributeNames: { '#s': 's' } });
+    await query({
+      KeyConditions: { ...hash, ...range },
+      FilterExpression: 'attribute_exists(odd)',
+      ProjectionExpression: 'r',
+      ScanIndexForward: false,
+    });
+    // Placeholders stay the expressions' own: KeyConditions' values are not among them.
+    await query({
+      KeyConditions: hash,
+      FilterExpression: 'n > :n',
+      ExpressionAttributeValues: { ':n': N('1'), ':x': S('a') },
+    });
+    await query({ KeyConditions: hash, FilterExpression: 'id = :v', ExpressionAttributeValues: { ':v': S('a') } });
+    await query({
+      KeyConditions: hash,
+      QueryFilter: { n: { ComparisonOperator: 'NOT_NULL' } },
+      ProjectionExpression: 'n',
+    });
+    await query({ KeyConditions: hash, ProjectionExpression: 'n', AttributesToGet: ['n'] });
+  });
+
   it('ScanFilter with every comparison operator', async () => {
     for (const [name, ComparisonOperator, AttributeValueList] of [
       ['n', 'EQ', [N('4')]],

@@ -140,11 +140,13 @@ class Parser {
     return token.type === 'name' && token.text.toUpperCase() === word;
   }
 
-  /** DynamoDB names the offending token and quotes the source from the token before it. */
+  /** DynamoDB names the offending token and quotes the source from the token before it to the one after it. */
   private fail(token: Token = this.peek()): never {
     const index = this.tokens.indexOf(token);
     const previous = index > 0 ? (this.tokens[index - 1] as Token) : token;
-    const near = this.source.slice(previous.start, token.start + token.text.length);
+    const following = this.tokens[index + 1];
+    const last = token.type !== 'end' && following && following.type !== 'end' ? following : token;
+    const near = this.source.slice(previous.start, last.start + last.text.length);
     const text = token.type === 'end' ? '<EOF>' : token.text;
     throw new ValidationError(`Invalid ${this.kind}: Syntax error; token: "${text}", near: "${near}"`);
   }
@@ -213,7 +215,17 @@ class Parser {
         this.next();
         this.expect('(');
         const subject = this.operand();
+        let count = 1;
+        while (this.peek().text === ',') {
+          this.next();
+          this.operand();
+          count += 1;
+        }
         this.expect(')');
+        if (count !== 1)
+          throw new ValidationError(
+            `Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: size, number of operands: ${count}`,
+          );
         return { kind: 'size', subject };
       }
       if (this.kind === 'UpdateExpression' && CONDITION_FUNCTIONS.has(name))
@@ -234,13 +246,14 @@ class Parser {
             );
           const path = this.path();
           this.expect(',');
-          const fallback = this.updateValue();
+          // A function's arguments are operands: `+` and `-` stand only between a SET's two operands.
+          const fallback = this.operand();
           this.expect(')');
           return { kind: 'if_not_exists', path, fallback };
         }
-        const left = this.updateValue();
+        const left = this.operand();
         this.expect(',');
-        const right = this.updateValue();
+        const right = this.operand();
         this.expect(')');
         return { kind: 'list_append', left, right };
       }

@@ -58,15 +58,13 @@ const updateValue = (operand: Operand, item: Item, placeholders: Placeholders): 
     case 'list_append': {
       const left = updateValue(operand.left, item, placeholders);
       const right = updateValue(operand.right, item, placeholders);
-      if (left.L === undefined || right.L === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (left.L === undefined || right.L === undefined) throw new ValidationError(MISMATCH);
       return { L: [...left.L, ...right.L] };
     }
     case 'arithmetic': {
       const left = updateValue(operand.left, item, placeholders);
       const right = updateValue(operand.right, item, placeholders);
-      if (left.N === undefined || right.N === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (left.N === undefined || right.N === undefined) throw new ValidationError(MISMATCH);
       return { N: addNumbers(left.N, right.N, operand.op === '-') };
     }
     case 'size':
@@ -77,6 +75,9 @@ const updateValue = (operand: Operand, item: Item, placeholders: Placeholders): 
 };
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/** What DynamoDB says when ADD or DELETE meets an attribute of another type. */
+export const MISMATCH = 'An operand in the update expression has an incorrect data type';
 
 const INVALID_PATH = 'The document path provided in the update expression is invalid for update';
 
@@ -106,7 +107,8 @@ const writePath = (item: Item, path: Path, value: Value): void => {
   }
 };
 
-const removePath = (item: Item, path: Path): void => {
+/** Takes a path away; its parent must exist, except in an item that does not exist yet, where DynamoDB ignores it. */
+const removePath = (item: Item, path: Path, newItem = false): void => {
   const parentPath = path.slice(0, -1);
   const last = path.at(-1);
   if (!last) return;
@@ -115,7 +117,10 @@ const removePath = (item: Item, path: Path): void => {
     return;
   }
   const parent = resolvePath(item, parentPath);
-  if (parent === undefined) return;
+  if (parent === undefined) {
+    if (newItem) return;
+    throw new ValidationError(INVALID_PATH);
+  }
   // A name under something that is not a map, or an index under something that is not a list, is refused.
   if ('name' in last) {
     if (!parent.M) throw new ValidationError(INVALID_PATH);
@@ -127,7 +132,12 @@ const removePath = (item: Item, path: Path): void => {
 const isSetType = (type: TypeName): type is SetType => type === 'SS' || type === 'NS' || type === 'BS';
 
 /** Applies update actions to a copy of the item (empty when it does not exist yet); returns the new item. */
-export const applyUpdate = (actions: UpdateActions, current: Item, placeholders: Placeholders): Item => {
+export const applyUpdate = (
+  actions: UpdateActions,
+  current: Item,
+  placeholders: Placeholders,
+  newItem = false,
+): Item => {
   const item = clone(current);
   // Every right-hand side reads the item as it was before the update.
   const sets = actions.set.map(({ path, value }) => ({
@@ -153,18 +163,16 @@ export const applyUpdate = (actions: UpdateActions, current: Item, placeholders:
     const bi = b.at(-1);
     return ai && bi && 'index' in ai && 'index' in bi ? bi.index - ai.index : 0;
   });
-  for (const path of removals) removePath(item, path);
+  for (const path of removals) removePath(item, path, newItem);
   for (const { path, value } of actions.add) {
     const operand = placeholders.value((value as { placeholder: string }).placeholder);
     const existing = resolvePath(item, path);
     const type = typeOf(operand);
     if (type === 'N') {
-      if (existing !== undefined && existing.N === undefined)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (existing !== undefined && existing.N === undefined) throw new ValidationError(MISMATCH);
       writePath(item, path, { N: addNumbers(existing?.N ?? '0', String(operand.N)) });
     } else if (isSetType(type)) {
-      if (existing !== undefined && typeOf(existing) !== type)
-        throw new ValidationError('An operand in the update expression has an incorrect data type');
+      if (existing !== undefined && typeOf(existing) !== type) throw new ValidationError(MISMATCH);
       const merged = [...(existing ? elementsOf(existing, type) : [])];
       for (const member of elementsOf(operand, type)) {
         if (!setHas(makeSet(type, merged), element(type, member))) merged.push(member);
@@ -185,8 +193,7 @@ export const applyUpdate = (actions: UpdateActions, current: Item, placeholders:
       );
     const existing = resolvePath(item, path);
     if (existing === undefined) continue;
-    if (typeOf(existing) !== type)
-      throw new ValidationError('An operand in the update expression has an incorrect data type');
+    if (typeOf(existing) !== type) throw new ValidationError(MISMATCH);
     const kept = elementsOf(existing, type).filter((member) => !setHas(operand, element(type, member)));
     if (kept.length === 0) removePath(item, path);
     else writePath(item, path, makeSet(type, kept));

@@ -81,7 +81,10 @@ const checkDistinct = (first: Operand, rest: Operand[], op: string, kind: string
 const checkSizes = (operand: Operand, kind: string, placeholders: Placeholders): void => {
   if (operand.kind !== 'size') return;
   const subject = operand.subject;
-  const type = subject.kind === 'size' ? 'N' : undefined;
+  // A value has its size checked before the item is read: numbers, booleans and nulls have none.
+  const valueType = subject.kind === 'value' ? typeOf(placeholders.value(subject.placeholder)) : undefined;
+  const type =
+    subject.kind === 'size' ? 'N' : valueType && ['N', 'BOOL', 'NULL'].includes(valueType) ? valueType : undefined;
   if (type)
     throw new ValidationError(
       `Invalid ${kind}: Incorrect operand type for operator or function; operator or function: size, operand type: ${type}`,
@@ -133,7 +136,11 @@ export const validateCondition = (condition: Condition, kind: string, placeholde
     case 'type': {
       checkDistinct(condition.subject, [condition.type], 'attribute_type', kind);
       checkSizes(condition.subject, kind, placeholders);
-      if (condition.type.kind !== 'value') return;
+      // The type to compare to must be a value, not read from the item; DynamoDB Local words it with its own types.
+      if (condition.type.kind !== 'value')
+        throw new ValidationError(
+          `Invalid ${kind}: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${condition.type.kind === 'size' ? 'N' : '{N,DECIMALSET,BOOL,SS,DOUBLE,M,DOUBLESET,INT,B,INTSET,S,DECIMAL,NS,FLOAT,DICT,BS,FS,NULL,L,HDS,HD}'}`,
+        );
       const value = placeholders.value(condition.type.placeholder);
       if (typeOf(value) !== 'S')
         throw new ValidationError(

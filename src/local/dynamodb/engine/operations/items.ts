@@ -7,6 +7,7 @@ import {
   project,
   type UpdateActions,
 } from '../expressions';
+import { MISMATCH } from '../expressions/update';
 import { checkItem, freezeItem, itemSize, NESTING_MESSAGE } from '../items';
 import { checkMixing, LegacyValues, legacyCondition, legacyProjection, legacyUpdate } from '../legacy';
 import { idOf, type Store } from '../storage';
@@ -18,7 +19,17 @@ import { checkCondition, checkKey, checkKeys, conditionOf, placeholdersOf, proje
 /** The single-item and batch operations: PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem, BatchWriteItem. */
 
 /** What PutItem and DeleteItem check first: the table, ReturnValues (NONE or ALL_OLD) and the condition. */
+/** DynamoDB checks the request's shape before anything else. */
+const checkReturnOnFailure = (input: Json): void => {
+  const value = input.ReturnValuesOnConditionCheckFailure;
+  if (value !== undefined && value !== 'ALL_OLD' && value !== 'NONE')
+    throw invalid(
+      `1 validation error detected: Value '${String(value)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+    );
+};
+
 export const singleWrite = (store: Store, input: Json) => {
+  checkReturnOnFailure(input);
   checkMixing(input, ['Expected', 'ConditionalOperator'], ['ConditionExpression']);
   const table = store.table(input.TableName);
   const returnValues = input.ReturnValues ?? 'NONE';
@@ -49,6 +60,7 @@ export const putItem = (store: Store, input: Json): Json => {
 };
 
 export const updateItem = (store: Store, input: Json): Json => {
+  checkReturnOnFailure(input);
   const table = store.table(input.TableName);
   const returnValues = input.ReturnValues ?? 'NONE';
   if (!['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(String(returnValues)))
@@ -59,6 +71,7 @@ export const updateItem = (store: Store, input: Json): Json => {
   const current = table.items.get(id);
   checkCondition(condition, current, placeholders, input.ReturnValuesOnConditionCheckFailure);
   const item = updated(table, actions, current, key, placeholders);
+  if (!current && onlyRemoves(actions)) return consumedCapacity(input, table, writeUnits(table, current, undefined));
   store.write(table, id, item);
   return {
     ...updateResult(returnValues, actions, current, item),
@@ -108,6 +121,17 @@ export const updateRequest = (table: Table, input: Json) => {
   return { placeholders, actions, condition };
 };
 
+/**
+ * Whether an update only takes attributes away (REMOVE, DELETE): on an item
+ * that does not exist, DynamoDB then creates no item, where any other update,
+ * even an empty one, creates the key-only item. DynamoDB Local creates it.
+ */
+export const onlyRemoves = (actions: UpdateActions | undefined): boolean =>
+  actions !== undefined &&
+  actions.set.length === 0 &&
+  actions.add.length === 0 &&
+  actions.remove.length + actions.delete.length > 0;
+
 /** The item an update leaves, checked as a put's item is. */
 export const updated = (
   table: Table,
@@ -116,7 +140,17 @@ export const updated = (
   key: Item,
   placeholders: Placeholders,
 ): Item => {
-  const updated = actions ? applyUpdate(actions, current ?? key, placeholders) : { ...(current ?? key) };
+  let updated: Item;
+  try {
+    updated = actions
+      ? applyUpdate(actions, current ?? key, placeholders, current === undefined)
+      : { ...(current ?? key) };
+  } catch (error) {
+    // AttributeUpdates' ADD and DELETE word a type mismatch with the item their own way.
+    if (placeholders instanceof LegacyValues && error instanceof ValidationError && error.message === MISMATCH)
+      throw invalid('Type mismatch for attribute to update');
+    throw error;
+  }
   const item = freezeItem(checkUpdated(updated));
   checkKeys(table, item);
   return item;
@@ -152,6 +186,7 @@ export const getItem = (store: Store, input: Json): Json => {
 
 export const batchGet = (store: Store, input: Json): Json => {
   const requests = rec(input.RequestItems) ?? {};
+  if (Object.keys(requests).length === 0) throw invalid('BatchGetItem must have some requests set');
   const total = Object.values(requests).reduce<number>((sum, r) => sum + (arr(rec(r)?.Keys)?.length ?? 0), 0);
   if (total > 100) throw invalid('Too many items requested for the BatchGetItem call');
   const responses: Record<string, Item[]> = {};

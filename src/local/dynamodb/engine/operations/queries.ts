@@ -15,8 +15,16 @@ const PAGE_BYTES = 1024 * 1024;
 /** Query and Scan: the key condition, the ordering read, paging, the filter and the projection. */
 
 export const query = (store: Store, input: Json): Json => {
-  const legacyParameters = ['AttributesToGet', 'KeyConditions', 'QueryFilter', 'ConditionalOperator'];
-  checkMixing(input, legacyParameters, ['ProjectionExpression', 'KeyConditionExpression', 'FilterExpression']);
+  const legacyParameters = ['AttributesToGet', 'QueryFilter', 'ConditionalOperator'];
+  const expressionParameters = ['ProjectionExpression', 'KeyConditionExpression', 'FilterExpression'];
+  // DynamoDB lets the legacy KeyConditions go with FilterExpression and ProjectionExpression.
+  checkMixing(
+    input,
+    input.KeyConditionExpression === undefined
+      ? legacyParameters
+      : ['AttributesToGet', 'KeyConditions', ...legacyParameters.slice(1)],
+    expressionParameters,
+  );
   const table = store.table(input.TableName);
   const { index, sorted, key } = ordering(table, input);
   let placeholders = placeholdersOf(input, [
@@ -27,11 +35,12 @@ export const query = (store: Store, input: Json): Json => {
   if (input.KeyConditionExpression === undefined && input.KeyConditions === undefined)
     throw invalid('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   let keyCondition: Condition;
+  let keyPlaceholders: Placeholders;
   let filter: Condition | undefined;
   let projection: Path[] | undefined;
-  if (legacyParameters.some((p) => input[p] !== undefined)) {
+  const legacy = new LegacyValues();
+  if (!expressionParameters.some((p) => input[p] !== undefined)) {
     placeholders.checkAllUsed();
-    const legacy = new LegacyValues();
     keyCondition = legacyKeyConditions(input.KeyConditions, key, legacy);
     const keyNames = [key.hash.name, key.range?.name, table.key.hash.name, table.key.range?.name];
     const onKey = Object.keys(rec(input.QueryFilter) ?? {}).find((name) => keyNames.includes(name));
@@ -40,8 +49,15 @@ export const query = (store: Store, input: Json): Json => {
     filter = legacyCondition(input.QueryFilter, input.ConditionalOperator, 'QueryFilter', legacy);
     projection = legacyProjection(input.AttributesToGet);
     placeholders = legacy;
+    keyPlaceholders = legacy;
   } else {
-    keyCondition = conditionOf(input.KeyConditionExpression, 'KeyConditionExpression', placeholders) as Condition;
+    if (input.KeyConditions !== undefined) {
+      keyCondition = legacyKeyConditions(input.KeyConditions, key, legacy);
+      keyPlaceholders = legacy;
+    } else {
+      keyCondition = conditionOf(input.KeyConditionExpression, 'KeyConditionExpression', placeholders) as Condition;
+      keyPlaceholders = placeholders;
+    }
     filter = conditionOf(input.FilterExpression, 'FilterExpression', placeholders);
     projection = projectionOf(input.ProjectionExpression, placeholders);
     placeholders.checkAllUsed();
@@ -50,12 +66,12 @@ export const query = (store: Store, input: Json): Json => {
     if (onKey)
       throw invalid(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${onKey}`);
   }
-  const { hash, range } = keyConditions(keyCondition, key, placeholders);
+  const { hash, range } = keyConditions(keyCondition, key, keyPlaceholders);
   const forward = input.ScanIndexForward !== false;
   const start = startKey(table, index, input.ExclusiveStartKey);
   if (start && !equals(start.item[key.hash.name] as Value, hash))
     throw invalid('The provided starting key does not match the range key predicate');
-  const rangeMatches = range ? (item: Item) => evaluate(range, item, placeholders) : undefined;
+  const rangeMatches = range ? (item: Item) => evaluate(range, item, keyPlaceholders) : undefined;
   return page(
     table,
     index,
@@ -65,7 +81,7 @@ export const query = (store: Store, input: Json): Json => {
     projection,
     placeholders,
     rangeMatches,
-    forward && range ? rangeEnd(range, key, placeholders) : undefined,
+    forward && range ? rangeEnd(range, key, keyPlaceholders) : undefined,
   );
 };
 
@@ -103,6 +119,9 @@ export const scan = (store: Store, input: Json): Json => {
         `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${String(input.Segment)} is not less than TotalSegments: ${total}`,
       );
     const hashName = (index?.key ?? table.key).hash.name;
+    const startHash = start?.item[hashName];
+    if (startHash && segmentOf(startHash, total) !== segment)
+      throw invalid('Exclusive start key must lie within the segment');
     items = filterSegment(items, hashName, segment, total);
   }
   return page(table, index, items, input, filter, projection, placeholders, undefined, undefined);
@@ -161,6 +180,13 @@ export const page = (
   const limit = input.Limit;
   if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
     throw invalid('Limit must be greater than or equal to 1');
+  if (
+    input.Select !== undefined &&
+    !['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'COUNT', 'SPECIFIC_ATTRIBUTES'].includes(String(input.Select))
+  )
+    throw invalid('Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES');
+  if (input.Select === 'ALL_PROJECTED_ATTRIBUTES' && !index)
+    throw invalid('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
   const select = input.Select ?? (projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES');
   if (input.Select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.type !== 'ALL')
     throw invalid(
@@ -193,9 +219,11 @@ export const page = (
     readBytes += index ? itemSize(projected(table, index, item)) : itemSize(item);
     last = item;
     if (filter && !evaluate(filter, item, placeholders)) continue;
-    // An LSI fetches what it does not project from the table when asked for all attributes.
+    // An LSI fetches what it does not project from the table when asked for all attributes or for them by name.
     const visible =
-      index && !(index.kind === 'LSI' && input.Select === 'ALL_ATTRIBUTES') ? projected(table, index, item) : item;
+      index && !(index.kind === 'LSI' && (input.Select === 'ALL_ATTRIBUTES' || projection))
+        ? projected(table, index, item)
+        : item;
     items.push(projection ? project(visible, projection) : visible);
   }
   // DynamoDB stops at the Limit without looking further: a page that fills its Limit has a next page.
@@ -228,14 +256,11 @@ export const page = (
   return result;
 };
 
+const segmentOf = (hash: Value, total: number): number =>
+  createHash('md5').update(keyText(hash)).digest().readUInt32BE(0) % total;
+
 function* filterSegment(items: Iterable<Item>, hashName: string, segment: number, total: number): Generator<Item> {
-  for (const item of items) {
-    const hash = createHash('md5')
-      .update(keyText(item[hashName] as Value))
-      .digest()
-      .readUInt32BE(0);
-    if (hash % total === segment) yield item;
-  }
+  for (const item of items) if (segmentOf(item[hashName] as Value, total) === segment) yield item;
 }
 
 const OPERATOR_NAMES: Record<string, string> = {
@@ -276,6 +301,7 @@ const keyConditions = (
     const path = (o: Operand | Path): string => {
       const p = Array.isArray(o) ? o : o.kind === 'path' ? o.path : undefined;
       const first = p?.[0];
+      if (p && p.length > 1) throw invalid('KeyConditionExpressions cannot have conditions on nested attributes');
       if (p?.length !== 1 || !first || !('name' in first)) throw unsupported();
       return first.name;
     };
@@ -310,8 +336,19 @@ const keyConditions = (
       hash = placeholders.value(part.right.placeholder);
       if (hash[key.hash.type] === undefined)
         throw invalid(`One or more parameter values were invalid: Condition parameter type does not match schema type`);
-    } else if (name === key.range?.name && range === undefined) {
+    } else if (key.range && name === key.range.name && range === undefined) {
       range = part;
+      const operands =
+        part.kind === 'compare'
+          ? [part.right]
+          : part.kind === 'between'
+            ? [part.low, part.high]
+            : part.kind === 'begins_with'
+              ? [part.prefix]
+              : [];
+      const rangeType = key.range.type;
+      if (operands.some((o) => o.kind === 'value' && placeholders.value(o.placeholder)[rangeType] === undefined))
+        throw invalid('One or more parameter values were invalid: Condition parameter type does not match schema type');
     } else if (name === key.hash.name || name === key.range?.name) {
       throw name === key.hash.name && hash === undefined
         ? unsupported()

@@ -6,7 +6,7 @@ import { arr, type Json, rec, type Table } from '../types';
 import type { Item } from '../values';
 import { addUnits, consumedCapacities, readUnits, type Units, writeUnits } from './capacity';
 import { checkKey, checkKeys, conditionOf, placeholdersOf, projectionOf } from './checks';
-import { updated, updateRequest } from './items';
+import { onlyRemoves, updated, updateRequest } from './items';
 
 const MAX_TRANSACTION_ITEMS = 100;
 /** DynamoDB remembers a transaction's ClientRequestToken this long. */
@@ -160,6 +160,7 @@ export const transactPlan = (
     if (kind === 'Delete') return { reason: { Code: 'None' }, write: { table, id, item: undefined } };
     // An update that cannot be applied to the item fails the whole call.
     const written = item ?? updated(table, update?.actions, current, key, placeholders);
+    if (!item && !current && onlyRemoves(update?.actions)) return { reason: { Code: 'None' } };
     return { reason: { Code: 'None' }, write: { table, id, item: written } };
   };
   return { table, id, run };
