@@ -5,12 +5,20 @@
  *   npm run local:dynamodb -- --port 8000              (data in memory)
  *   npm run local:dynamodb -- --port 8000 --db-path d  (journaled to d/embedded)
  *
- * No guard: any SigV4 credentials are accepted, as DynamoDB Local does.
- * Stops on SIGINT/SIGTERM.
+ * Callers sign with SigV4 as DynamoDB wants, with the local admin key: it
+ * is kept (mode 0600) in `<db-path>/admin-credentials.json`, or in
+ * `.amplify/local-dynamodb/` for an in-memory store, and the start prints
+ * how to use it. A request signed with any other key is refused with
+ * DynamoDB's own error. Stops on SIGINT/SIGTERM.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../src/local/cloud/synth';
+import { dynamoDbGuard } from '../src/local/dynamodb/access';
 import { startEmbeddedDynamoDb } from '../src/local/dynamodb/embedded';
+import { LocalCredentials } from '../src/local/iam/credentials';
+
+const NAMES = { accountId: '000000000000', region: 'us-east-1' };
 
 const USAGE = 'usage: npm run local:dynamodb -- [--port <port>] [--db-path <dir>]';
 
@@ -25,8 +33,19 @@ const main = async (): Promise<void> => {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number. ${USAGE}`);
   const dbPath = values['db-path'] === undefined ? undefined : resolve(values['db-path']);
-  const db = await startEmbeddedDynamoDb({ port, ...(dbPath && { dbPath }) });
+  const file = join(dbPath ?? join(PROJECT_ROOT, '.amplify', 'local-dynamodb'), 'admin-credentials.json');
+  const credentials = new LocalCredentials({ file, ...NAMES, policies: () => new Map() });
+  const admin = credentials.admin;
+  const db = await startEmbeddedDynamoDb({
+    port,
+    ...(dbPath && { dbPath }),
+    guard: dynamoDbGuard(credentials, NAMES),
+    credentials: admin,
+  });
   console.log(`embedded DynamoDB listening on ${db.endpoint}${dbPath ? ` (data in ${dbPath})` : ' (in memory)'}`);
+  console.log(
+    `sign with the key in ${file}, e.g. AWS_ACCESS_KEY_ID=${admin.accessKeyId} AWS_SECRET_ACCESS_KEY=$(node -p "require('${file}').secretAccessKey") AWS_REGION=${NAMES.region}`,
+  );
   const stop = (): void => {
     void db.stop().then(() => process.exit(0));
   };
