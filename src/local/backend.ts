@@ -249,20 +249,18 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const dynamodb = (await services.start(dynamoDbService(context, kind))).handle;
     const search = cloudSearch ? (await services.start(cloudSearchService(context, cloudSearch))).handle : undefined;
     const push = (await services.start(pushService(context, outbox))).handle;
-    const postConfirmationId = authSettings.postConfirmationId;
     const auth = (
       await services.start(
         authService(context, authSettings, {
           outbox,
           log,
-          // The trigger runs the current generation's code: an edit to it applies without a restart.
-          postConfirmation: postConfirmationId
-            ? (event) => {
-                const fn = runtime.current.functions.get(postConfirmationId);
-                if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
-                return fn.invoke(event);
-              }
-            : undefined,
+          // A trigger runs the current generation's code: an edit to it applies without a restart.
+          trigger: (member, event) => {
+            const id = runtime.current.auth.triggers[member];
+            const fn = id === undefined ? undefined : runtime.current.functions.get(id);
+            if (!fn) throw new Error(`the ${member} trigger's function ${id ?? ''} is not running`);
+            return fn.invoke(event);
+          },
         }),
       )
     ).handle;
@@ -568,5 +566,11 @@ const assemblyDirOf = async (
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
 const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
-  return JSON.stringify({ identityPool: auth.identityPool, postConfirmationId: auth.postConfirmationId, buckets });
+  return JSON.stringify({
+    identityPool: auth.identityPool,
+    triggers: Object.keys(auth.triggers).sort(),
+    preTokenVersion: auth.preTokenVersion,
+    customAttributes: auth.customAttributes,
+    buckets,
+  });
 };

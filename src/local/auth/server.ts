@@ -7,7 +7,7 @@ import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from 
 import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
 import { CODES_PATH, codesEndpoint } from './codes';
-import { CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
+import { type CognitoOptions, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
 import { LocalOidcIssuer } from './oidc-issuer';
@@ -22,6 +22,9 @@ export interface LocalAuthOptions {
   dataDir?: string;
   outbox?: Outbox;
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
+  preSignUp?: CognitoOptions['preSignUp'];
+  preTokenGeneration?: CognitoOptions['preTokenGeneration'];
+  customAttributes?: CognitoOptions['customAttributes'];
   /** The identity pool in front of the user pool; absent, identity requests are refused. */
   identityPool?: {
     identityPoolId: string;

@@ -3,15 +3,16 @@ import { scheduledRulesOf } from '../events/scheduler';
 import { apiAuthSettingsOf } from '../graphql/auth-modes';
 import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
-import { postConfirmationIdOf } from './auth';
+import { LOCAL_TRIGGERS, userPoolTriggersOf } from './auth';
 import { mappingSpecsOf } from './mappings';
 import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the auth trigger, Lambda data sources and authorizer, conflict handlers, stream and storage consumers, scheduled functions. */
+/** The functions the local backend runs: the user-pool triggers, Lambda data sources and authorizer, conflict handlers, stream and storage consumers, scheduled functions. */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
-  const trigger = postConfirmationIdOf(assembly);
-  if (trigger) ids.add(trigger);
+  // The user-pool triggers the local pool runs (the others stop the start).
+  for (const [member, id] of Object.entries(userPoolTriggersOf(assembly)))
+    if (LOCAL_TRIGGERS.some((trigger) => trigger === member)) ids.add(id);
   for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
     const lambda = stack.resolve(properties.LambdaConfig);
     const id = isRecord(lambda) ? String(lambda.LambdaFunctionArn).split(':').at(-1) : undefined;

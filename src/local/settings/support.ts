@@ -1,6 +1,7 @@
 import type { CloudAssembly, FoundResource } from '../cloud/assembly';
 import type { PolicyDocument } from '../iam/policy';
 import { rolePolicies } from '../iam/roles';
+import { LOCAL_TRIGGERS, triggersOfLambdaConfig } from './auth';
 import { usedFunctionIds } from './functions';
 import { isRecord } from './names';
 import { type UnsupportedFeature, UnsupportedFeatureError } from './unsupported';
@@ -25,7 +26,6 @@ const HANDLED: Record<string, string> = {
   'AWS::AppSync::Resolver': 'the GraphQL server',
   'AWS::AppSync::FunctionConfiguration': 'the GraphQL server',
   'AWS::AppSync::ApiKey': 'the GraphQL server (API keys)',
-  'AWS::Cognito::UserPool': 'the local user pool',
   'AWS::Cognito::UserPoolClient': 'the local user pool',
   'AWS::Cognito::UserPoolGroup': 'the local user pool',
   'AWS::Cognito::IdentityPool': 'the local identity pool',
@@ -137,6 +137,14 @@ const functionLabel = (found: FoundResource) => `${found.stack.path}/${found.log
 
 /** Checks for types that are supported in some uses and not in others. */
 const CHECKS: Record<string, (found: FoundResource, context: Context) => Support> = {
+  'AWS::Cognito::UserPool': (found) => {
+    const props = found.stack.resolve(found.properties);
+    const config = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
+    const refused = Object.keys(triggersOfLambdaConfig(config)).filter((member) => !LOCAL_TRIGGERS.some((t) => t === member));
+    return refused.length === 0
+      ? { kind: 'handled', by: `the local user pool (triggers: ${LOCAL_TRIGGERS.join(', ')})` }
+      : { kind: 'unsupported', feature: `the user-pool Lambda trigger(s) ${refused.join(', ')}` };
+  },
   'AWS::Lambda::Function': (found, { used }) => {
     const props = found.stack.resolve(found.properties);
     const runtime = isRecord(props) ? String(props.Runtime ?? '') : '';

@@ -1,0 +1,3 @@
+/** `withTax(amount)`: the amount with tax at the configured rate, rounded to cents. */
+export const handler = async (event: { arguments: { amount: number } }): Promise<number> =>
+  Math.round(event.arguments.amount * (1 + Number(process.env.TAX_RATE)) * 100) / 100;
