@@ -212,6 +212,13 @@ export class Stack {
         return `arn:aws:s3:::${String(this.ref(id))}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:aws:iam::${names.accountId}:role/${id}`;
+      // The user pool's ARN, as the local pool authorizes admin operations on it (`allow.resource(fn)` in defineAuth).
+      case 'AWS::Cognito::UserPool.Arn':
+        return `arn:aws:cognito-idp:${names.region}:${names.accountId}:userpool/${names.userPoolId}`;
+      case 'AWS::Cognito::UserPool.ProviderName':
+        return `cognito-idp.${names.region}.amazonaws.com/${names.userPoolId}`;
+      case 'AWS::Cognito::UserPool.UserPoolId':
+        return names.userPoolId;
       case 'AWS::SQS::Queue.Arn':
         return `arn:aws:sqs:${names.region}:${names.accountId}:${id}`;
       default:
