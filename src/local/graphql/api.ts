@@ -118,6 +118,10 @@ export class AppSyncError extends Error {
   }
 }
 
+/** What AppSync answers for `$util.unauthorized()` / `util.unauthorized()`: the field being resolved, by name. */
+const unauthorizedFor = (info: GraphQLResolveInfo): AppSyncError =>
+  new AppSyncError(`Not Authorized to access ${info.fieldName} on type ${info.parentType.name}`, 'Unauthorized');
+
 /** The authorization mode a caller was authenticated with. */
 export const modeOf = (identity: RequestIdentity): AuthMode =>
   identity.apiKey
@@ -131,10 +135,12 @@ export const modeOf = (identity: RequestIdentity): AuthMode =>
           : 'AMAZON_COGNITO_USER_POOLS';
 
 /** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
-const runJs = (run: () => JsResult): JsResult => {
+const runJs = (run: () => JsResult, info: GraphQLResolveInfo): JsResult => {
   try {
     return run();
   } catch (error) {
+    if (error instanceof AppSyncJsError && error.errorType === 'Unauthorized' && error.message === 'Unauthorized')
+      throw unauthorizedFor(info);
     if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
     throw error;
   }
@@ -506,6 +512,8 @@ export class LocalGraphqlApi {
           stash = isRecord(ctx.stash) ? ctx.stash : stash;
           return response.value;
         } catch (error) {
+          if (error instanceof AppSyncJsError && error.errorType === 'Unauthorized' && error.message === 'Unauthorized')
+            throw unauthorizedFor(info);
           if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
           throw error;
         }
@@ -515,7 +523,7 @@ export class LocalGraphqlApi {
       let outcome: DataSourceResult = {};
       if (vtl?.request) {
         const out = vtl.request.render({ arguments: args, source, stash, prevResult }, identity, info);
-        this.raise(out);
+        this.raise(out, info);
         stash = out.stash;
         args = out.args;
         if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
@@ -531,7 +539,7 @@ export class LocalGraphqlApi {
           identity,
           info,
         );
-        this.raise(out);
+        this.raise(out, info);
         stash = out.stash;
         args = out.args;
         if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
@@ -547,15 +555,15 @@ export class LocalGraphqlApi {
     if (spec.template.kind === 'js' && spec.template.js) {
       const js = spec.template.js;
       const ctx = jsContext(undefined);
-      const before = runJs(() => js.run('request', ctx));
+      const before = runJs(() => js.run('request', ctx), info);
       if (before.earlyReturn) return before.value;
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
       for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.sync);
-      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } })).value;
+      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } }), info).value;
     }
     const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
     if (before) {
-      this.raise(before);
+      this.raise(before, info);
       stash = before.stash;
       args = before.args;
     }
@@ -566,7 +574,7 @@ export class LocalGraphqlApi {
       info,
     );
     if (!after) return prev;
-    this.raise(after);
+    this.raise(after, info);
     return after.result;
   }
 
@@ -587,12 +595,18 @@ export class LocalGraphqlApi {
     };
   }
 
-  private raise(out: {
-    hadException: boolean;
-    errors: Array<{ message: string; errorType?: string | null; data?: unknown }>;
-  }): void {
+  private raise(
+    out: {
+      hadException: boolean;
+      errors: Array<{ message: string; errorType?: string | null; data?: unknown }>;
+    },
+    info: GraphQLResolveInfo,
+  ): void {
     if (!out.hadException) return;
     const error = out.errors.at(-1);
+    // The engine's own text for $util.unauthorized() ("Unauthorized" and where), not a $util.error's message.
+    if (error?.errorType === 'Unauthorized' && /^Unauthorized( on \$util\.unauthorized\(\).*)?$/.test(error.message))
+      throw unauthorizedFor(info);
     throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
   }
 
