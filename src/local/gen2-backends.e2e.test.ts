@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeJWT } from '@aws-amplify/core';
@@ -483,7 +484,18 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
     });
   };
 
+  /** The rates service the fixture's HTTP data source names (http://127.0.0.1:20091). */
+  let rates: Server;
+  const rateRequests: string[] = [];
+
   beforeAll(async () => {
+    rates = createServer((req, res) => {
+      rateRequests.push(`${req.method} ${req.url} ${req.headers['x-api-key']}`);
+      const usd = req.url === '/rates/USD?base=EUR';
+      res.writeHead(usd ? 200 : 404, { 'content-type': 'application/json', 'x-rates-source': 'loopback' });
+      res.end(JSON.stringify(usd ? { rate: 1.08 } : { message: 'unknown currency' }));
+    });
+    await new Promise<void>((resolve) => rates.listen(20091, '127.0.0.1', resolve));
     dataDir = mkdtempSync(join(tmpdir(), 'gen2-market-'));
     backend = await startFixture('market', dataDir);
     configureLocal(Amplify, backend.outputs);
@@ -493,6 +505,8 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
   }, 240_000);
   afterAll(async () => {
     await signOut().catch(() => {});
+    rates?.closeAllConnections();
+    await new Promise((resolve) => rates?.close(resolve));
     await backend?.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -682,6 +696,14 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
       expect(taxed.data).toBe(12);
     },
   );
+
+  operation('answers a query from an HTTP data source, and its error status through the handler', async () => {
+    const usd = await client().queries.exchangeRate({ currency: 'USD' }, { authMode: 'apiKey' });
+    const xyz = await as(CUSTOMER, () => client().queries.exchangeRate({ currency: 'XYZ' }));
+    expect(usd.data).toEqual({ currency: 'USD', rate: 1.08, source: 'loopback' });
+    expect(xyz.errors?.[0]).toMatchObject({ errorType: 'RatesApi:404', message: 'No rate for XYZ' });
+    expect(rateRequests).toEqual(['GET /rates/USD?base=EUR market-local', 'GET /rates/XYZ?base=EUR market-local']);
+  });
 
   operation('delivers a custom subscription for a mutation, filtered by its argument', async () => {
     await signIn({ username: CUSTOMER, password: PASSWORD });

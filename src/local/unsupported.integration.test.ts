@@ -22,12 +22,15 @@ describe('a start on an assembly with features the local backend lacks', () => {
   });
 
   it('stops before any service starts, naming each feature and the resource that uses it', async () => {
-    // Prepare: a queue a function sends to and an HTTP data source, beside a user pool the backend could run
+    // Prepare: a queue and an EventBridge data source, beside a user pool the backend could run
     const { assembly, remove } = syntheticAssembly({
       Resources: {
         Pool: { Type: 'AWS::Cognito::UserPool', Properties: {} },
         Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
-        Http: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'HTTP', Name: 'external' } },
+        Search: {
+          Type: 'AWS::AppSync::DataSource',
+          Properties: { Type: 'AMAZON_EVENTBRIDGE', Name: 'bus', EventBridgeConfig: { EventBusArn: 'arn' } },
+        },
       },
     });
     cleanups.push(remove);
@@ -51,7 +54,7 @@ describe('a start on an assembly with features the local backend lacks', () => {
     const message = error instanceof Error ? error.message : '';
     expect(message).toMatch(/these 2 features/);
     expect(message).toContain('AWS::SQS::Queue root/Jobs');
-    expect(message).toContain('an AppSync data source of type HTTP: AWS::AppSync::DataSource root/Http');
+    expect(message).toContain('an AppSync data source of type AMAZON_EVENTBRIDGE: AWS::AppSync::DataSource root/Search');
     // Nothing started: no DynamoDB files, no TLS material, the port is free.
     expect(readdirSync(dataDir).filter((f) => f !== 'admin-credentials.json')).toEqual([]);
     expect(await portFree(graphqlPort)).toBe(true);

@@ -29,6 +29,7 @@ import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
+import { invokeHttpSource } from './http-source';
 import type { SubscriptionPlan } from './filters';
 import { type ApiCoordinates, isFieldDenied } from './lambda-authorizer';
 import { measureOperation, SubscriptionRootRule, subscriptionRootField } from './limits';
@@ -37,7 +38,7 @@ import { type RequestIdentity, Vtl } from './vtl';
 /**
  * The synthesized AppSync API, executed locally: the generated SDL, every
  * resolver and pipeline function the templates define (VTL and APPSYNC_JS),
- * and their data sources (DynamoDB with versioning, Lambda, NONE).
+ * and their data sources (DynamoDB with versioning, Lambda, HTTP, NONE).
  */
 
 type Json = Record<string, unknown>;
@@ -104,7 +105,12 @@ interface DataSourceSpec {
   tableName?: string;
   versioned?: { deltaSyncTableName: string; baseTableTtlMinutes: number; deltaSyncTableTtlMinutes: number };
   functionLogicalId?: string;
+  /** An HTTP data source's endpoint. */
+  httpEndpoint?: string;
 }
+
+const httpEndpointOf = (config: unknown): string | undefined =>
+  isRecord(config) && typeof config.Endpoint === 'string' ? config.Endpoint : undefined;
 
 /** An error as AppSync reports it in `errors[]`. */
 export class AppSyncError extends Error {
@@ -256,6 +262,7 @@ export class LocalGraphqlApi {
               }
             : undefined,
         functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
+        httpEndpoint: httpEndpointOf(stack.resolve(properties.HttpConfig)),
       });
     }
 
@@ -459,6 +466,7 @@ export class LocalGraphqlApi {
         return { error: { message: error instanceof Error ? error.message : String(error), type } };
       }
     }
+    if (source.type === 'HTTP' && source.httpEndpoint) return invokeHttpSource(source.httpEndpoint, req);
     return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
   }
 

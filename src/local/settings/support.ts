@@ -177,6 +177,13 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   },
   'AWS::AppSync::DataSource': (found) => {
     const type = String(found.stack.resolve(found.properties.Type));
+    if (type === 'HTTP') {
+      const config = found.stack.resolve(found.properties.HttpConfig);
+      const signed = isRecord(config) && isRecord(config.AuthorizationConfig);
+      return signed
+        ? { kind: 'unsupported', feature: 'an HTTP data source signed with IAM (an AWS service endpoint)' }
+        : { kind: 'handled', by: 'the GraphQL server (HTTP requests to the endpoint)' };
+    }
     return SUPPORTED_DATA_SOURCES.has(type)
       ? { kind: 'handled', by: 'the GraphQL server' }
       : { kind: 'unsupported', feature: `an AppSync data source of type ${type}` };

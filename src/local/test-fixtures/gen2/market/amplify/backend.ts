@@ -14,7 +14,7 @@ import { exportsBucket, media } from './storage/resource';
  * access, pre token generation), a custom attribute and TOTP; enums, custom
  * types, a composite key, a secondary index, field-level and group-defined
  * rules, disabled operations, many-to-many, a pipeline of APPSYNC_JS and a
- * function, a custom subscription; two buckets with a delete trigger; custom
+ * function, a custom subscription, an HTTP data source; two buckets with a delete trigger; custom
  * outputs and escape hatches.
  */
 const backend = defineBackend({
@@ -28,6 +28,9 @@ const backend = defineBackend({
   quotePrice,
   onMediaDelete,
 });
+
+// The rates service; the tests serve it on this loopback port.
+backend.data.addHttpDataSource('RatesApi', 'http://127.0.0.1:20091');
 
 backend.addOutput({ custom: { market: { currency: 'EUR', support: 'help@market.example' } } });
 // Escape hatches as the docs show them: a stricter password policy and tracing on the API.

@@ -6,6 +6,7 @@ const schema = a.schema({
   Price: a.customType({ amount: a.float().required(), currency: a.string() }),
   Quote: a.customType({ sku: a.string().required(), name: a.string(), total: a.float(), currency: a.string() }),
   Deal: a.customType({ shopId: a.string().required(), text: a.string().required() }),
+  Rate: a.customType({ currency: a.string().required(), rate: a.float(), source: a.string() }),
 
   /** Keyed by shop and SKU; guests and identity-pool users read, Staff write; only Staff see the cost. */
   Product: a
@@ -80,6 +81,14 @@ const schema = a.schema({
     .returns(a.float())
     .handler(a.handler.function(quotePrice))
     .authorization((allow) => [allow.guest(), allow.authenticated()]),
+
+  /** An HTTP data source (backend.ts adds it) behind an APPSYNC_JS handler. */
+  exchangeRate: a
+    .query()
+    .arguments({ currency: a.string().required() })
+    .returns(a.ref('Rate'))
+    .handler(a.handler.custom({ dataSource: 'RatesApi', entry: './get-rate.js' }))
+    .authorization((allow) => [allow.publicApiKey(), allow.authenticated()]),
 
   /** A mutation on the NONE data source, and a subscription to it filtered by shop. */
   publishDeal: a
