@@ -34,7 +34,7 @@ import { mappingSpecsOf } from './settings/mappings';
 import { NAMES } from './settings/names';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
-import { bucketNamesOf, storageOutputsOf } from './settings/storage';
+import { bucketDeploymentsOf, bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
 import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf } from './ssm/server';
@@ -265,13 +265,15 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       )
     ).handle;
     liveAuth = auth;
-    const storage = storageSettings
+    // Deploy-time files (the model schema a function's data client reads) need S3 even without defineStorage.
+    const storage =
+      storageSettings || bucketDeploymentsOf(assembly).length > 0
       ? (
           await services.start(
             storageService(
               context,
               assembly,
-              storageSettings.buckets.map((b) => b.bucket_name),
+              storageSettings?.buckets.map((b) => b.bucket_name) ?? [],
               {
                 authorize: (accessKeyId, request) => authorize(accessKeyId, request),
                 onObjectEvent: (event) => {

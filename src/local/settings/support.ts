@@ -37,6 +37,7 @@ const HANDLED: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': 'the local IAM evaluation (attached through its Roles)',
   'AWS::S3::Bucket': 'the local S3',
   'Custom::S3BucketNotifications': 'storage triggers',
+  'Custom::CDKBucketDeployment': "the local S3 (its files are put in the bucket at start: Amplify's model schema, codegen assets)",
   'AWS::SSM::Parameter': 'the local SSM Parameter Store',
   'AWS::ApiGateway::RestApi': 'the local REST server',
   'AWS::ApiGateway::Resource': 'the local REST server',
@@ -70,7 +71,6 @@ const IGNORED: Record<string, string> = {
   'AWS::KMS::Key': 'encryption at rest; local data files are private to the user',
   'AWS::KMS::Alias': 'encryption at rest',
   'Custom::S3AutoDeleteObjects': "a deploy-time custom resource of CDK's",
-  'Custom::CDKBucketDeployment': "a deploy-time custom resource of CDK's (Amplify's codegen assets)",
   'Custom::AmplifyBranchLinkerResource': "a deploy-time custom resource of Amplify's (links the branch to its app)",
   'Custom::AmplifySecretFetcherResource':
     "a deploy-time custom resource of Amplify's (fetches the secrets of social providers, which are refused)",
