@@ -191,6 +191,9 @@ export class Stack {
         return names.apiId;
       case 'AWS::AppSync::GraphQLApi.GraphQLUrl':
         return names.graphqlUrl;
+      // The ARN `appsync:GraphQL` policies name (with `/types/<Type>/fields/<field>`), as the local API authorizes them.
+      case 'AWS::AppSync::GraphQLApi.Arn':
+        return `arn:aws:appsync:${names.region}:${names.accountId}:apis/${names.apiId}`;
       case 'AWS::AppSync::ApiKey.ApiKey':
         return localApiKey(this.path, id);
       case 'AWS::AppSync::DataSource.Name':

@@ -646,6 +646,17 @@ export class LocalGraphqlApi {
       const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
       const allowedGroups =
         groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
+      // A function's role (IAM outside the identity pool) also needs its policies to allow the field.
+      if (mode === 'AWS_IAM' && identity.iamAllows && !identity.iamAllows(root.name, selection.name.value))
+        return new GraphQLError(
+          `Not Authorized to access ${selection.name.value} on type ${root.name}`,
+          [selection],
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          { errorType: 'Unauthorized' },
+        );
       const allowed =
         authDirectives.length === 0
           ? mode === this.auth.defaultMode

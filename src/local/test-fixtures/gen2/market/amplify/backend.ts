@@ -2,6 +2,7 @@ import { defineBackend } from '@aws-amplify/backend';
 import { auth } from './auth/resource';
 import { data } from './data/resource';
 import { onMediaDelete } from './functions/on-media-delete/resource';
+import { openShop } from './functions/open-shop/resource';
 import { postConfirm } from './functions/post-confirm/resource';
 import { preSignUp } from './functions/pre-sign-up/resource';
 import { preToken } from './functions/pre-token/resource';
@@ -27,6 +28,7 @@ const backend = defineBackend({
   preToken,
   quotePrice,
   onMediaDelete,
+  openShop,
 });
 
 // The rates service; the tests serve it on this loopback port.

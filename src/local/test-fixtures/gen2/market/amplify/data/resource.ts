@@ -1,4 +1,5 @@
 import { a, type ClientSchema, defineData } from '@aws-amplify/backend';
+import { openShop } from '../functions/open-shop/resource';
 import { quotePrice } from '../functions/quote-price/resource';
 
 const schema = a.schema({
@@ -40,6 +41,15 @@ const schema = a.schema({
   Doc: a
     .model({ title: a.string().required(), editors: a.string().array(), team: a.string() })
     .authorization((allow) => [allow.ownersDefinedIn('editors'), allow.groupDefinedIn('team')]),
+
+  /** Shops are opened by a function through the data client (the schema grants it access); users read them. */
+  Shop: a.model({ name: a.string().required() }).authorization((allow) => [allow.authenticated().to(['read'])]),
+  openShop: a
+    .mutation()
+    .arguments({ name: a.string().required() })
+    .returns(a.id())
+    .handler(a.handler.function(openShop))
+    .authorization((allow) => [allow.groups(['Staff'])]),
 
   /** Append-only: no deletes, no subscriptions. */
   AuditEntry: a
@@ -103,7 +113,7 @@ const schema = a.schema({
     .arguments({ shopId: a.string() })
     .handler(a.handler.custom({ entry: './on-deal.js' }))
     .authorization((allow) => [allow.authenticated()]),
-});
+}).authorization((allow) => [allow.resource(openShop)]);
 
 export type Schema = ClientSchema<typeof schema>;
 
