@@ -695,9 +695,12 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
       const quote = await client().queries.quote({ shopId: 'north', sku: 'b-2', quantity: 3 }, { authMode: 'apiKey' });
       const missing = await client().queries.quote({ shopId: 'north', sku: 'none', quantity: 1 }, { authMode: 'apiKey' });
       const taxed = await client().queries.withTax({ amount: 10 }, { authMode: 'identityPool' });
+      const negative = await client().queries.withTax({ amount: -1 }, { authMode: 'identityPool' });
       expect(quote.data).toEqual({ sku: 'b-2', name: 'Bestiary', total: 30, currency: 'EUR' });
       expect(missing.errors?.[0]).toMatchObject({ errorType: 'NotFound', message: 'No product none' });
       expect(taxed.data).toBe(12);
+      // The function's error, as AppSync words it: its message and type, nothing of the template.
+      expect(negative.errors?.[0]).toMatchObject({ message: 'amount must not be negative', errorType: 'Error' });
     },
   );
 

@@ -615,7 +615,9 @@ export class LocalGraphqlApi {
     // The engine's own text for $util.unauthorized() ("Unauthorized" and where), not a $util.error's message.
     if (error?.errorType === 'Unauthorized' && /^Unauthorized( on \$util\.unauthorized\(\).*)?$/.test(error.message))
       throw unauthorizedFor(info);
-    throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
+    // The engine appends where a failed call was (" on $util.error(...) at L/N 3:2"); AppSync answers the message alone.
+    const message = error?.message.replace(/ on \$util\.\w+\([\s\S]*\) at L\/N \d+:\d+$/, '');
+    throw new AppSyncError(message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
   }
 
   /**
