@@ -7,7 +7,7 @@ import { hardenAuth } from './custom/auth-hardening';
 import { parseBackendConfig } from './custom/config';
 import { deploymentTypeOf, protectData } from './custom/data-protection';
 import { MediaCdn } from './custom/media-cdn';
-import { hardenMediaBucket } from './custom/media-storage';
+import { hardenMediaBucket, keepOwnerAccessInGroups } from './custom/media-storage';
 import { Monitoring } from './custom/monitoring';
 import { applyNagChecks } from './custom/nag';
 import { connectPushFunction, PushNotifications } from './custom/push-notifications';
@@ -50,6 +50,10 @@ hardenAuth(backend.auth.resources, config.authEmail);
 // Storage: hardened bucket, archive rule, and the CDN over the published prefix.
 const { bucket, cfnResources: storageCfn } = backend.storage.resources;
 const accessLogs = hardenMediaBucket(bucket, storageCfn.cfnBucket, deploymentType);
+keepOwnerAccessInGroups(
+  bucket,
+  Object.fromEntries(Object.entries(backend.auth.resources.groups).map(([name, group]) => [name, group.role])),
+);
 const cdn = new MediaCdn(Stack.of(bucket), 'MediaCdn', { bucket, logBucket: accessLogs, config: config.cdn });
 
 // Branch deploys keep users, data and media; sandboxes stay disposable. PITR on every table.

@@ -19,6 +19,10 @@ import {
 import { applySeed, readSeed, SEED_MARKER, type Seed } from '../src/local/seed';
 import { exportState, importState, markRunning } from '../src/local/state';
 
+/** One flag of the help text: its description in the second column, or on the next line when the flag is too long for the first. */
+const helpLine = (flag: string, description: string): string =>
+  flag.length < 24 ? `  ${flag.padEnd(24)}${description}` : `  ${flag}\n${' '.repeat(26)}${description}`;
+
 const HELP = `Usage: npm start -- [flags]
 
 Runs the whole backend locally, offline, from what amplify/ synthesizes, and
@@ -38,7 +42,7 @@ Flags:
   --export-on-exit <path> on Ctrl-C, export the whole state to <path> (a .tgz or a new folder)
   --run-schedule <name>   once started, run this scheduled rule or schedule now (its name or
                           logical ID; may be repeated); scheduled functions also run on their schedule
-${SERVICES.map((s) => `  ${`${portFlag(s)} <port>`.padEnd(24)}${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`).join('\n')}
+${SERVICES.map((s) => helpLine(`${portFlag(s)} <port>`, `${SERVICE_DESCRIPTIONS[s]} (default ${DEFAULT_PORTS[s]})`)).join('\n')}
   -h, --help              print this and exit
 
 Ports can also be set in package.json: "amplifyLocal": { "ports": { "graphql": 20002 } },

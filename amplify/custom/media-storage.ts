@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
   Bucket,
@@ -8,7 +8,7 @@ import {
   type IBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { MEDIA_PREFIX } from '../storage/resource';
+import { MEDIA_PREFIX, OWNED_PREFIXES } from '../storage/resource';
 import { type DeploymentType, noncurrentVersionRule } from './data-protection';
 
 export const ARCHIVE_AFTER_DAYS = 180;
@@ -68,4 +68,35 @@ export const hardenMediaBucket = (bucket: IBucket, cfnBucket: CfnBucket, type: D
     ],
   };
   return logs;
+};
+
+/** The id of each group's owner-access policy, after the group's name. */
+export const GROUP_OWNER_ACCESS = 'GroupOwnerAccess';
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the text IAM evaluates per caller
+const CALLER_FOLDER = '${cognito-identity.amazonaws.com:sub}/';
+
+/**
+ * Gives each user-pool group's role what `allow.entity('identity')` gives the
+ * authenticated role: the caller's own folders. The identity pool hands a group
+ * member the group's role instead of the authenticated one, and Gen 2 attaches
+ * entity rules to the authenticated role only (aws-amplify/amplify-backend#1771),
+ * so without this an Admin could not read or write their own media.
+ */
+export const keepOwnerAccessInGroups = (bucket: IBucket, groupRoles: Record<string, IRole>): void => {
+  const folders = OWNED_PREFIXES.map((prefix) => `${prefix}${CALLER_FOLDER}`);
+  const statements = [
+    new PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: folders.map((folder) => bucket.arnForObjects(`${folder}*`)),
+    }),
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': folders.flatMap((folder) => [`${folder}*`, folder]) } },
+    }),
+  ];
+  // cdk-nag's IAM5 finding on these wildcards is acknowledged in nag.ts (GROUP_OWNER_ACCESS).
+  for (const [group, role] of Object.entries(groupRoles))
+    new Policy(Stack.of(bucket), `${group}${GROUP_OWNER_ACCESS}`, { statements, roles: [role] });
 };

@@ -3,6 +3,8 @@ import { defineStorage } from '@aws-amplify/backend';
 /** Path prefixes, shared by the access rules, the lifecycle rule and the CDN. */
 export const MEDIA_PREFIX = 'media/';
 export const PUBLISHED_PREFIX = 'published/';
+/** The prefixes under which each identity owns a folder of its own (`<prefix><identity>/`). */
+export const OWNED_PREFIXES = [MEDIA_PREFIX, PUBLISHED_PREFIX];
 
 export const storage = defineStorage({
   name: 'userMedia',

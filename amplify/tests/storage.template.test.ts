@@ -70,7 +70,12 @@ describe('per-user isolation', () => {
   const authenticatedPolicy = () => {
     const policies = sandbox
       .resources('AWS::IAM::Policy')
-      .filter((p) => p.file.includes('storage') && JSON.stringify(props(p)).includes('/media/'));
+      .filter(
+        (p) =>
+          p.file.includes('storage') &&
+          p.logicalId.includes('storageAccess') &&
+          JSON.stringify(props(p)).includes('/media/'),
+      );
     expect(policies).toHaveLength(1);
     return JSON.stringify(props(policies[0]).PolicyDocument);
   };
@@ -86,6 +91,23 @@ describe('per-user isolation', () => {
     const document = authenticatedPolicy();
     expect(document).toContain(`/published/${CALLER}/*`);
     expect(document).toMatch(/"Action":"s3:GetObject","Effect":"Allow","Resource":\[.*"\/published\/\*"\]\]\}\]\}/);
+  });
+});
+
+describe('group members', () => {
+  it("keep their own folders: each group's role gets the caller-scoped grants of the authenticated role", () => {
+    const groupPolicies = sandbox
+      .resources('AWS::IAM::Policy')
+      .filter((p) => p.logicalId.startsWith('AdminsGroupOwnerAccess'));
+    expect(groupPolicies).toHaveLength(1);
+    const policy = props(groupPolicies[0]);
+    expect(JSON.stringify(policy.Roles)).toContain('AdminsGroupRole');
+    const document = JSON.stringify(policy.PolicyDocument);
+    for (const folder of [`/media/${CALLER}/*`, `/published/${CALLER}/*`]) expect(document).toContain(folder);
+    expect(document).toContain('"s3:GetObject","s3:PutObject","s3:DeleteObject"');
+    // Only the caller's own folders: no prefix-wide grant rides along.
+    expect(document).not.toMatch(/\/media\/\*/);
+    expect(document).not.toMatch(/"Resource":"\*"/);
   });
 });
 

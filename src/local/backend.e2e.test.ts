@@ -544,6 +544,13 @@ describe('storage groups', () => {
     );
     await remove({ path, options });
     await expect(downloadData({ path, options }).result).rejects.toMatchObject({ name: 'NoSuchKey' });
+    // As an Admin she keeps her own private folder, and still cannot read ada's.
+    const own = `media/${eve.identityId}/own.txt`;
+    await uploadData({ path: own, data: 'mine', options }).result;
+    expect(await (await downloadData({ path: own, options }).result).body.text()).toBe('mine');
+    await expect(downloadData({ path: `media/${identityId}/private.txt`, options }).result).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
     await signOut();
   });
 });

@@ -6,13 +6,16 @@ import { assemblyClientConfig } from './cloud/outputs';
 import { PROJECT_ROOT, synthesizeCached } from './cloud/synth';
 import type { LocalConsole } from './console/server';
 import { tableSpecs } from './dynamodb/tables';
+import { appSyncEventBridgeSource } from './events/appsync-source';
+import { LocalEventBridge } from './events/bus';
+import { type EventBuses, eventBusesOf } from './events/buses';
 import { type Clock, type ScheduledRule, Scheduler, scheduledEvent } from './events/scheduler';
 import type { FunctionEnvironment } from './functions/specs';
 import { type Generation, Generations, invokeAsync } from './generations';
 import { HotReloader } from './hot-reload';
 import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
-import type { Decision, PolicyDocument } from './iam/policy';
+import { type Decision, evaluate, type PolicyDocument } from './iam/policy';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
@@ -22,6 +25,7 @@ import { authService } from './services/auth';
 import { consoleService } from './services/console';
 import type { ServiceContext } from './services/context';
 import { type DynamoDbKind, dynamoDbService } from './services/dynamodb';
+import { eventBridgeService } from './services/eventbridge';
 import { graphqlService } from './services/graphql';
 import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
@@ -165,10 +169,20 @@ export interface LocalBackend {
   invokeScheduled(ruleName: string): Promise<Array<{ functionId: string; result: unknown }>>;
   /** The latest scheduled runs (at most 100), newest last. */
   readonly scheduledRuns: ReadonlyArray<ScheduledRun>;
+  /** The latest deliveries of events to rules' targets (at most 100), newest last. */
+  readonly eventDeliveries: ReadonlyArray<EventDelivery>;
   /** Resolves when every stream record written so far has been delivered to its function. */
   drainStreams(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface EventDelivery {
+  rule: string;
+  functionId: string;
+  eventId: string;
+  ok: boolean;
+  result?: unknown;
 }
 
 export interface ScheduledRun {
@@ -238,6 +252,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const openSearchArn = openSearchDomainArnOf(assembly);
     const cloudSearch = cloudSearchOf(assembly);
     liveParameters = ssmParametersOf(assembly);
+    let liveBuses: EventBuses = eventBusesOf(assembly, NAMES);
 
     // 3. The services, each after the ones it uses.
     log('preparing TLS ...');
@@ -297,6 +312,22 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
     ).handle;
 
+    // Events are delivered as EventBridge delivers to Lambda: asynchronously, retried, then dead-lettered.
+    const eventDeliveries: EventDelivery[] = [];
+    const bridge = new LocalEventBridge({
+      account: NAMES,
+      config: () => liveBuses,
+      deliver: ({ rule, target, payload, event }) => {
+        const fn = runtime.current.functions.get(target.functionId);
+        if (!fn) return;
+        void invokeAsync(fn, payload, `events:${rule.bus}/${rule.name}`, deadLetters).then((outcome) => {
+          eventDeliveries.push({ rule: rule.name, functionId: target.functionId, eventId: event.id, ...outcome });
+          if (eventDeliveries.length > 100) eventDeliveries.shift();
+        });
+      },
+    });
+    const events = (await services.start(eventBridgeService(context, bridge))).handle;
+
     // The endpoints of the local services a function's SDK clients may call: those the template creates or the functions' policies name.
     const named = servicesNamedByFunctions(assembly);
     const endpoint = (used: boolean, url: string | undefined) => (used && url ? url : undefined);
@@ -313,6 +344,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      // Always running, so a bus or rule a hot reload adds is reachable without a restart.
+      EVENTBRIDGE: endpoint(true, events.url),
     };
     const functionEnvironment: FunctionEnvironment = {
       region: NAMES.region,
@@ -349,9 +382,16 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         dataDir,
         deadLetters,
         secrets,
+        // AppSync puts events with its data source's role.
+        eventBridge: appSyncEventBridgeSource(
+          bridge,
+          (roleArn, action, resource) =>
+            evaluate(livePolicies.get(roleArn) ?? [], { action, resource, context: {} }) === 'Allow',
+        ),
         onLive: (live, policies, generation) => {
           livePolicies = policies;
           liveParameters = ssmParametersOf(live);
+          liveBuses = eventBusesOf(live, NAMES);
           liveSecrets = generation.secretReferences;
           if (generation.schedules) scheduler.update(generation.schedules);
         },
@@ -408,6 +448,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           dynamodb: { url: dynamodb.front, client: dynamodb.db.client },
           outputs: () => outputs,
           tables: () => tableSpecs(runtime.current.assembly),
+          tableWriter: (table) => runtime.current.api.tableWriter(table),
           functions: () => runtime.current.functions,
           mappings: () => new Map(mappingSpecsOf(runtime.current.assembly).map((m) => [m.id, m])),
           storage: storage && {
@@ -415,7 +456,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
             caFile: tls.caFile,
             buckets: () => storageOutputsOf(runtime.current.assembly)?.buckets.map((b) => b.bucket_name) ?? [],
           },
-          graphql: { url: graphql.url, caFile: tls.caFile },
+          graphql: { url: graphql.url, realtimeUrl: graphql.realtimeUrl, caFile: tls.caFile },
           outbox,
           deadLetters,
           search,
@@ -542,6 +583,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         return results;
       },
       scheduledRuns,
+      eventDeliveries,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { CloudAssembly } from './cloud/assembly';
 import { createMissingIndexes, createTables, tableSpecs } from './dynamodb/tables';
+import type { EventBridgeSource } from './events/appsync-source';
 import { type ScheduledRule, scheduledRulesOf } from './events/scheduler';
 import { LocalFunction } from './functions/runner';
 import { type FunctionEnvironment, functionSpecsOf, type LocalFunctionSpec } from './functions/specs';
@@ -41,6 +42,8 @@ export interface GenerationsOptions {
   deadLetters: DeadLetterQueue;
   /** The local secrets (`npm run local:secret`); a generation whose functions read one that is not set does not build. */
   secrets: LocalSecrets;
+  /** What AppSync's AMAZON_EVENTBRIDGE data sources put events with. */
+  eventBridge?: EventBridgeSource;
   /**
    * Called with a generation's policies before its functions start (the first
    * one: their init phase reads SSM with their roles) and when one is activated.
@@ -117,7 +120,7 @@ export class Generations implements LocalService {
         assembly: next,
         specs,
         functions,
-        api: new LocalGraphqlApi(next, wire, functions),
+        api: new LocalGraphqlApi(next, wire, functions, this.options.eventBridge),
         policies,
         notifications: notificationSpecsOf(next),
         mappings: new Map(),

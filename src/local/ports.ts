@@ -18,6 +18,7 @@ export const SERVICES = [
   'ssm',
   'opensearch',
   'rest',
+  'eventbridge',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
 export type LocalPorts = Record<LocalService, number>;
@@ -34,6 +35,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   ssm: 20009,
   opensearch: 20010,
   rest: 20011,
+  eventbridge: 20016,
 };
 
 export const FREE_PORTS: LocalPorts = {
@@ -47,6 +49,7 @@ export const FREE_PORTS: LocalPorts = {
   ssm: 0,
   opensearch: 0,
   rest: 0,
+  eventbridge: 0,
 };
 
 /** What each port serves, for `--help` and the errors below. */
@@ -61,6 +64,7 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   ssm: 'SSM Parameter Store (what functions resolve at init)',
   opensearch: 'OpenSearch (when the template creates a domain)',
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
+  eventbridge: 'EventBridge PutEvents (event buses and event-pattern rules)',
 };
 
 /** The command-line flag that sets a service's port. */

@@ -22,15 +22,12 @@ describe('a start on an assembly with features the local backend lacks', () => {
   });
 
   it('stops before any service starts, naming each feature and the resource that uses it', async () => {
-    // Prepare: a queue and an EventBridge data source, beside a user pool the backend could run
+    // Prepare: a queue and a relational database data source (a.sql / inlineSql), beside a user pool the backend could run
     const { assembly, remove } = syntheticAssembly({
       Resources: {
         Pool: { Type: 'AWS::Cognito::UserPool', Properties: {} },
         Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
-        Search: {
-          Type: 'AWS::AppSync::DataSource',
-          Properties: { Type: 'AMAZON_EVENTBRIDGE', Name: 'bus', EventBridgeConfig: { EventBusArn: 'arn' } },
-        },
+        Sql: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'RELATIONAL_DATABASE', Name: 'sql' } },
       },
     });
     cleanups.push(remove);
@@ -54,7 +51,7 @@ describe('a start on an assembly with features the local backend lacks', () => {
     const message = error instanceof Error ? error.message : '';
     expect(message).toMatch(/these 2 features/);
     expect(message).toContain('AWS::SQS::Queue root/Jobs');
-    expect(message).toContain('an AppSync data source of type AMAZON_EVENTBRIDGE: AWS::AppSync::DataSource root/Search');
+    expect(message).toContain('an AppSync data source of type RELATIONAL_DATABASE: AWS::AppSync::DataSource root/Sql');
     // Nothing started: no DynamoDB files, no TLS material, the port is free.
     expect(readdirSync(dataDir).filter((f) => f !== 'admin-credentials.json')).toEqual([]);
     expect(await portFree(graphqlPort)).toBe(true);

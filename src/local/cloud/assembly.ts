@@ -163,6 +163,8 @@ export class Stack {
         return props.BucketName === undefined ? `${name.toLowerCase()}.local` : this.resolve(props.BucketName);
       case 'AWS::SQS::Queue':
         return `http://127.0.0.1/queue/${name}`;
+      case 'AWS::Events::EventBus':
+        return this.resolve(props.Name);
       case 'AWS::ApiGateway::Stage':
         // A stage's Ref is its name (it is the invoke URL's path).
         return this.resolve(props.StageName);
@@ -222,6 +224,16 @@ export class Stack {
         return `cognito-idp.${names.region}.amazonaws.com/${names.userPoolId}`;
       case 'AWS::Cognito::UserPool.UserPoolId':
         return names.userPoolId;
+      case 'AWS::Events::EventBus.Name':
+        return this.resolve(props.Name);
+      case 'AWS::Events::EventBus.Arn':
+        return `arn:aws:events:${names.region}:${names.accountId}:event-bus/${String(this.resolve(props.Name))}`;
+      case 'AWS::Events::Rule.Arn': {
+        const bus = this.resolve(props.EventBusName);
+        const busName = typeof bus === 'string' ? (bus.split('/').at(-1) ?? 'default') : 'default';
+        const name = props.Name === undefined ? id : String(this.resolve(props.Name));
+        return `arn:aws:events:${names.region}:${names.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
+      }
       case 'AWS::SQS::Queue.Arn':
         return `arn:aws:sqs:${names.region}:${names.accountId}:${id}`;
       default:

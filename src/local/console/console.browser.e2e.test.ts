@@ -104,6 +104,35 @@ it('graphql: creates a note in GraphiQL signed in as that user', async () => {
   await shot('graphql');
 });
 
+it('graphql: a subscription in GraphiQL shows a note created meanwhile, over the realtime endpoint', async () => {
+  const live = `Seen live in GraphiQL ${Date.now()}`;
+  const response = await runInGraphiql(page, 'subscription { onCreateNote { id headline owner } }');
+  // GraphiQL is listening once its execute button has become the stop button.
+  await page.locator('.graphiql-execute-button[aria-label*="Stop" i]').waitFor({ timeout: 20_000 });
+  const status = await page.evaluate(
+    async ({ as, headline }) =>
+      (
+        await fetch('/api/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            as,
+            // AppSync's events carry only what the mutation selected.
+            query: `mutation { createNote(input: { headline: "${headline}" }) { id headline owner } }`,
+          }),
+        })
+      ).status,
+    { as: username, headline: live },
+  );
+  expect(status).toBe(200);
+  await contains(response, live, 20_000);
+  await contains(response, username);
+  // Stop: the relay closes its realtime subscription.
+  await page.locator('.graphiql-execute-button').click();
+  await page.locator('.graphiql-execute-button[aria-label*="Execute" i]').waitFor();
+  await shot('graphql-subscription');
+});
+
 it('data: shows the note with its owner', async () => {
   await open('Data');
   await page.getByLabel('Model').selectOption('Note');

@@ -4,12 +4,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudSearchDomainClient, UploadDocumentsCommand } from '@aws-sdk/client-cloudsearch-domain';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAuth, startLocalAuth } from '../auth/server';
 import { startEmbeddedDynamoDb } from '../dynamodb/embedded';
 import type { LocalDynamoDb } from '../dynamodb/local';
 import { createTables, type TableSpec } from '../dynamodb/tables';
 import { LocalFunction } from '../functions/runner';
+import { DynamoDataSource } from '../graphql/dynamodb-source';
 import { requestLog } from '../http/request-log';
 import { LocalCredentials } from '../iam/credentials';
 import { Outbox } from '../outbox';
@@ -40,6 +43,23 @@ const TABLE: TableSpec = {
   globalSecondaryIndexes: [],
   stream: false,
 };
+/** A model whose API source is versioned (DataStore sync): console edits must be versions with DeltaSync entries. */
+const DRAFTS: TableSpec = { ...TABLE, name: 'Draft-console-NONE', label: 'Draft' };
+const DELTAS: TableSpec = {
+  name: 'AmplifyDataStore-console-NONE',
+  label: 'AmplifyDataStore',
+  attributeDefinitions: [
+    { AttributeName: 'ds_pk', AttributeType: 'S' },
+    { AttributeName: 'ds_sk', AttributeType: 'S' },
+  ],
+  keySchema: [
+    { AttributeName: 'ds_pk', KeyType: 'HASH' },
+    { AttributeName: 'ds_sk', KeyType: 'RANGE' },
+  ],
+  globalSecondaryIndexes: [],
+  stream: false,
+};
+const VERSIONING = { deltaSyncTableName: DELTAS.name, baseTableTtlMinutes: 43_200, deltaSyncTableTtlMinutes: 30 };
 const OUTPUTS = {
   data: {
     model_introspection: {
@@ -52,6 +72,15 @@ const OUTPUTS = {
             owner: { name: 'owner', type: 'String' },
           },
           attributes: [{ type: 'auth', properties: { rules: [{ allow: 'owner', ownerField: 'owner' }] } }],
+        },
+        Draft: {
+          name: 'Draft',
+          fields: {
+            id: { name: 'id', type: 'ID', isRequired: true },
+            title: { name: 'title', type: 'String' },
+            updatedAt: { name: 'updatedAt', type: 'AWSDateTime' },
+          },
+          attributes: [],
         },
       },
     },
@@ -128,7 +157,7 @@ beforeAll(async () => {
     authorizePrincipal: credentials.authorize,
   });
   dynamodb = await startEmbeddedDynamoDb({ credentials: credentials.admin });
-  await createTables(dynamodb.client, [TABLE]);
+  await createTables(dynamodb.client, [TABLE, DRAFTS, DELTAS]);
   const tls = await loadOrCreateTls(join(dir, 'tls'));
   storage = await startLocalStorage({
     buckets: [BUCKET],
@@ -172,7 +201,12 @@ beforeAll(async () => {
       userPool: { url: auth.url, id: POOL, pool: auth.pool },
       dynamodb: { url: dynamodb.endpoint, client: dynamodb.client },
       outputs: () => OUTPUTS,
-      tables: () => [TABLE],
+      tables: () => [TABLE, DRAFTS, DELTAS],
+      tableWriter: (tableName) =>
+        new DynamoDataSource(dynamodb.wire, {
+          tableName,
+          ...(tableName === DRAFTS.name ? { versioned: VERSIONING } : {}),
+        }),
       functions: () => new Map([['EchoFunction', fn]]),
       mappings: () => new Map(),
       storage: { url: storage.url, caFile: tls.caFile, buckets: () => [BUCKET] },
@@ -334,6 +368,7 @@ describe("each panel's state", () => {
     const models = (await call('GET', '/api/models')).json();
     expect(models.models).toEqual([
       expect.objectContaining({ name: 'Post', table: TABLE.name, keys: ['id'], ownerFields: ['owner'] }),
+      expect.objectContaining({ name: 'Draft', table: DRAFTS.name, keys: ['id'], ownerFields: [] }),
     ]);
     const item = { id: 'p1', title: 'hello', owner: 'sub-1::ada' };
     const put = await call('PUT', '/api/models/Post/records', { body: JSON.stringify({ item }) });
@@ -344,6 +379,41 @@ describe("each panel's state", () => {
     const removed = await call('DELETE', '/api/models/Post/records', { body: JSON.stringify({ key: { id: 'p1' } }) });
     expect(`${removed.status} ${removed.text}`).toBe('200 {}');
     expect((await call('GET', '/api/models/Post/records')).json().records).toEqual([]);
+  });
+
+  it('data: on a versioned model an edit is the next version and a delete a soft delete, each with a DeltaSync entry', async () => {
+    const deltas = async () =>
+      (await dynamodb.client.send(new ScanCommand({ TableName: DELTAS.name }))).Items?.map((i) => unmarshall(i)) ?? [];
+    const record = async () => (await call('GET', '/api/models/Draft/records')).json().records;
+    // A stale _version in the edit is the data source's to replace, not the editor's to set.
+    const first = await call('PUT', '/api/models/Draft/records', {
+      body: JSON.stringify({ item: { id: 'd1', title: 'one', _version: 7 } }),
+    });
+    expect(first.status).toBe(200);
+    expect(await record()).toEqual([
+      expect.objectContaining({
+        id: 'd1',
+        title: 'one',
+        _version: 1,
+        __typename: 'Draft',
+        updatedAt: expect.any(String),
+      }),
+    ]);
+    await call('PUT', '/api/models/Draft/records', { body: JSON.stringify({ item: { id: 'd1', title: 'two' } }) });
+    expect(await record()).toEqual([expect.objectContaining({ title: 'two', _version: 2 })]);
+    const removed = await call('DELETE', '/api/models/Draft/records', { body: JSON.stringify({ key: { id: 'd1' } }) });
+    expect(removed.status).toBe(200);
+    // Soft-deleted as delete<Model> does: kept, marked, with a TTL, for devices to sync the deletion.
+    expect(await record()).toEqual([
+      expect.objectContaining({ _deleted: true, _version: 3, _ttl: expect.any(Number) }),
+    ]);
+    const entries = await deltas();
+    expect(entries.map((e) => [e.id, e._version, e._deleted ?? false]).sort()).toEqual([
+      ['d1', 1, false],
+      ['d1', 2, false],
+      ['d1', 3, true],
+    ]);
+    expect(entries.every((e) => String(e.ds_pk).startsWith(`${DRAFTS.name}:`))).toBe(true);
   });
 
   it('files: uploaded, listed, downloaded (as an attachment) and deleted', async () => {

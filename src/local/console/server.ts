@@ -23,7 +23,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpError, listenLoopback, readBody } from '../http/json-server';
@@ -34,6 +33,7 @@ import type { DeadLetter } from '../streams';
 import { ConsoleSessions, cookieValue, hostAllowed, isStateChanging, originAllowed, SESSION_COOKIE } from './access';
 import { type ConsoleBundle, consoleBundle } from './bundle';
 import type { ConsoleModel } from './models';
+import { relaySubscription } from './subscriptions';
 
 /**
  * The local console: a web page (React, Amplify UI, GraphiQL) and the JSON
@@ -59,8 +59,13 @@ export interface ConsoleSources {
   signIn(username: string): Promise<{ IdToken: string; AccessToken: string; ExpiresIn: number }>;
   dynamodbUrl: string;
   models(): ConsoleModel[];
+  /** A model's record edits, as the API writes its table (see records.ts). */
+  records(model: ConsoleModel): {
+    put(model: ConsoleModel, item: Json): Promise<unknown>;
+    remove(key: Json): Promise<void>;
+  };
   storage?: { url: string; caFile: string; buckets(): string[] };
-  graphql?: { url: string; caFile: string };
+  graphql?: { url: string; realtimeUrl: string; caFile: string };
   outbox: Outbox;
   deadLetters(): DeadLetter[];
   replay(letter: DeadLetter): Promise<InvokeResult>;
@@ -93,6 +98,9 @@ const isRecord = (value: unknown): value is Json =>
 /** A DynamoDB key as the console's cursor carries it: each attribute one typed value. */
 const isAttributeMap = (value: unknown): value is Record<string, AttributeValue> =>
   isRecord(value) && Object.values(value).every((v) => isRecord(v) && Object.keys(v).length === 1);
+
+/** Explorer subscriptions relayed at once (each holds a realtime connection). */
+const MAX_RELAYS = 8;
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -176,7 +184,6 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     credentials,
   });
   const dynamodb = new DynamoDBClient({ endpoint: sources.dynamodbUrl, region: sources.region, credentials });
-  const documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const s3 = sources.storage
     ? new S3Client({
         endpoint: sources.storage.url,
@@ -186,7 +193,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
         requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(sources.storage.caFile) }) }),
       })
     : undefined;
-  const graphqlAgent = sources.graphql ? new Agent({ ca: readFileSync(sources.graphql.caFile) }) : undefined;
+  const graphqlCa = sources.graphql ? readFileSync(sources.graphql.caFile) : undefined;
+  const graphqlAgent = graphqlCa ? new Agent({ ca: graphqlCa }) : undefined;
   const poolId = sources.userPool.id;
 
   const modelNamed = (name: string): ConsoleModel => {
@@ -239,14 +247,18 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     return { users: listed, groups: (groups.Groups ?? []).map((g) => g.GroupName) };
   };
 
+  /** The picked user's tokens: one sign-in per user while its tokens last (each sign-in keeps a session in the pool). */
+  const tokensFor = async (as: string) => {
+    const cached = signedIn.get(as);
+    const tokens = cached && cached.until > Date.now() ? cached.tokens : await sources.signIn(as);
+    if (tokens !== cached?.tokens) signedIn.set(as, { tokens, until: Date.now() + (tokens.ExpiresIn - 300) * 1000 });
+    return tokens;
+  };
+
   /** The explorer's request, sent to the GraphQL server with the picked user's access token. */
   const graphql = async (body: Json): Promise<{ status: number; body: unknown }> => {
     if (!sources.graphql || !graphqlAgent) throw new HttpError(404, 'NotFound', 'This backend has no GraphQL API.');
-    const as = text(body.as, 'as', 128);
-    const cached = signedIn.get(as);
-    // One sign-in per user while its tokens last (each sign-in keeps a session in the pool).
-    const tokens = cached && cached.until > Date.now() ? cached.tokens : await sources.signIn(as);
-    if (tokens !== cached?.tokens) signedIn.set(as, { tokens, until: Date.now() + (tokens.ExpiresIn - 300) * 1000 });
+    const tokens = await tokensFor(text(body.as, 'as', 128));
     const payload = JSON.stringify({
       query: body.query,
       variables: body.variables ?? undefined,
@@ -283,6 +295,32 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     });
   };
 
+  /** The explorer's subscriptions, relayed from the realtime endpoint as server-sent events (see subscriptions.ts). */
+  let relays = 0;
+  const subscribe = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const api = sources.graphql;
+    if (!api || !graphqlCa) throw new HttpError(404, 'NotFound', 'This backend has no GraphQL API.');
+    const body = await jsonBody(req);
+    const query = text(body.query, 'query', 100_000);
+    const tokens = await tokensFor(text(body.as, 'as', 128));
+    if (relays >= MAX_RELAYS)
+      throw new HttpError(429, 'TooManyRequests', `At most ${MAX_RELAYS} explorer subscriptions at a time.`);
+    relays += 1;
+    res.on('close', () => {
+      relays -= 1;
+    });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      ...SECURITY_HEADERS,
+    });
+    relaySubscription(
+      { realtimeUrl: api.realtimeUrl, graphqlUrl: api.url, ca: graphqlCa },
+      { token: tokens.AccessToken, query, variables: body.variables },
+      res,
+    );
+  };
+
   const events = (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -307,7 +345,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
-    const route = `${method} /${parts.map((p, i) => (i > 0 && !['confirm', 'enable', 'disable', 'groups', 'tokens', 'records', 'replay', 'invoke', 'object', 'stream'].includes(p) ? ':' : p)).join('/')}`;
+    const route = `${method} /${parts.map((p, i) => (i > 0 && !['confirm', 'enable', 'disable', 'groups', 'tokens', 'records', 'replay', 'invoke', 'object', 'stream', 'subscribe'].includes(p) ? ':' : p)).join('/')}`;
     const [, a = '', , c = ''] = parts;
     // A change to a user (groups, disabled, deleted) is in the explorer's next tokens.
     if (parts[0] === 'users' && method !== 'GET') signedIn.clear();
@@ -401,13 +439,12 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
         const item = (await jsonBody(req)).item;
         keyOf(model, item);
         if (!isRecord(item)) throw new HttpError(400, 'BadRequest', 'item must be an object.');
-        await documents.send(new PutCommand({ TableName: model.table, Item: item }));
-        return send(res, 200, { item });
+        return send(res, 200, { item: await sources.records(model).put(model, item) });
       }
       case 'DELETE /models/:/records': {
         const model = modelNamed(a);
         const key = keyOf(model, (await jsonBody(req)).key);
-        await documents.send(new DeleteCommand({ TableName: model.table, Key: key }));
+        await sources.records(model).remove(key);
         return send(res, 200, {});
       }
       case 'GET /files': {
@@ -494,6 +531,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
         const answer = await graphql(await jsonBody(req));
         return send(res, answer.status, answer.body);
       }
+      case 'POST /graphql/subscribe':
+        return subscribe(req, res);
       default:
         throw new HttpError(404, 'NotFound', `No console API ${method} ${url.pathname}.`);
     }

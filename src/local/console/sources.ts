@@ -3,12 +3,14 @@ import type { CognitoUserPool } from '../auth/cognito';
 import { CognitoError } from '../auth/errors';
 import type { TableSpec } from '../dynamodb/tables';
 import type { LocalFunction } from '../functions/runner';
+import type { DynamoDataSource } from '../graphql/dynamodb-source';
 import { HttpError } from '../http/json-server';
 import type { RequestLog } from '../http/request-log';
 import type { LocalCredential } from '../iam/credentials';
 import type { Outbox } from '../outbox';
 import type { DeadLetterQueue } from '../streams';
 import { consoleModels } from './models';
+import { consoleRecords } from './records';
 import { replayPlan, replayStreamEvent } from './replay';
 import type { ConsoleSources, InvokeResult } from './server';
 
@@ -20,11 +22,13 @@ export interface ConsoleBackendView {
   dynamodb: { url: string; client: DynamoDBClient };
   outputs(): unknown;
   tables(): TableSpec[];
+  /** Writes to a table as the API's data source for it makes them (versioned where the API is). */
+  tableWriter(tableName: string): DynamoDataSource;
   functions(): Map<string, LocalFunction>;
   /** The stream mappings' tables and functions, by mapping id. */
   mappings(): Map<string, { tableName: string; functionId: string }>;
   storage?: { url: string; caFile: string; buckets(): string[] };
-  graphql?: { url: string; caFile: string };
+  graphql?: { url: string; realtimeUrl: string; caFile: string };
   outbox: Outbox;
   deadLetters: DeadLetterQueue;
   search?: { documents(): Array<{ id: string; fields: unknown }> };
@@ -90,6 +94,7 @@ export const consoleSources = (view: ConsoleBackendView): ConsoleSources => {
     },
     dynamodbUrl: view.dynamodb.url,
     models: () => consoleModels(view.outputs(), view.tables()),
+    records: (model) => consoleRecords(view.tableWriter(model.table)),
     ...(view.storage ? { storage: view.storage } : {}),
     ...(view.graphql ? { graphql: view.graphql } : {}),
     outbox: view.outbox,

@@ -1,13 +1,16 @@
+import { instantOf, instantsOf, wallTimeOf } from './zone';
+
 /**
- * EventBridge schedule expressions, as EventBridge reads them, in UTC:
- * `rate(value unit)` and `cron(minutes hours day-of-month month day-of-week year)`.
+ * EventBridge schedule expressions, as EventBridge reads them, in UTC or (for
+ * EventBridge Scheduler) an IANA time zone: `rate(value unit)`,
+ * `cron(minutes hours day-of-month month day-of-week year)` and `at(...)`.
  * Pure: parsing and "the next run after t" only; the scheduler owns the timers.
  */
 
 export type Schedule =
   | { kind: 'rate'; expression: string; periodMs: number }
-  /** EventBridge Scheduler's one-time schedule, `at(yyyy-mm-ddThh:mm:ss)`. */
-  | { kind: 'at'; expression: string; at: number }
+  /** EventBridge Scheduler's one-time schedule, `at(yyyy-mm-ddThh:mm:ss)`: `wall` is that time as if in UTC. */
+  | { kind: 'at'; expression: string; wall: number }
   | { kind: 'cron'; expression: string; fields: CronFields };
 
 /** An expression EventBridge would refuse (PutRule's ValidationException). */
@@ -150,7 +153,7 @@ export const parseSchedule = (expression: string): Schedule => {
   if (match[1] === 'at') {
     const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(match[2] ?? '') ? Date.parse(`${match[2]}Z`) : Number.NaN;
     if (Number.isNaN(at)) throw invalid(expression, 'a one-time schedule is at(yyyy-mm-ddThh:mm:ss)');
-    return { kind: 'at', expression, at };
+    return { kind: 'at', expression, wall: at };
   }
   return match[1] === 'rate' ? parseRate(expression, match[2] ?? '') : parseCron(expression, match[2] ?? '');
 };
@@ -193,18 +196,8 @@ const dayMatches = (fields: CronFields, year: number, month: number, day: number
   return false;
 };
 
-/**
- * The first run strictly after `after` (ms since the epoch). A rate runs
- * every period from its rule's start (`anchor`, when the rule was created);
- * a cron at each matching minute, UTC. Undefined when it never runs again.
- */
-export const nextRun = (schedule: Schedule, after: number, anchor = after): number | undefined => {
-  if (schedule.kind === 'at') return schedule.at > after ? schedule.at : undefined;
-  if (schedule.kind === 'rate') {
-    const periods = Math.floor((after - anchor) / schedule.periodMs) + 1;
-    return anchor + Math.max(1, periods) * schedule.periodMs;
-  }
-  const { fields } = schedule;
+/** The first wall time (whole minute) strictly after `after` that the cron fields match. */
+const nextWallTime = (fields: CronFields, after: number): number | undefined => {
   const maxYear = Math.max(...fields.years);
   // The next whole minute after `after`.
   const t = new Date(Math.floor(after / 60_000) * 60_000 + 60_000);
@@ -225,6 +218,40 @@ export const nextRun = (schedule: Schedule, after: number, anchor = after): numb
     } else if (!fields.minutes.has(t.getUTCMinutes())) {
       t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
     } else return t.getTime();
+  }
+  return undefined;
+};
+
+/** A DST night has at most a couple of hours of skipped or repeated minutes to step over. */
+const MAX_SKIPPED_WALL_TIMES = 10_000;
+
+/**
+ * The first run strictly after `after` (ms since the epoch). A rate runs
+ * every period from its start (`anchor`: the schedule's StartDate, else when
+ * it was created), in absolute time whatever the zone (a day is 24 hours,
+ * as EventBridge Scheduler counts it across a DST change); a cron at each
+ * matching minute of the wall clock in `zone` (UTC when undefined): a wall
+ * time that a spring-forward change skips does not run, one that a
+ * fall-back change repeats runs once, at its first occurrence. Undefined
+ * when it never runs again.
+ */
+export const nextRun = (schedule: Schedule, after: number, anchor = after, zone?: string): number | undefined => {
+  if (schedule.kind === 'at') {
+    const at = instantOf(schedule.wall, zone);
+    return at > after ? at : undefined;
+  }
+  if (schedule.kind === 'rate') {
+    const periods = Math.floor((after - anchor) / schedule.periodMs) + 1;
+    return anchor + Math.max(1, periods) * schedule.periodMs;
+  }
+  let wall = wallTimeOf(after, zone);
+  for (let step = 0; step < MAX_SKIPPED_WALL_TIMES; step++) {
+    const next = nextWallTime(schedule.fields, wall);
+    if (next === undefined) return undefined;
+    // The first occurrence only: a repeated wall time whose first one has passed does not run again.
+    const first = instantsOf(next, zone)[0];
+    if (first !== undefined && first > after) return first;
+    wall = next;
   }
   return undefined;
 };

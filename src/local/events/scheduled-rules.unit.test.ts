@@ -66,28 +66,69 @@ describe('the scheduled rules of an assembly', () => {
     expect(unsupportedFeaturesOf(assembly)).toEqual([]);
   });
 
-  it('refuses a time zone other than UTC, an input transformer, and a rule with an event pattern', () => {
+  it('reads a time zone, start and end dates, a flexible window and a disabled state', () => {
     // Prepare
-    const zoned = assemblyOf({ Fn: fn, Schedule: gen2Schedule({ ScheduleExpressionTimezone: 'Europe/Paris' }) });
-    const transformed = assemblyOf({
+    const assembly = assemblyOf({
+      Fn: fn,
+      Schedule: gen2Schedule({
+        ScheduleExpressionTimezone: 'Europe/Berlin',
+        StartDate: '2027-01-01T00:00:00Z',
+        EndDate: '2027-02-01T00:00:00Z',
+        FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+        State: 'DISABLED',
+      }),
+    });
+    // Act
+    const [schedule] = scheduledRulesOf(assembly, ACCOUNT);
+    // Assess
+    expect(schedule).toMatchObject({
+      zone: 'Europe/Berlin',
+      startDate: Date.parse('2027-01-01T00:00:00Z'),
+      endDate: Date.parse('2027-02-01T00:00:00Z'),
+      flexibleWindowMs: 15 * 60_000,
+      enabled: false,
+    });
+  });
+
+  it('refuses an unknown time zone, a bad flexible window and a bad input transformer; reads a good one', () => {
+    // Prepare
+    const zoned = assemblyOf({ Fn: fn, Schedule: gen2Schedule({ ScheduleExpressionTimezone: 'Europe/Atlantis' }) });
+    const flexible = assemblyOf({ Fn: fn, Schedule: gen2Schedule({ FlexibleTimeWindow: { Mode: 'FLEXIBLE' } }) });
+    const ruleWith = (target: Record<string, unknown>) =>
+      assemblyOf({
+        Fn: fn,
+        Rule: {
+          Type: 'AWS::Events::Rule',
+          Properties: {
+            ScheduleExpression: 'rate(1 hour)',
+            Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T', ...target }],
+          },
+        },
+      });
+    const badPath = ruleWith({ InputTransformer: { InputPathsMap: { t: 'time' }, InputTemplate: '<t>' } });
+    const good = ruleWith({ InputPath: '$.detail' });
+    // Act / Assess
+    expect(() => scheduledRulesOf(zoned, ACCOUNT)).toThrow(UnsupportedScheduleError);
+    expect(() => scheduledRulesOf(zoned, ACCOUNT)).toThrow(/Europe\/Atlantis is not an IANA time zone/);
+    expect(() => scheduledRulesOf(flexible, ACCOUNT)).toThrow(/MaximumWindowInMinutes/);
+    expect(() => scheduledRulesOf(badPath, ACCOUNT)).toThrow(/not a valid JSONPath/);
+    expect(scheduledRulesOf(good, ACCOUNT)[0]?.targets[0]?.transform).toEqual({ inputPath: '$.detail' });
+  });
+
+  it('leaves a rule with an event pattern to the local EventBridge', () => {
+    // Prepare
+    const pattern = assemblyOf({
       Fn: fn,
       Rule: {
         Type: 'AWS::Events::Rule',
         Properties: {
-          ScheduleExpression: 'rate(1 hour)',
-          Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T', InputTransformer: {} }],
+          EventPattern: { source: ['shop'] },
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T' }],
         },
       },
     });
-    const pattern = assemblyOf({
-      Rule: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['aws.s3'] } } },
-    });
     // Act / Assess
-    expect(() => scheduledRulesOf(zoned, ACCOUNT)).toThrow(UnsupportedScheduleError);
-    expect(() => scheduledRulesOf(zoned, ACCOUNT)).toThrow(/Europe\/Paris is not supported locally/);
-    expect(() => scheduledRulesOf(transformed, ACCOUNT)).toThrow(/InputTransformer are not supported locally/);
-    expect(unsupportedFeaturesOf(pattern)).toEqual([
-      expect.objectContaining({ feature: 'an EventBridge rule with an event pattern' }),
-    ]);
+    expect(scheduledRulesOf(pattern, ACCOUNT)).toEqual([]);
+    expect(unsupportedFeaturesOf(pattern)).toEqual([]);
   });
 });

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudAssembly } from '../cloud/assembly';
 import { nextRun, parseSchedule, type Schedule } from './schedule';
+import { checkTargetInput, type TargetInput, TargetInputError, targetPayload } from './transform';
+import { assertTimeZone, TimeZoneError } from './zone';
 
 /**
  * Scheduled functions: the assembly's EventBridge rules with a
  * ScheduleExpression (`AWS::Events::Rule`) and EventBridge Scheduler
  * schedules (`AWS::Scheduler::Schedule`, what Gen 2's `defineFunction({
  * schedule })` synthesizes), each run on its schedule against its function
- * targets, in UTC, with an injectable clock; and on demand.
+ * targets, with an injectable clock and random source; and on demand.
+ * Scheduler schedules run in their `ScheduleExpressionTimezone`, between
+ * their `StartDate` and `EndDate`, within their `FlexibleTimeWindow`.
  */
 
 /** Time and timers, so that a test can drive the schedules. */
@@ -35,8 +39,16 @@ export interface ScheduledRule {
   source: 'events-rule' | 'scheduler';
   schedule: Schedule;
   enabled: boolean;
-  /** The functions it invokes (logical IDs), with the constant input a target gives, if any. */
-  targets: Array<{ functionId: string; input?: unknown }>;
+  /** The functions it invokes (logical IDs), with the constant input a target gives, if any, or how it shapes the event. */
+  targets: Array<{ functionId: string; input?: unknown; transform?: TargetInput }>;
+  /** The IANA zone a Scheduler schedule's cron and at() read the wall clock in; UTC when undefined. */
+  zone?: string;
+  /** No run before this (ms); a rate schedule's first run is at it. */
+  startDate?: number;
+  /** No run after this (ms). */
+  endDate?: number;
+  /** FLEXIBLE mode: each run at a random moment within this many ms after its scheduled time. */
+  flexibleWindowMs?: number;
 }
 
 /** A schedule the local mode cannot run as the cloud would: the start stops, naming it. */
@@ -55,6 +67,38 @@ const parseInput = (owner: string, input: unknown): unknown => {
   } catch {
     throw new UnsupportedScheduleError(`${owner}: its target's Input is not JSON`);
   }
+};
+
+const dateOf = (owner: string, name: string, value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time)) throw new UnsupportedScheduleError(`${owner}: its ${name} ${String(value)} is not a date`);
+  return time;
+};
+
+/** A rule target's InputPath or InputTransformer, checked as PutTargets checks them. */
+export const targetInputOf = (owner: string, target: Json): TargetInput | undefined => {
+  const transformer = isRecord(target.InputTransformer) ? target.InputTransformer : undefined;
+  const paths = isRecord(transformer?.InputPathsMap) ? transformer.InputPathsMap : {};
+  const result: TargetInput = {
+    ...(target.Input !== undefined ? { input: String(target.Input) } : {}),
+    ...(target.InputPath !== undefined ? { inputPath: String(target.InputPath) } : {}),
+    ...(transformer
+      ? {
+          inputTransformer: {
+            inputPathsMap: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, String(v)])),
+            inputTemplate: String(transformer.InputTemplate ?? ''),
+          },
+        }
+      : {}),
+  };
+  try {
+    checkTargetInput(result);
+  } catch (error) {
+    if (error instanceof TargetInputError) throw new UnsupportedScheduleError(`${owner}: ${error.message}`);
+    throw error;
+  }
+  return result.inputPath !== undefined || result.inputTransformer ? result : undefined;
 };
 
 /** The scheduled rules and schedules of an assembly, whose targets must be its Lambda functions. */
@@ -80,9 +124,12 @@ export const scheduledRulesOf = (
     const name = typeof props.Name === 'string' ? props.Name : logicalId;
     const owner = `the EventBridge rule ${logicalId}`;
     const targets = (Array.isArray(props.Targets) ? props.Targets : []).filter(isRecord).map((target) => {
-      if (target.InputPath !== undefined || target.InputTransformer !== undefined)
-        throw new UnsupportedScheduleError(`${owner}: InputPath and InputTransformer are not supported locally`);
-      return { functionId: functionOf(owner, target.Arn), input: parseInput(owner, target.Input) };
+      const transform = targetInputOf(owner, target);
+      return {
+        functionId: functionOf(owner, target.Arn),
+        input: parseInput(owner, target.Input),
+        ...(transform ? { transform } : {}),
+      };
     });
     rules.push({
       logicalId,
@@ -99,9 +146,25 @@ export const scheduledRulesOf = (
     if (!isRecord(props)) continue;
     const name = typeof props.Name === 'string' ? props.Name : logicalId;
     const owner = `the EventBridge Scheduler schedule ${logicalId}`;
-    const zone = props.ScheduleExpressionTimezone;
-    if (zone !== undefined && zone !== 'UTC' && zone !== 'Etc/UTC')
-      throw new UnsupportedScheduleError(`${owner}: its time zone ${String(zone)} is not supported locally (UTC is)`);
+    const zone = typeof props.ScheduleExpressionTimezone === 'string' ? props.ScheduleExpressionTimezone : undefined;
+    try {
+      if (zone !== undefined) assertTimeZone(zone);
+    } catch (error) {
+      if (error instanceof TimeZoneError) throw new UnsupportedScheduleError(`${owner}: ${error.message}`);
+      throw error;
+    }
+    const startDate = dateOf(owner, 'StartDate', props.StartDate);
+    const endDate = dateOf(owner, 'EndDate', props.EndDate);
+    if (startDate !== undefined && endDate !== undefined && endDate <= startDate)
+      throw new UnsupportedScheduleError(`${owner}: its EndDate must be after its StartDate`);
+    const window = isRecord(props.FlexibleTimeWindow) ? props.FlexibleTimeWindow : {};
+    let flexibleWindowMs: number | undefined;
+    if (window.Mode === 'FLEXIBLE') {
+      const minutes = Number(window.MaximumWindowInMinutes);
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440)
+        throw new UnsupportedScheduleError(`${owner}: a FLEXIBLE window needs MaximumWindowInMinutes of 1 to 1440`);
+      flexibleWindowMs = minutes * 60_000;
+    }
     const target = isRecord(props.Target) ? props.Target : {};
     const group = typeof props.GroupName === 'string' ? props.GroupName : 'default';
     rules.push({
@@ -112,6 +175,10 @@ export const scheduledRulesOf = (
       schedule: parseSchedule(String(props.ScheduleExpression)),
       enabled: props.State !== 'DISABLED',
       targets: [{ functionId: functionOf(owner, target.Arn), input: parseInput(owner, target.Input) }],
+      ...(zone !== undefined && zone !== 'UTC' ? { zone } : {}),
+      ...(startDate !== undefined ? { startDate } : {}),
+      ...(endDate !== undefined ? { endDate } : {}),
+      ...(flexibleWindowMs !== undefined ? { flexibleWindowMs } : {}),
     });
   }
   return rules;
@@ -130,7 +197,7 @@ export const scheduledEvent = (
 ): unknown => {
   if (target.input !== undefined) return target.input;
   if (rule.source === 'scheduler') return {};
-  return {
+  const event = {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
@@ -142,6 +209,9 @@ export const scheduledEvent = (
     resources: [rule.arn],
     detail: {},
   };
+  return target.transform
+    ? targetPayload(target.transform, event, { ruleArn: rule.arn, ruleName: rule.name, ingestionTime: time })
+    : event;
 };
 
 /** Node's timers take at most about 24.8 days; a later run is waited for in steps. */
@@ -149,6 +219,8 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 
 export interface SchedulerOptions {
   clock?: Clock;
+  /** In [0, 1): where in a flexible window each run falls; default Math.random. */
+  random?: () => number;
   account: { region: string; accountId: string };
   /** Invokes a target, as EventBridge does: asynchronously (the scheduler does not wait). */
   dispatch(rule: ScheduledRule, functionId: string, event: unknown): void;
@@ -157,13 +229,17 @@ export interface SchedulerOptions {
 /** Runs each enabled rule on its schedule until stopped. */
 export class Scheduler {
   private readonly clock: Clock;
+  private readonly random: () => number;
   private readonly timers = new Map<string, { cancel(): void }>();
+  /** Runs waiting within their flexible window. */
+  private readonly pending = new Set<{ cancel(): void }>();
   /** When each rule started (a rate counts from there), by logical ID and expression. */
   private readonly anchors = new Map<string, number>();
   private rules: ScheduledRule[] = [];
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
   }
 
   /** Runs these rules from now on; a rule kept with the same expression keeps its cadence. */
@@ -190,9 +266,22 @@ export class Scheduler {
     return this.rules.find((rule) => rule.name === name || rule.logicalId === name || rule.arn === name);
   }
 
+  /** The next scheduled time after `after`, within the rule's start and end dates. */
+  private dueAfter(rule: ScheduledRule, after: number): number | undefined {
+    const { startDate, endDate } = rule;
+    let due: number | undefined;
+    if (startDate !== undefined && after < startDate)
+      // A rate's first run is its StartDate; a cron's, the first match from it on.
+      due = rule.schedule.kind === 'rate' ? startDate : nextRun(rule.schedule, startDate - 1, startDate, rule.zone);
+    else {
+      const anchor = startDate ?? this.anchors.get(`${rule.logicalId} ${rule.schedule.expression}`) ?? after;
+      due = nextRun(rule.schedule, after, anchor, rule.zone);
+    }
+    return due !== undefined && (endDate === undefined || due <= endDate) ? due : undefined;
+  }
+
   private arm(rule: ScheduledRule, after: number): void {
-    const anchor = this.anchors.get(`${rule.logicalId} ${rule.schedule.expression}`) ?? after;
-    const due = nextRun(rule.schedule, after, anchor);
+    const due = this.dueAfter(rule, after);
     if (due === undefined) return;
     const wait = due - this.clock.now();
     const timer = this.clock.setTimeout(
@@ -201,12 +290,27 @@ export class Scheduler {
           this.arm(rule, after);
           return;
         }
-        this.fire(rule, due);
+        this.deliver(rule, due);
         this.arm(rule, due);
       },
       Math.max(0, Math.min(wait, MAX_DELAY_MS)),
     );
     this.timers.set(rule.logicalId, timer);
+  }
+
+  /** Fires at the scheduled time, or at a random moment of its flexible window (the next time is still counted from it). */
+  private deliver(rule: ScheduledRule, due: number): void {
+    const window = rule.flexibleWindowMs ?? 0;
+    if (window <= 0) {
+      this.fire(rule, due);
+      return;
+    }
+    const delay = Math.floor(Math.min(Math.max(this.random(), 0), 0.999_999) * window);
+    const timer = this.clock.setTimeout(() => {
+      this.pending.delete(timer);
+      this.fire(rule, due);
+    }, delay);
+    this.pending.add(timer);
   }
 
   private fire(rule: ScheduledRule, time: number): void {
@@ -217,5 +321,7 @@ export class Scheduler {
   stop(): void {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+    for (const timer of this.pending) timer.cancel();
+    this.pending.clear();
   }
 }

@@ -17,11 +17,20 @@ const rule = (overrides: Partial<ScheduledRule> & { expression: string }): Sched
   ...overrides,
 });
 
-const harness = () => {
+/** A small seeded generator (mulberry32), so that flexible windows are reproducible. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+const harness = (random?: () => number) => {
   const clock = new ManualClock(START);
   const runs: Array<{ rule: string; functionId: string; event: unknown; at: string }> = [];
   const scheduler = new Scheduler({
     clock,
+    ...(random ? { random } : {}),
     account: ACCOUNT,
     dispatch: (r, functionId, event) =>
       runs.push({ rule: r.name, functionId, event, at: new Date(clock.now()).toISOString() }),
@@ -114,5 +123,96 @@ describe('the scheduler', () => {
     );
     // Assess
     expect(found).toEqual(['everyMinute', 'everyMinute', 'everyMinute', undefined]);
+  });
+
+  it('runs a rate schedule first at its StartDate and never after its EndDate', () => {
+    // Prepare
+    const { clock, runs, scheduler } = harness();
+    scheduler.update([
+      rule({
+        source: 'scheduler',
+        expression: 'rate(10 minutes)',
+        startDate: Date.parse('2026-12-01T12:25:00Z'),
+        endDate: Date.parse('2026-12-01T12:45:00Z'),
+      }),
+    ]);
+    // Act
+    clock.advance(2 * 3_600_000);
+    // Assess
+    expect(runs.map((r) => r.at)).toEqual([
+      '2026-12-01T12:25:00.000Z',
+      '2026-12-01T12:35:00.000Z',
+      '2026-12-01T12:45:00.000Z',
+    ]);
+  });
+
+  it('runs a cron schedule only from its StartDate on', () => {
+    // Prepare
+    const { clock, runs, scheduler } = harness();
+    scheduler.update([
+      rule({ source: 'scheduler', expression: 'cron(0 * * * ? *)', startDate: Date.parse('2026-12-01T14:30:00Z') }),
+    ]);
+    // Act
+    clock.advance(4 * 3_600_000);
+    // Assess
+    expect(runs.map((r) => r.at)).toEqual(['2026-12-01T15:00:00.000Z', '2026-12-01T16:00:00.000Z']);
+  });
+
+  it('runs a cron schedule in its time zone', () => {
+    // Prepare: 13:00 in New York is 18:00 UTC in December.
+    const { clock, runs, scheduler } = harness();
+    scheduler.update([rule({ source: 'scheduler', expression: 'cron(0 13 * * ? *)', zone: 'America/New_York' })]);
+    // Act
+    clock.advance(24 * 3_600_000);
+    // Assess
+    expect(runs.map((r) => r.at)).toEqual(['2026-12-01T18:00:00.000Z']);
+  });
+
+  it('runs each time at a random moment of its flexible window, and counts the next time from the scheduled one', () => {
+    // Prepare
+    const window = 10 * 60_000;
+    const expected = (() => {
+      const random = seeded(7);
+      return [1, 2, 3].map((hour) => START + hour * 3_600_000 + Math.floor(random() * window));
+    })();
+    const { clock, runs, scheduler } = harness(seeded(7));
+    scheduler.update([rule({ source: 'scheduler', expression: 'cron(0 * * * ? *)', flexibleWindowMs: window })]);
+    // Act
+    clock.advance(3 * 3_600_000 + window);
+    // Assess
+    const times = runs.map((r) => Date.parse(r.at));
+    expect(times).toEqual(expected);
+    for (const [i, time] of times.entries()) {
+      const scheduled = START + (i + 1) * 3_600_000;
+      expect(time).toBeGreaterThanOrEqual(scheduled);
+      expect(time).toBeLessThan(scheduled + window);
+    }
+    // Not all at the start of their window: the random source decides.
+    expect(new Set(times.map((t, i) => t - (START + (i + 1) * 3_600_000))).size).toBeGreaterThan(1);
+  });
+
+  it("shapes a scheduled rule's event with the target's InputTransformer", () => {
+    // Prepare
+    const { clock, runs, scheduler } = harness();
+    scheduler.update([
+      rule({
+        expression: 'rate(1 minute)',
+        targets: [
+          {
+            functionId: 'fnA',
+            transform: {
+              inputTransformer: {
+                inputPathsMap: { at: '$.time', kind: '$.detail-type' },
+                inputTemplate: '{"when": <at>, "what": "<kind> from <aws.events.rule-name>"}',
+              },
+            },
+          },
+        ],
+      }),
+    ]);
+    // Act
+    clock.advance(60_000);
+    // Assess
+    expect(runs[0]?.event).toEqual({ when: '2026-12-01T12:01:00Z', what: 'Scheduled Event from every-minute' });
   });
 });

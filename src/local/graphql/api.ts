@@ -25,6 +25,7 @@ import {
 } from 'graphql/index.js';
 import type { CloudAssembly, Stack } from '../cloud/assembly';
 import type { DynamoDbCaller } from '../dynamodb/wire';
+import type { EventBridgeSource } from '../events/appsync-source';
 import type { LocalFunction } from '../functions/runner';
 import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
@@ -107,6 +108,9 @@ interface DataSourceSpec {
   functionLogicalId?: string;
   /** An HTTP data source's endpoint. */
   httpEndpoint?: string;
+  /** AMAZON_EVENTBRIDGE: the bus, and the role AppSync puts events with. */
+  eventBusArn?: string;
+  serviceRoleArn?: string;
 }
 
 const httpEndpointOf = (config: unknown): string | undefined =>
@@ -217,6 +221,7 @@ export class LocalGraphqlApi {
     assembly: CloudAssembly,
     private readonly dynamodb: DynamoDbCaller,
     private readonly functions: Map<string, LocalFunction>,
+    private readonly eventBridge?: EventBridgeSource,
   ) {
     const schemaResource = assembly.resources('AWS::AppSync::GraphQLSchema')[0];
     if (!schemaResource) throw new Error('the assembly has no AppSync schema');
@@ -249,6 +254,8 @@ export class LocalGraphqlApi {
       const delta = dynamo && isRecord(dynamo.DeltaSyncConfig) ? dynamo.DeltaSyncConfig : undefined;
       const lambda = stack.resolve(properties.LambdaConfig);
       const arn = isRecord(lambda) ? String(lambda.LambdaFunctionArn) : '';
+      const eventBridge = stack.resolve(properties.EventBridgeConfig);
+      const role = stack.resolve(properties.ServiceRoleArn);
       this.dataSources.set(name, {
         name,
         type: String(properties.Type),
@@ -263,6 +270,8 @@ export class LocalGraphqlApi {
             : undefined,
         functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
         httpEndpoint: httpEndpointOf(stack.resolve(properties.HttpConfig)),
+        eventBusArn: isRecord(eventBridge) ? String(eventBridge.EventBusArn) : undefined,
+        serviceRoleArn: typeof role === 'string' ? role : undefined,
       });
     }
 
@@ -301,6 +310,20 @@ export class LocalGraphqlApi {
     }
     this.attachResolvers();
     this.guardDeniedFields();
+  }
+
+  /**
+   * Writes to a model table made outside a resolver (the console) as the
+   * API's data source for that table makes them: on a versioned source, a new
+   * `_version`, `_lastChangedAt`, soft deletes and DeltaSync entries, so
+   * DataStore's next delta sync sees them; plain writes on a table no
+   * versioned data source names.
+   */
+  tableWriter(tableName: string): DynamoDataSource {
+    const source = [...this.dataSources.values()].find(
+      (s) => s.type === 'AMAZON_DYNAMODB' && s.tableName === tableName,
+    );
+    return new DynamoDataSource(this.dynamodb, { tableName, versioned: source?.versioned });
   }
 
   /** The Lambda authorizer's function, in this generation. */
@@ -467,6 +490,8 @@ export class LocalGraphqlApi {
       }
     }
     if (source.type === 'HTTP' && source.httpEndpoint) return invokeHttpSource(source.httpEndpoint, req);
+    if (source.type === 'AMAZON_EVENTBRIDGE' && source.eventBusArn && this.eventBridge)
+      return this.eventBridge({ eventBusArn: source.eventBusArn, serviceRoleArn: source.serviceRoleArn, request: req });
     return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
   }
 

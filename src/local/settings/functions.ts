@@ -1,4 +1,5 @@
 import type { CloudAssembly } from '../cloud/assembly';
+import { eventBusesOf } from '../events/buses';
 import { scheduledRulesOf } from '../events/scheduler';
 import { apiAuthSettingsOf } from '../graphql/auth-modes';
 import { restFunctionIds } from '../rest';
@@ -30,6 +31,7 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
   for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
+  for (const rule of eventBusesOf(assembly, NAMES).rules) for (const target of rule.targets) ids.add(target.functionId);
   // The API's Lambda authorizer.
   const authorizer = apiAuthSettingsOf(assembly)?.lambda;
   if (authorizer) ids.add(authorizer.functionId);

@@ -52,6 +52,7 @@ const HANDLED: Record<string, string> = {
   'AWS::OpenSearchService::Domain': 'the local OpenSearch',
   'AWS::Pinpoint::App': 'the local push service (outbox)',
   'AWS::Scheduler::Schedule': 'the local scheduler (scheduled functions)',
+  'AWS::Events::EventBus': 'the local EventBridge',
 };
 
 /** Types with no local effect, and why. */
@@ -90,6 +91,7 @@ const IGNORED: Record<string, string> = {
 /** Actions of these IAM services have a local endpoint; a function whose policies name another one cannot run as in the cloud. */
 export const LOCAL_IAM_SERVICES = new Set([
   'dynamodb',
+  'events',
   's3',
   'ssm',
   'cognito-idp',
@@ -106,7 +108,7 @@ export const LOCAL_IAM_SERVICES = new Set([
   'appsync',
 ]);
 
-const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA']);
+const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA', 'AMAZON_EVENTBRIDGE']);
 
 const statementsOf = (documents: readonly PolicyDocument[]) =>
   documents.flatMap((d) => [d.Statement].flat()).filter((s) => s.Effect === 'Allow');
@@ -195,7 +197,7 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::Events::Rule': (found) =>
     found.stack.resolve(found.properties.ScheduleExpression) !== undefined
       ? { kind: 'handled', by: 'the local scheduler (scheduled functions)' }
-      : { kind: 'unsupported', feature: 'an EventBridge rule with an event pattern' },
+      : { kind: 'handled', by: 'the local EventBridge (event-pattern rules with Lambda targets)' },
   'AWS::SNS::Topic': (found, context) =>
     namedByRunningFunction(found, context)
       ? { kind: 'unsupported', feature: 'an SNS topic a function uses' }

@@ -50,7 +50,7 @@ export const DataPanel = () => {
       {editing !== undefined && (
         <Flex direction="column" marginBottom="small">
           <TextAreaField
-            label="Record (JSON, written to the table as is: no versions or subscriptions)"
+            label="Record (JSON, written as the API writes this table: a new version DataStore syncs; no subscription events)"
             rows={10}
             value={editing}
             onChange={(e) => setEditing(e.target.value)}

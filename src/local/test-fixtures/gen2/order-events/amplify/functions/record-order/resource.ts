@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const recordOrder = defineFunction({ name: 'record-order', entry: './handler.ts', resourceGroupName: 'data' });
