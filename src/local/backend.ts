@@ -283,13 +283,9 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     // Deploy-time files (the model schema a function's data client reads) need S3 even without defineStorage.
     const storage =
       storageSettings || bucketDeploymentsOf(assembly).length > 0
-      ? (
-          await services.start(
-            storageService(
-              context,
-              assembly,
-              storageSettings?.buckets.map((b) => b.bucket_name) ?? [],
-              {
+        ? (
+            await services.start(
+              storageService(context, assembly, storageSettings?.buckets.map((b) => b.bucket_name) ?? [], {
                 authorize: (accessKeyId, request) => authorize(accessKeyId, request),
                 onObjectEvent: (event) => {
                   // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
@@ -299,11 +295,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
                     if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
                   }
                 },
-              },
-            ),
-          )
-        ).handle
-      : undefined;
+              }),
+            )
+          ).handle
+        : undefined;
     const openSearch = openSearchArn
       ? (await services.start(openSearchService(context, openSearchArn))).handle
       : undefined;

@@ -13,8 +13,8 @@ import { configureLocal, localStorageOptions } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 import { nodeRuntimeFor } from './functions/node-runtimes';
-import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resource';
 import type { Schema as MarketSchema } from './test-fixtures/gen2/market/amplify/data/resource';
+import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resource';
 import type { Schema as TeamSchema } from './test-fixtures/gen2/team-board/amplify/data/resource';
 
 /**
@@ -523,7 +523,10 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
         ]),
       },
     });
-    const storage = backend.outputs.storage as { bucket_name: string; buckets: { name: string; bucket_name: string }[] };
+    const storage = backend.outputs.storage as {
+      bucket_name: string;
+      buckets: { name: string; bucket_name: string }[];
+    };
     expect(storage.buckets.find((b) => b.name === 'marketMedia')?.bucket_name).toBe(storage.bucket_name);
   });
 
@@ -595,7 +598,10 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
     async () => {
       const guest = await client().models.Product.get({ shopId: 'north', sku: 't-1' }, { authMode: 'identityPool' });
       const iamUser = await as(CUSTOMER, () =>
-        client().models.Product.get({ shopId: 'north', sku: 't-1' }, { authMode: 'identityPool', selectionSet: ['name', 'category', 'price.*'] }),
+        client().models.Product.get(
+          { shopId: 'north', sku: 't-1' },
+          { authMode: 'identityPool', selectionSet: ['name', 'category', 'price.*'] },
+        ),
       );
       const staff = await as(STAFF, () => client().models.Product.get({ shopId: 'north', sku: 't-1' }));
       const guestWrite = await client().models.Product.create(
@@ -693,7 +699,10 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
     'runs a two-step APPSYNC_JS pipeline under the API key, and a function with its own environment for guests',
     async () => {
       const quote = await client().queries.quote({ shopId: 'north', sku: 'b-2', quantity: 3 }, { authMode: 'apiKey' });
-      const missing = await client().queries.quote({ shopId: 'north', sku: 'none', quantity: 1 }, { authMode: 'apiKey' });
+      const missing = await client().queries.quote(
+        { shopId: 'north', sku: 'none', quantity: 1 },
+        { authMode: 'apiKey' },
+      );
       const taxed = await client().queries.withTax({ amount: 10 }, { authMode: 'identityPool' });
       const negative = await client().queries.withTax({ amount: -1 }, { authMode: 'identityPool' });
       expect(quote.data).toEqual({ sku: 'b-2', name: 'Bestiary', total: 30, currency: 'EUR' });
@@ -704,14 +713,17 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
     },
   );
 
-  operation("runs a function that uses Gen 2's data client with its own IAM role (schema-level allow.resource)", async () => {
-    const opened = await as(STAFF, () => client().mutations.openShop({ name: 'East End' }));
-    const read = await as(CUSTOMER, () => client().models.Shop.get({ id: opened.data ?? '' }));
-    const refused = await as(CUSTOMER, () => client().mutations.openShop({ name: 'Nope' }));
-    expect(opened.errors).toBeUndefined();
-    expect(read.data?.name).toBe('East End');
-    expect(refused.errors?.[0]?.errorType).toBe('Unauthorized');
-  });
+  operation(
+    "runs a function that uses Gen 2's data client with its own IAM role (schema-level allow.resource)",
+    async () => {
+      const opened = await as(STAFF, () => client().mutations.openShop({ name: 'East End' }));
+      const read = await as(CUSTOMER, () => client().models.Shop.get({ id: opened.data ?? '' }));
+      const refused = await as(CUSTOMER, () => client().mutations.openShop({ name: 'Nope' }));
+      expect(opened.errors).toBeUndefined();
+      expect(read.data?.name).toBe('East End');
+      expect(refused.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
 
   operation('answers a query from an HTTP data source, and its error status through the handler', async () => {
     const usd = await client().queries.exchangeRate({ currency: 'USD' }, { authMode: 'apiKey' });
@@ -751,8 +763,9 @@ describe('a Gen 2 backend with auth triggers, custom attributes, composite keys,
   operation(
     'stores files in two buckets by their rules: Staff write listings, guests read them, identities own their inbox',
     async () => {
-      await as(STAFF, () =>
-        uploadData({ path: 'listings/atlas.txt', data: 'an atlas', options: { ...storageOptions } }).result,
+      await as(
+        STAFF,
+        () => uploadData({ path: 'listings/atlas.txt', data: 'an atlas', options: { ...storageOptions } }).result,
       );
       const guestRead = await downloadData({ path: 'listings/atlas.txt', options: { ...storageOptions } }).result;
       const customerWrite = await as(CUSTOMER, () =>

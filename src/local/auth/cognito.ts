@@ -498,8 +498,7 @@ export class CognitoUserPool {
         groupConfiguration: { groupsToOverride: [...user.groups], iamRolesToOverride: [], preferredRole: null },
         ...(trigger.version === '2' ? { scopes: ['aws.cognito.signin.user.admin'] } : {}),
       },
-      response:
-        trigger.version === '2' ? { claimsAndScopeOverrideDetails: null } : { claimsOverrideDetails: null },
+      response: trigger.version === '2' ? { claimsAndScopeOverrideDetails: null } : { claimsOverrideDetails: null },
     };
     const answer = await this.runTrigger('PreTokenGeneration', trigger.invoke, event);
     const response = isObject(answer) && isObject(answer.response) ? answer.response : {};

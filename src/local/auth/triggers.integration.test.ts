@@ -180,9 +180,7 @@ describe('user-pool Lambda triggers', () => {
     await signIn({ username: 'bea@auto.example', password: PASSWORD });
     try {
       const plan = await updateUserAttributes({ userAttributes: { 'custom:plan': 'silver' } });
-      const tenant = await updateUserAttributes({ userAttributes: { 'custom:tenant': 't-2' } }).catch(
-        (e: Error) => e,
-      );
+      const tenant = await updateUserAttributes({ userAttributes: { 'custom:tenant': 't-2' } }).catch((e: Error) => e);
       expect(plan['custom:plan']?.isUpdated).toBe(true);
       expect(tenant).toMatchObject({
         name: 'NotAuthorizedException',

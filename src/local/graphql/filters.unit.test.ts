@@ -52,7 +52,9 @@ describe('deliverable: AppSync basic filtering AND the resolver filter', () => {
     expect(deliverable(plan({}, groups), { shopId: 'south', stars: 5 })).toBe(true);
     expect(deliverable(plan({}, groups), { shopId: 'south', stars: 3 })).toBe(false);
     expect(deliverable(plan({}, groups), { shopId: 'west', stars: 5 })).toBe(false);
-    expect(deliverable(plan({}, { filterGroup: [{ filters: [{ fieldName: 'x', operator: 'nope', value: 1 }] }] }), { x: 1 })).toBe(false);
+    expect(
+      deliverable(plan({}, { filterGroup: [{ filters: [{ fieldName: 'x', operator: 'nope', value: 1 }] }] }), { x: 1 }),
+    ).toBe(false);
   });
 
   it('compares values exactly, not loosely', () => {

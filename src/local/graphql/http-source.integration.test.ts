@@ -17,7 +17,10 @@ describe('the HTTP data source', () => {
       });
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-        res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, { 'content-type': 'application/json', 'x-echo': 'yes' });
+        res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, {
+          'content-type': 'application/json',
+          'x-echo': 'yes',
+        });
         res.end(JSON.stringify({ ok: true, url: req.url }));
       });
     });

@@ -37,7 +37,8 @@ const HANDLED: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': 'the local IAM evaluation (attached through its Roles)',
   'AWS::S3::Bucket': 'the local S3',
   'Custom::S3BucketNotifications': 'storage triggers',
-  'Custom::CDKBucketDeployment': "the local S3 (its files are put in the bucket at start: Amplify's model schema, codegen assets)",
+  'Custom::CDKBucketDeployment':
+    "the local S3 (its files are put in the bucket at start: Amplify's model schema, codegen assets)",
   'AWS::SSM::Parameter': 'the local SSM Parameter Store',
   'AWS::ApiGateway::RestApi': 'the local REST server',
   'AWS::ApiGateway::Resource': 'the local REST server',
@@ -142,7 +143,9 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::Cognito::UserPool': (found) => {
     const props = found.stack.resolve(found.properties);
     const config = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
-    const refused = Object.keys(triggersOfLambdaConfig(config)).filter((member) => !LOCAL_TRIGGERS.some((t) => t === member));
+    const refused = Object.keys(triggersOfLambdaConfig(config)).filter(
+      (member) => !LOCAL_TRIGGERS.some((t) => t === member),
+    );
     return refused.length === 0
       ? { kind: 'handled', by: `the local user pool (triggers: ${LOCAL_TRIGGERS.join(', ')})` }
       : { kind: 'unsupported', feature: `the user-pool Lambda trigger(s) ${refused.join(', ')}` };

@@ -37,6 +37,12 @@ backend.data.addHttpDataSource('RatesApi', 'http://127.0.0.1:20091');
 backend.addOutput({ custom: { market: { currency: 'EUR', support: 'help@market.example' } } });
 // Escape hatches as the docs show them: a stricter password policy and tracing on the API.
 backend.auth.resources.cfnResources.cfnUserPool.policies = {
-  passwordPolicy: { minimumLength: 12, requireLowercase: true, requireNumbers: true, requireSymbols: false, requireUppercase: false },
+  passwordPolicy: {
+    minimumLength: 12,
+    requireLowercase: true,
+    requireNumbers: true,
+    requireSymbols: false,
+    requireUppercase: false,
+  },
 };
 backend.data.resources.cfnResources.cfnGraphqlApi.xrayEnabled = true;

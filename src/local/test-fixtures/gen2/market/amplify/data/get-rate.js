@@ -11,7 +11,8 @@ export function request(ctx) {
 
 export function response(ctx) {
   if (ctx.error) util.error(ctx.error.message, ctx.error.type);
-  if (ctx.result.statusCode !== 200) util.error(`No rate for ${ctx.args.currency}`, `RatesApi:${ctx.result.statusCode}`);
+  if (ctx.result.statusCode !== 200)
+    util.error(`No rate for ${ctx.args.currency}`, `RatesApi:${ctx.result.statusCode}`);
   const body = JSON.parse(ctx.result.body);
   return { currency: ctx.args.currency, rate: body.rate, source: ctx.result.headers['x-rates-source'] };
 }

@@ -7,7 +7,9 @@ export function request() {
 
 export function response(ctx) {
   if (ctx.args.shopId) {
-    extensions.setSubscriptionFilter({ filterGroup: [{ filters: [{ fieldName: 'shopId', operator: 'eq', value: ctx.args.shopId }] }] });
+    extensions.setSubscriptionFilter({
+      filterGroup: [{ filters: [{ fieldName: 'shopId', operator: 'eq', value: ctx.args.shopId }] }],
+    });
   }
   return null;
 }

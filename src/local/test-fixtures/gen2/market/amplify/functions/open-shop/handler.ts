@@ -1,7 +1,7 @@
 import { getAmplifyDataClientConfig } from '@aws-amplify/backend/function/runtime';
-import { env } from '$amplify/env/open-shop';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/data';
+import { env } from '$amplify/env/open-shop';
 import type { Schema } from '../../data/resource';
 
 // The data client, as Gen 2's docs configure it in a function: IAM with the function's own role.
