@@ -163,6 +163,11 @@ const main = async (): Promise<void> => {
   console.log(`  Push       ${backend.urls.push}`);
   if (backend.services.ssm?.url) console.log(`  SSM        ${backend.services.ssm.url}`);
   if (backend.services.opensearch?.url) console.log(`  OpenSearch ${backend.services.opensearch.url}`);
+  if (backend.services.sqs?.url) console.log(`  SQS        ${backend.services.sqs.url}`);
+  if (backend.services.sns?.url)
+    console.log(
+      `  SNS        ${backend.services.sns.url} (email, SMS, http(s) deliveries: ${backend.dataDir}/sns-outbox.jsonl)`,
+    );
   console.log(`  Outputs    ${values.outputs ?? 'amplify_outputs.json'} (trust ${backend.caFile} for TLS)`);
   console.log(`  Outbox     ${backend.dataDir}/outbox.jsonl (verification codes and pushes)`);
   console.log(

@@ -16,6 +16,7 @@ import { HotReloader } from './hot-reload';
 import { requestLog } from './http/request-log';
 import { type LocalCredential, LocalCredentials } from './iam/credentials';
 import { type Decision, evaluate, type PolicyDocument } from './iam/policy';
+import { snsDeliverer } from './messaging';
 import { Outbox } from './outbox';
 import { assertPortsFree, FREE_PORTS, freePort, type LocalPorts } from './ports';
 import { writePrivateFile } from './private-files';
@@ -31,15 +32,20 @@ import { pushService } from './services/push';
 import { type ServiceInfo, ServiceRegistry, serviceOf } from './services/registry';
 import { restService } from './services/rest';
 import { cloudSearchService, openSearchService } from './services/search';
+import { snsOutboxOf, snsService } from './services/sns';
+import { sqsService } from './services/sqs';
 import { ssmService } from './services/ssm';
 import { storageService } from './services/storage';
 import { authSettingsOf } from './settings/auth';
 import { mappingSpecsOf } from './settings/mappings';
+import { queueMappingsOf, queuesOf, subscriptionsOf, topicsOf } from './settings/messaging';
 import { NAMES } from './settings/names';
+import { oauthSettingsOf } from './settings/oauth';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
 import { bucketDeploymentsOf, bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
+import { CONSUME_ACTIONS, QueueMappings } from './sqs/mapping';
 import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
 import { ssmParametersOf } from './ssm/server';
 import { s3Event, wants } from './storage/notifications';
@@ -242,7 +248,13 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     // 1. The assembly.
     // Known before the functions start: a function that calls the API (the REST handler) has its URL in its environment.
     const graphqlPort = ports.graphql || (await freePort());
-    const names: LocalNames = { ...NAMES, graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql` };
+    // Queue URLs name the local SQS, so the SDK (which sends to a queue URL's host) reaches it.
+    const sqsPort = ports.sqs || (await freePort());
+    const names: LocalNames = {
+      ...NAMES,
+      graphqlUrl: `https://127.0.0.1:${graphqlPort}/graphql`,
+      sqsUrl: `http://127.0.0.1:${sqsPort}`,
+    };
     const assembly = new CloudAssembly(await assemblyDirOf(options, projectDir, log), names);
 
     // 2. Its settings; a feature that would not run stops the start here, all of them named.
@@ -266,7 +278,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const push = (await services.start(pushService(context, outbox))).handle;
     const auth = (
       await services.start(
-        authService(context, authSettings, {
+        authService(context, authSettings, oauthSettingsOf(assembly), {
           outbox,
           log,
           // A trigger runs the current generation's code: an edit to it applies without a restart.
@@ -280,6 +292,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       )
     ).handle;
     liveAuth = auth;
+    const hostedUi = auth.hostedUi?.settings;
+    // Provider secrets (secret('GOOGLE_CLIENT_ID'), ...) reach no provider locally, so an unset one does not stop the start.
+    if (hostedUi && auth.oauthDomain)
+      log(
+        `hosted UI: https://${auth.oauthDomain}/oauth2/authorize with local stand-in sign-in pages for ${hostedUi.providers.map((p) => p.name).join(', ')}; their client ids and secrets are not used locally`,
+      );
     // Deploy-time files (the model schema a function's data client reads) need S3 even without defineStorage.
     const storage =
       storageSettings || bucketDeploymentsOf(assembly).length > 0
@@ -305,6 +323,25 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     // The template's parameters, and the secrets the running functions read (set with `npm run local:secret`).
     const ssm = (
       await services.start(ssmService(context, () => new Map([...secrets.parameters(liveSecrets), ...liveParameters])))
+    ).handle;
+
+    // Queues and topics; deliveries to functions reach the running generation's.
+    const sqs = (
+      await services.start(sqsService({ ...context, ports: { ...ports, sqs: sqsPort } }, queuesOf(assembly)))
+    ).handle;
+    const functionOf = (id: string) => {
+      try {
+        return runtime.current.functions.get(id);
+      } catch {
+        return undefined;
+      }
+    };
+    const sns = (
+      await services.start(
+        snsService(context, { topics: topicsOf(assembly), subscriptions: subscriptionsOf(assembly) }, (url) =>
+          snsDeliverer({ url, queues: sqs.engine, functionOf, deadLetters, outbox: snsOutboxOf(dataDir) }),
+        ),
+      )
     ).handle;
 
     // Events are delivered as EventBridge delivers to Lambda: asynchronously, retried, then dead-lettered.
@@ -339,6 +376,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.url,
       ),
       S3: endpoint(true, storage?.url),
+      SQS: endpoint(named.has('sqs') || assembly.resources('AWS::SQS::Queue').length > 0, sqs.url),
+      SNS: endpoint(named.has('sns') || assembly.resources('AWS::SNS::Topic').length > 0, sns.url),
       // Always running, so a bus or rule a hot reload adds is reachable without a restart.
       EVENTBRIDGE: endpoint(true, events.url),
     };
@@ -389,13 +428,36 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           liveBuses = eventBusesOf(live, NAMES);
           liveSecrets = generation.secretReferences;
           if (generation.schedules) scheduler.update(generation.schedules);
+          sqs.engine.setQueues(queuesOf(live));
+          sns.engine.setTopics(topicsOf(live), subscriptionsOf(live));
         },
       }),
     );
-    // Registered after the functions, so that it stops before them.
+    // Registered after the functions, so that they stop before them.
     await services.start(
       serviceOf('schedules', async () => scheduler, { stop: async (s) => s.stop(), info: () => ({}) }),
     );
+    const queueMappings = (
+      await services.start(
+        serviceOf(
+          'queue-mappings',
+          async () => {
+            const mappings = new QueueMappings(sqs.engine, functionOf, NAMES.region, (definition) => {
+              const keyId = runtime.current.specs.get(definition.functionId)?.credentials.accessKeyId ?? '';
+              const denied = CONSUME_ACTIONS.filter(
+                (action) => authorize(keyId, { action, resource: definition.queueArn }) !== 'Allow',
+              );
+              return denied.length === 0
+                ? undefined
+                : `the role of ${definition.functionId} does not allow ${denied.join(', ')} on ${definition.queueArn}; Lambda would not poll the queue`;
+            });
+            await mappings.update(queueMappingsOf(runtime.current.assembly));
+            return mappings;
+          },
+          { stop: (m) => m.stop(), info: () => ({}) },
+        ),
+      )
+    ).handle;
     const runtimes = [...runtime.current.functions.values()].map(
       ({ node }) => `${node.runtime} on Node ${node.version} (${node.path})`,
     );
@@ -426,6 +488,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         outbox: join(dataDir, 'outbox.jsonl'),
         adminCredentialsFile,
         oidcIssuer: auth.oidc?.localUrl,
+        sqsEndpoint: sqs.url,
+        snsEndpoint: sns.url,
+        snsOutbox: snsOutboxOf(dataDir),
+        oauthDomain: auth.oauthDomain,
       });
       // custom.API.<name>.endpoint: the local REST server instead of execute-api.
       const outputs = pointAtLocalRest(generated, restApisFor(generation.assembly), rest.endpointOf);
@@ -470,6 +536,7 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         assertSupported(nextAssembly);
         const next = await runtime.build(nextAssembly);
         await runtime.activate(next);
+        await queueMappings.update(queueMappingsOf(next.assembly));
         const servedMs = performance.now() - started;
         const warnings: string[] = [];
         const dropped = graphql.revalidate();
@@ -480,9 +547,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
         auth.tokens.groupRoles = nextAuth.groupRoles;
         auth.pool.setGroups(nextAuth.groups);
         auth.pool.setClientSettings(nextAuth);
+        // Callback and logout URLs, scopes and attribute mappings apply to the next authorize request.
+        const nextOAuth = oauthSettingsOf(next.assembly);
+        if (auth.hostedUi && nextOAuth) auth.hostedUi.settings = nextOAuth;
         if (restartOnlySettings(next) !== restartOnlySettings(previous))
           warnings.push(
-            'the identity pool, the post-confirmation trigger or the set of buckets changed; restart `npm start` to apply them',
+            'the identity pool, the post-confirmation trigger, the hosted UI or the set of buckets changed; restart `npm start` to apply them',
           );
         // The API already serves the new version; the outputs (model introspection) follow it.
         try {
@@ -572,7 +642,8 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
           if (!fn) throw new Error(`${rule.name}: its function ${target.functionId} is not running`);
           results.push({
             functionId: target.functionId,
-            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES)),
+            // EventBridge invokes asynchronously: a throttled event waits for a free environment.
+            result: await fn.invoke(scheduledEvent(rule, target, clock.now(), NAMES), { whenThrottled: 'wait' }),
           });
         }
         return results;
@@ -605,11 +676,14 @@ const assemblyDirOf = async (
 /** What a running backend keeps until it restarts: the identity pool, the trigger's presence, the bucket set. */
 const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const buckets = storageOutputsOf(assembly)?.buckets.map((b) => b.bucket_name) ?? [];
+  // A hosted UI added or removed changes the port's protocols: a restart applies it.
+  const hostedUi = oauthSettingsOf(assembly) !== undefined;
   return JSON.stringify({
     identityPool: auth.identityPool,
     triggers: Object.keys(auth.triggers).sort(),
     preTokenVersion: auth.preTokenVersion,
     customAttributes: auth.customAttributes,
     buckets,
+    hostedUi,
   });
 };

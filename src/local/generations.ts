@@ -204,7 +204,7 @@ export const invokeAsync = async (
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, attempt * 1000));
     try {
-      return { ok: true, result: await fn.invoke(event) };
+      return { ok: true, result: await fn.invoke(event, { whenThrottled: 'wait' }) };
     } catch (error) {
       // A function stopped by a reload or shutdown is not retried: its event ends with it, as on a redeploy.
       if (error instanceof Error && error.name === 'Stopped') return { ok: false };

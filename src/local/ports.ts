@@ -18,6 +18,8 @@ export const SERVICES = [
   'ssm',
   'opensearch',
   'rest',
+  'sqs',
+  'sns',
   'eventbridge',
 ] as const;
 export type LocalService = (typeof SERVICES)[number];
@@ -35,6 +37,8 @@ export const DEFAULT_PORTS: LocalPorts = {
   ssm: 20009,
   opensearch: 20010,
   rest: 20011,
+  sqs: 20012,
+  sns: 20013,
   eventbridge: 20016,
 };
 
@@ -49,6 +53,8 @@ export const FREE_PORTS: LocalPorts = {
   ssm: 0,
   opensearch: 0,
   rest: 0,
+  sqs: 0,
+  sns: 0,
   eventbridge: 0,
 };
 
@@ -64,6 +70,8 @@ export const SERVICE_DESCRIPTIONS: Record<LocalService, string> = {
   ssm: 'SSM Parameter Store (what functions resolve at init)',
   opensearch: 'OpenSearch (when the template creates a domain)',
   rest: 'API Gateway REST APIs (HTTPS /restapis/<api>/<stage>/)',
+  sqs: "SQS (the template's queues)",
+  sns: "SNS (the template's topics and subscriptions)",
   eventbridge: 'EventBridge PutEvents (event buses and event-pattern rules)',
 };
 

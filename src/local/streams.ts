@@ -244,9 +244,11 @@ export class StreamMapping {
     let failedFrom = -1;
     let reason = '';
     try {
-      const response = await this.spec.fn.invoke({
-        Records: batch.map(({ record }) => toLambdaRecord(record, this.spec.tableName, this.region)),
-      });
+      // A throttled batch is retried until it runs, as the poller does, without spending its retries.
+      const response = await this.spec.fn.invoke(
+        { Records: batch.map(({ record }) => toLambdaRecord(record, this.spec.tableName, this.region)) },
+        { whenThrottled: 'wait' },
+      );
       const failures =
         this.spec.reportBatchItemFailures && isRecord(response) && Array.isArray(response.batchItemFailures)
           ? response.batchItemFailures.filter(isRecord).map((f) => String(f.itemIdentifier))

@@ -696,6 +696,7 @@ export class CognitoUserPool {
       clientId,
       session.authTime,
       session.originJti,
+      { scope: session.scope },
       overrides,
     );
     return { AuthenticationResult: tokens };
@@ -854,7 +855,14 @@ export class CognitoUserPool {
   ): Promise<Json> {
     const authTime = Math.floor(this.now() / 1000);
     const overrides = await this.tokenOverrides(user, clientId, source);
-    const { originJti, ...tokens } = await this.options.tokens.issue(user, clientId, authTime, undefined, overrides);
+    const { originJti, ...tokens } = await this.options.tokens.issue(
+      user,
+      clientId,
+      authTime,
+      undefined,
+      {},
+      overrides,
+    );
     const RefreshToken = this.options.tokens.newRefreshToken();
     this.options.users.putRefresh(RefreshToken, { username: user.username, clientId, authTime, originJti });
     return { AuthenticationResult: { ...tokens, RefreshToken }, ChallengeParameters: {} };

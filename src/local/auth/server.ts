@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { listenLoopbackDual } from '../http/dual-listener';
 import { listenLoopback } from '../http/json-server';
 import { logRequests } from '../http/request-log';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
+import type { OAuthSettings } from '../settings/oauth';
 import { CODES_PATH, codesEndpoint } from './codes';
 import { type CognitoOptions, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
+import { Federation } from './oauth/federation';
+import { OAuthOperations } from './oauth/operations';
+import { oauthEndpoints } from './oauth/wire';
 import { LocalOidcIssuer } from './oidc-issuer';
 import { TokenIssuer } from './tokens';
 import { UserStore } from './users';
@@ -70,6 +75,16 @@ export interface LocalAuthOptions {
    * for it under `/oidc` on this server (see LocalOidcIssuer).
    */
   oidcIssuer?: string;
+  /**
+   * The pool's hosted UI (its domain, identity providers and the app
+   * client's OAuth settings): `/oauth2/*` and `/logout` answer on this port
+   * over HTTPS, with a local stand-in page for each provider.
+   */
+  oauth?: OAuthSettings;
+  /** The app client's secret, if it has one: the token endpoint authenticates it. */
+  clientSecret?: string;
+  /** The local certificate: with it the port speaks HTTPS too (the hosted UI is HTTPS only). */
+  tls?: { key: string; cert: string };
 }
 
 export interface LocalAuth {
@@ -89,6 +104,10 @@ export interface LocalAuth {
   /** The local stand-in for the API's OIDC provider, when the API has that mode. */
   oidc?: LocalOidcIssuer;
   outbox: Outbox;
+  /** `oauth.domain` for the outputs (`127.0.0.1:<port>`), when the pool has a hosted UI. */
+  oauthDomain?: string;
+  /** The hosted UI's operations: a hot reload gives them new settings. */
+  hostedUi?: OAuthOperations;
   close(): Promise<void>;
 }
 
@@ -220,6 +239,8 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   let tokens: TokenIssuer | undefined;
   let identityPool: LocalIdentityPool | undefined;
   let oidc: LocalOidcIssuer | undefined;
+  let hostedUi: ReturnType<typeof oauthEndpoints> | undefined;
+  let domainUrl = '';
   const jwksPath = `/${options.userPoolId}/.well-known/jwks.json`;
 
   const principalArn = (principal: LocalPrincipal): string =>
@@ -299,6 +320,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
       res.writeHead(404).end();
       return;
     }
+    if (hostedUi && (await hostedUi.handle(req, res, () => domainUrl))) return;
     if (req.method === 'OPTIONS') return preflight(req, res);
     if (req.method === 'GET' && req.url === jwksPath && tokens) return send(res, 200, tokens.jwks(), true);
     if (oidc && (await oidc.handle(req, res, () => readCapped(req)))) return;
@@ -341,7 +363,12 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
   });
 
   logRequests(server, 'cognito');
-  const { url, close } = await listenLoopback(server, options.port);
+  // The HTTPS side gets the same request listeners, the request log's among them.
+  const { url, close } = options.tls
+    ? await listenLoopbackDual(server, options.tls, options.port)
+    : await listenLoopback(server, options.port);
+  const port = new URL(url).port;
+  domainUrl = `https://127.0.0.1:${port}`;
   const issuer = `${url}/${options.userPoolId}`;
   codes = codesEndpoint({ url, outbox, users, secret: options.codesSecret, log });
   tokens = await TokenIssuer.create(issuer, dir && join(dir, 'signing-key.json'));
@@ -354,6 +381,28 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
       dir && join(dir, 'oidc-signing-key.json'),
       options.codesSecret,
     );
+  let operations: OAuthOperations | undefined;
+  if (options.oauth) {
+    const now = options.now ?? Date.now;
+    const federation = new Federation({
+      userPoolId: options.userPoolId,
+      users,
+      tokens,
+      now,
+      ...(options.postConfirmation ? { postConfirmation: options.postConfirmation } : {}),
+    });
+    operations = new OAuthOperations({
+      userPoolId: options.userPoolId,
+      clientId: options.clientId,
+      ...(options.clientSecret !== undefined ? { clientSecret: options.clientSecret } : {}),
+      settings: options.oauth,
+      users,
+      tokens,
+      federation,
+      now,
+    });
+    hostedUi = oauthEndpoints(operations, { userPoolId: options.userPoolId, issuer, log });
+  }
   if (options.identityPool) {
     identityPool = new LocalIdentityPool({
       ...options.identityPool,
@@ -372,6 +421,7 @@ export const startLocalAuth = async (options: LocalAuthOptions): Promise<LocalAu
     identityPool,
     oidc,
     outbox,
+    ...(operations ? { hostedUi: operations, oauthDomain: `127.0.0.1:${port}` } : {}),
     close,
   };
 };

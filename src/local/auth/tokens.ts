@@ -11,6 +11,14 @@ export interface TokenSubject {
   groups: string[];
   /** Further standard attributes (name, locale, ...): the ID token carries them. */
   attributes?: Record<string, string>;
+  /** A federated user's provider accounts: the ID token's `identities` claim. */
+  identities?: readonly object[];
+}
+
+/** What a hosted-UI (OAuth) sign-in adds: the granted scopes, and the nonce the app sent. */
+export interface OAuthClaims {
+  scope?: string;
+  nonce?: string;
 }
 
 /** What a pre token generation trigger changes in the tokens it is asked about. */
@@ -131,6 +139,7 @@ export class TokenIssuer {
     clientId: string,
     authTime: number,
     originJti: string = randomUUID(),
+    oauth: OAuthClaims = {},
     overrides?: TokenOverrides,
   ): Promise<IssuedTokens & { originJti: string }> {
     const now = Math.floor(Date.now() / 1000);
@@ -157,8 +166,11 @@ export class TokenIssuer {
         .setExpirationTime(now + LIFETIME_SECONDS)
         .setJti(randomUUID())
         .sign(this.privateKey);
-    const scopes = ['aws.cognito.signin.user.admin', ...(overrides?.scopesToAdd ?? [])].filter(
-      (scope, i, all) => all.indexOf(scope) === i && !overrides?.scopesToSuppress?.includes(scope),
+    const scopes = [
+      ...(oauth.scope ?? 'aws.cognito.signin.user.admin').split(' '),
+      ...(overrides?.scopesToAdd ?? []),
+    ].filter(
+      (scope, i, all) => scope !== '' && all.indexOf(scope) === i && !overrides?.scopesToSuppress?.includes(scope),
     );
     const IdToken = await sign(
       applyOverrides(
@@ -167,6 +179,8 @@ export class TokenIssuer {
           ...common,
           ...groups,
           ...roleClaims,
+          ...(subject.identities && subject.identities.length > 0 ? { identities: subject.identities } : {}),
+          ...(oauth.nonce ? { nonce: oauth.nonce } : {}),
           aud: clientId,
           token_use: 'id',
           'cognito:username': subject.username,

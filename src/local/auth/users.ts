@@ -3,7 +3,17 @@ import { makePrivate, writePrivateFile } from '../private-files';
 import type { PasswordVerifier } from './srp';
 
 /** Cognito's user statuses that the local pool reaches. */
-export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
+export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED' | 'EXTERNAL_PROVIDER';
+
+/** A provider account linked to a user, as Cognito's `identities` attribute and ID-token claim list them. */
+export interface FederatedIdentity {
+  userId: string;
+  providerName: string;
+  providerType: string;
+  issuer: string | null;
+  primary: string;
+  dateCreated: string;
+}
 
 /** What a code is for: sign-up confirmation, a password reset, or verifying (a new) email. */
 export type CodePurpose = 'signup' | 'reset' | 'email';
@@ -41,6 +51,8 @@ export interface LocalUser {
   /** Failed sign-ins, and failed codes by purpose: they survive a resent code. */
   signInAttempts?: Attempts;
   codeAttempts?: Partial<Record<CodePurpose, Attempts>>;
+  /** A federated user's provider account (status EXTERNAL_PROVIDER). */
+  identities?: FederatedIdentity[];
 }
 
 export interface RefreshSession {
@@ -48,6 +60,8 @@ export interface RefreshSession {
   clientId: string;
   authTime: number;
   originJti: string;
+  /** The OAuth scopes of a hosted-UI sign-in; its refreshed access tokens keep them. */
+  scope?: string;
 }
 
 interface State {

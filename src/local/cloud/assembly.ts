@@ -23,6 +23,8 @@ export interface LocalNames {
   region: string;
   accountId: string;
   pushApplicationId: string;
+  /** The local SQS's base URL: queue URLs are `<sqsUrl>/<account>/<name>`, so the SDK sends to it. */
+  sqsUrl?: string;
 }
 
 export interface FoundResource {
@@ -147,7 +149,8 @@ export class Stack {
       case 'AWS::AppSync::GraphQLApi':
         return `arn:aws:appsync:${names.region}:${names.accountId}:apis/${names.apiId}`;
       case 'AWS::DynamoDB::Table':
-        return this.resolve(props.TableName);
+        // A table the template leaves unnamed is named by its logical ID (CloudFormation would generate one).
+        return props.TableName === undefined ? name : this.resolve(props.TableName);
       case 'Custom::AmplifyDynamoDBTable':
         return this.resolve(props.tableName);
       case 'AWS::Cognito::UserPool':
@@ -162,7 +165,9 @@ export class Stack {
         // A dot in the name makes the Amplify Storage client address the bucket path-style.
         return props.BucketName === undefined ? `${name.toLowerCase()}.local` : this.resolve(props.BucketName);
       case 'AWS::SQS::Queue':
-        return `http://127.0.0.1/queue/${name}`;
+        return `${names.sqsUrl ?? 'http://127.0.0.1'}/${names.accountId}/${this.queueName(name)}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${names.region}:${names.accountId}:${this.topicName(name)}`;
       case 'AWS::Events::EventBus':
         return this.resolve(props.Name);
       case 'AWS::ApiGateway::Stage':
@@ -187,7 +192,7 @@ export class Stack {
       return nested.resolve(output.Value);
     }
     const tableName = (): string =>
-      String(type === 'Custom::AmplifyDynamoDBTable' ? this.resolve(props.tableName) : this.resolve(props.TableName));
+      String(type === 'Custom::AmplifyDynamoDBTable' ? this.resolve(props.tableName) : this.ref(id));
     switch (`${type}.${attribute}`) {
       case 'AWS::AppSync::GraphQLApi.ApiId':
         return names.apiId;
@@ -235,10 +240,37 @@ export class Stack {
         return `arn:aws:events:${names.region}:${names.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
       }
       case 'AWS::SQS::Queue.Arn':
-        return `arn:aws:sqs:${names.region}:${names.accountId}:${id}`;
+        return `arn:aws:sqs:${names.region}:${names.accountId}:${this.queueName(id)}`;
+      case 'AWS::SQS::Queue.QueueName':
+        return this.queueName(id);
+      case 'AWS::SQS::Queue.QueueUrl':
+        return this.ref(id);
+      case 'AWS::SNS::Topic.TopicArn':
+        return this.ref(id);
+      case 'AWS::SNS::Topic.TopicName':
+        return this.topicName(id);
       default:
         return `arn:aws:local:${names.region}:${names.accountId}:${id}/${attribute}`;
     }
+  }
+
+  /** A queue's local name: its `QueueName`, else its logical ID (with `.fifo` for a FIFO queue, as SQS requires). */
+  queueName(id: string): string {
+    const props = this.propertiesOf(id);
+    if (props.QueueName !== undefined) return String(this.resolve(props.QueueName));
+    return this.resolve(props.FifoQueue) === true ? `${id}.fifo` : id;
+  }
+
+  /** A topic's local name: its `TopicName`, else its logical ID (with `.fifo` for a FIFO topic). */
+  topicName(id: string): string {
+    const props = this.propertiesOf(id);
+    if (props.TopicName !== undefined) return String(this.resolve(props.TopicName));
+    return this.resolve(props.FifoTopic) === true ? `${id}.fifo` : id;
+  }
+
+  private propertiesOf(id: string): Json {
+    const resource = this.resources[id];
+    return isRecord(resource?.Properties) ? resource.Properties : {};
   }
 
   /** The nested stack a resource of this stack deploys, with its parameters resolved here. */

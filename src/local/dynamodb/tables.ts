@@ -41,7 +41,7 @@ export const tableSpecs = (assembly: CloudAssembly): TableSpec[] =>
       if (!isRecord(props)) throw new Error(`${logicalId}: no properties`);
       const stream = pick(props, 'streamSpecification');
       const gsis = pick(props, 'globalSecondaryIndexes');
-      const name = String(pick(props, 'tableName'));
+      const name = String(pick(props, 'tableName') ?? logicalId);
       return {
         name,
         label: logicalId.endsWith('Table') && logicalId !== 'Table' ? logicalId.replace(/Table$/, '') : logicalId,

@@ -43,7 +43,7 @@ const invoke = async ({ id, event, deadline }) => {
     memoryLimitInMB: String(config.memoryMB),
     awsRequestId: id,
     logGroupName: `/aws/lambda/${config.name}`,
-    logStreamName: 'local',
+    logStreamName: config.logStreamName,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     callbackWaitsForEmptyEventLoop: false,
   };

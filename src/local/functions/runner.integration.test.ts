@@ -94,17 +94,18 @@ describe('the Node.js a function runs on', () => {
   it('takes LOCAL_NODE_<major>, also of another major (with a warning), and refuses one that does not run', () => {
     // Act
     const configured = nodeRuntimeFor('fn', 'nodejs24.x', { env: { LOCAL_NODE_24: NODE24 } });
-    const substituted = nodeRuntimeFor('fn', 'nodejs22.x', { env: { LOCAL_NODE_22: NODE24 }, projectDir: dir });
+    // Node 18: a major neither the Node running the tests (npm puts a packaged one first on PATH) nor the packages are.
+    const substituted = nodeRuntimeFor('fn', 'nodejs18.x', { env: { LOCAL_NODE_18: NODE24 }, projectDir: dir });
     const broken = () =>
-      nodeRuntimeFor('fn', 'nodejs22.x', { env: { LOCAL_NODE_22: join(dir, 'no-node') }, projectDir: dir });
+      nodeRuntimeFor('fn', 'nodejs18.x', { env: { LOCAL_NODE_18: join(dir, 'no-node') }, projectDir: dir });
     // Assess
     expect(configured).toMatchObject({ path: NODE24, major: 24, version: expect.stringMatching(/^v24\./) });
     expect(substituted).toMatchObject({
       path: NODE24,
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs18.x',
       version: expect.stringMatching(/^v24\./),
     });
-    expect(broken).toThrow(/LOCAL_NODE_22=.*no-node does not run/);
+    expect(broken).toThrow(/LOCAL_NODE_18=.*no-node does not run/);
   });
 });
 

@@ -8,13 +8,16 @@ import { type NodeRuntime, nodeRuntimeFor } from './node-runtimes';
 
 /**
  * Runs a deployed function bundle (the same index.mjs the cloud runs) as
- * Lambda does: in an execution environment of its own, a child process of
+ * Lambda does: in execution environments of its own, each a child process of
  * the Node.js major its template's Runtime names (`bootstrap.mjs`, speaking
  * to this runner over IPC like Lambda's runtime API), with only its own
- * environment. The init phase is timed apart (10 s); each invocation has the
- * function's timeout. A handler that throws fails its invocation and the
- * environment stays; one that times out, or an environment that crashes,
- * is replaced by a fresh one at the next invocation, as an init that failed is.
+ * environment. Each environment runs one invocation at a time: a concurrent
+ * invocation takes an idle warm one or starts another (a cold start, its init
+ * timed apart, 10 s), up to the function's reserved concurrency or else the
+ * local account's limit; beyond it an invocation is throttled. A handler that
+ * throws fails its invocation and the environment stays; one that times out,
+ * or an environment that crashes or whose init failed, is discarded and the
+ * next invocation starts a fresh one. Idle environments are reaped.
  */
 
 export class FunctionError extends Error {
@@ -44,9 +47,60 @@ export interface FunctionSpec {
   runtime?: string;
   /** The template's MemorySize (MB, default 128): the heap limit, as Lambda's Node runtime sets it. */
   memoryMB?: number;
+  /**
+   * The template's ReservedConcurrentExecutions: at most this many
+   * environments, and no share of the account's limit. Without one, the
+   * function shares the account's unreserved concurrency.
+   */
+  reservedConcurrency?: number;
+  /** The concurrency the function draws from when it reserves none; default: the process's account (`LOCAL_LAMBDA_CONCURRENCY`, 50). */
+  account?: ConcurrencyAccount;
+  /** How long an idle environment is kept warm (default `LOCAL_LAMBDA_IDLE_SECONDS`, 300 s). */
+  idleSeconds?: number;
   /** Where the function's log lines go (each without its newline); default: this process's stdout or stderr, under the function's name. */
   log?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
+
+/** A Lambda error the caller sees as the service's own (`TooManyRequestsException`, HTTP 429). */
+export class ThrottledError extends FunctionError {
+  readonly statusCode = 429;
+  constructor(
+    readonly reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded',
+  ) {
+    super('Rate Exceeded.', 'TooManyRequestsException');
+  }
+}
+
+const positiveNumber = (value: string | undefined, fallback: number): number => {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+/**
+ * The account's concurrency: what functions without reserved concurrency
+ * share. Lambda's default is 1,000 per Region; locally 50 (about 50 MB each,
+ * so at most some 2.5 GB) keeps a burst from forking more processes than the
+ * machine can hold, while an app's ordinary bursts are not throttled where a
+ * default account would not throttle them.
+ */
+export class ConcurrencyAccount {
+  private used = 0;
+  constructor(readonly limit = positiveNumber(process.env.LOCAL_LAMBDA_CONCURRENCY, 50)) {}
+  get inUse(): number {
+    return this.used;
+  }
+  tryAcquire(): boolean {
+    if (this.used >= this.limit) return false;
+    this.used += 1;
+    return true;
+  }
+  release(): void {
+    this.used = Math.max(0, this.used - 1);
+  }
+}
+
+/** The local account every function without one of its own draws from. */
+export const defaultAccount = new ConcurrencyAccount();
 
 /** Lambda's limit on a function's init phase (loading the bundle and its module scope). */
 const INIT_TIMEOUT_MS = 10_000;
@@ -77,6 +131,12 @@ class Environment {
   readonly pending = new Map<string, Pending>();
   /** No further invocations go here: its init failed, it timed out, crashed or was stopped. */
   retired = false;
+  /** Its CloudWatch log stream, as Lambda names one per environment. */
+  readonly logStreamName: string;
+  /** How long its init phase took (ms), once it has ended. */
+  initDurationMs: number | undefined;
+  /** Reaps it when it has been idle for a while. */
+  idleTimer: NodeJS.Timeout | undefined;
   /** Why the process has ended, once it has. */
   private exited: FunctionError | undefined;
   private fatalError: FunctionError | undefined;
@@ -92,6 +152,9 @@ class Environment {
       `--max-semi-space-size=${Math.max(1, Math.floor(newSpace / 2))}`,
       `--max-old-space-size=${memoryMB - newSpace}`,
     ];
+    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    this.logStreamName = `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
+    const initStarted = performance.now();
     const child = fork(BOOTSTRAP, [], {
       execPath: node.path,
       execArgv,
@@ -102,6 +165,8 @@ class Environment {
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMB),
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
         AWS_LAMBDA_FUNCTION_NAME: spec.name,
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
         LAMBDA_TASK_ROOT: dirname(spec.entry),
         _HANDLER: spec.handler,
         TZ: ':UTC',
@@ -130,6 +195,10 @@ class Environment {
       // Its pipes keep this process alive no more than the process does.
       if ('unref' in source && typeof source.unref === 'function') source.unref();
     }
+    // Lambda's platform line for a cold start: each new environment is one.
+    const initStart = `INIT_START Runtime Version: ${node.runtime.replace(/^nodejs(\d+)\.x$/, 'nodejs:$1')}.${node.version}\tRuntime Version ARN: arn:aws:lambda:${spec.env.AWS_REGION ?? 'us-east-1'}::runtime:local`;
+    log(initStart, 'stdout');
+    listen(initStart);
 
     let initDone: (error?: FunctionError) => void = () => {};
     this.initialized = new Promise<void>((resolve, reject) => {
@@ -142,6 +211,7 @@ class Environment {
       );
       initDone = (error) => {
         clearTimeout(timer);
+        this.initDurationMs = performance.now() - initStarted;
         initDone = () => {};
         if (error) {
           this.retire();
@@ -199,6 +269,7 @@ class Environment {
       exportName,
       name: spec.name,
       memoryMB,
+      logStreamName: this.logStreamName,
       functionArn: `arn:aws:lambda:${spec.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${spec.name}`,
     });
     // The functions' processes do not keep the backend's process alive.
@@ -266,15 +337,43 @@ class Environment {
   }
 }
 
+/** How an invocation that finds the function at its concurrency limit is answered. */
+export interface InvokeOptions {
+  /**
+   * `throw` (a synchronous invoke: the caller gets `TooManyRequestsException`)
+   * or `wait` (an event source or asynchronous invoke: Lambda keeps the event
+   * and retries it, so it runs when an environment frees up).
+   */
+  whenThrottled?: 'throw' | 'wait';
+}
+
+/** What a function's environments are, for tests, benchmarks and the console. */
+export interface EnvironmentInfo {
+  pid: number | undefined;
+  logStreamName: string;
+  busy: boolean;
+  initDurationMs: number | undefined;
+}
+
 export class LocalFunction {
   /** The Node.js binary the function runs on. */
   readonly node: NodeRuntime;
-  private environment: Environment;
-  private readonly retiring = new Set<Environment>();
+  /** Warm environments with nothing to do, the most recently used last (Lambda reuses it first). */
+  private readonly idle: Environment[] = [];
+  private readonly busy = new Set<Environment>();
+  /** Every process it has started that has not exited: stop() kills each. */
+  private readonly processes = new Set<Environment>();
+  /** Invocations waiting for a free slot (event sources), first come first served. */
+  private readonly waiting: Array<() => void> = [];
+  private inFlight = 0;
+  private readonly account: ConcurrencyAccount;
+  private readonly idleMs: number;
   private stopped = false;
   private readonly listeners = new Set<(text: string) => void>();
+  /** How many environments it has started (cold starts). */
+  coldStarts = 0;
 
-  /** Starts the init phase at once, as a deployment does; throws `RuntimeUnavailableError` for a runtime not here. */
+  /** Starts one environment's init phase at once, as a deployment does; throws `RuntimeUnavailableError` for a runtime not here. */
   constructor(readonly spec: FunctionSpec) {
     this.node = spec.runtime
       ? nodeRuntimeFor(spec.name, spec.runtime)
@@ -284,7 +383,24 @@ export class LocalFunction {
           path: process.execPath,
           version: process.version,
         };
-    this.environment = new Environment(spec, this.node, (line) => this.output(line));
+    this.account = spec.account ?? defaultAccount;
+    this.idleMs = 1000 * (spec.idleSeconds ?? positiveNumber(process.env.LOCAL_LAMBDA_IDLE_SECONDS, 300));
+    if (this.limit > 0) this.parkIdle(this.startEnvironment());
+  }
+
+  /** The most invocations it runs at once: its reserved concurrency, else the account's limit. */
+  get limit(): number {
+    return this.spec.reservedConcurrency ?? this.account.limit;
+  }
+
+  /** Its environments now. */
+  environments(): EnvironmentInfo[] {
+    return [...this.processes].map((environment) => ({
+      pid: environment.child.pid,
+      logStreamName: environment.logStreamName,
+      busy: this.busy.has(environment),
+      initDurationMs: environment.initDurationMs,
+    }));
   }
 
   /** Hears what the function writes to stdout and stderr, line by line; returns the unsubscribe. */
@@ -297,27 +413,115 @@ export class LocalFunction {
     for (const listener of this.listeners) listener(`${line}\n`);
   }
 
+  private startEnvironment(): Environment {
+    const environment = new Environment(this.spec, this.node, (line) => this.output(line));
+    this.coldStarts += 1;
+    this.processes.add(environment);
+    environment.child.once('exit', () => {
+      this.processes.delete(environment);
+      this.unpark(environment);
+    });
+    environment.child.once('error', () => {
+      if (environment.child.pid === undefined) this.processes.delete(environment);
+    });
+    return environment;
+  }
+
+  private parkIdle(environment: Environment): void {
+    if (this.stopped || environment.retired) {
+      environment.retire();
+      return;
+    }
+    this.idle.push(environment);
+    environment.idleTimer = setTimeout(() => {
+      // As Lambda does, an environment left idle for a while is shut down.
+      this.unpark(environment);
+      environment.retire();
+    }, this.idleMs);
+    environment.idleTimer.unref();
+  }
+
+  private unpark(environment: Environment): void {
+    clearTimeout(environment.idleTimer);
+    const at = this.idle.indexOf(environment);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
+  /** A slot of concurrency: the function's own, and the account's unless it reserves its own. */
+  private tryAcquire(): ThrottledError | undefined {
+    if (this.inFlight >= this.limit)
+      return new ThrottledError(
+        this.spec.reservedConcurrency === undefined
+          ? 'ConcurrentInvocationLimitExceeded'
+          : 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      );
+    if (this.spec.reservedConcurrency === undefined && !this.account.tryAcquire())
+      return new ThrottledError('ConcurrentInvocationLimitExceeded');
+    this.inFlight += 1;
+    return undefined;
+  }
+
+  private release(): void {
+    this.inFlight -= 1;
+    if (this.spec.reservedConcurrency === undefined) this.account.release();
+    // The next waiting event runs (a slot of the account may be wanted by another function's; it retries then).
+    this.waiting.shift()?.();
+  }
+
+  private async acquire(whenThrottled: 'throw' | 'wait'): Promise<void> {
+    for (;;) {
+      if (this.stopped) throw new FunctionError('The function was stopped or replaced', 'Stopped');
+      const throttled = this.tryAcquire();
+      if (!throttled) return;
+      // No environment can ever run it (reserved concurrency 0): an event source's retries end as a failure.
+      if (whenThrottled === 'throw' || this.limit === 0) throw throttled;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          resolve();
+        };
+        // The account may free up through another function: look again after a while.
+        const timer = setTimeout(wake, 100);
+        timer.unref();
+        this.waiting.push(wake);
+      });
+    }
+  }
+
   /**
    * Invokes the handler with an event, as Lambda's RequestResponse invocation
-   * does: after the init phase, the handler has the function's timeout.
+   * does: in an idle environment, or a new one after its init phase; the
+   * handler has the function's timeout.
    */
-  async invoke(event: unknown): Promise<unknown> {
-    if (this.stopped) throw new FunctionError('The function was stopped or replaced', 'Stopped');
-    // As on Lambda, an environment whose init failed (or that timed out or crashed) is replaced by the next invocation.
-    if (this.environment.retired) {
-      const old = this.environment;
-      this.retiring.add(old);
-      old.child.once('exit', () => this.retiring.delete(old));
-      old.retire();
-      this.environment = new Environment(this.spec, this.node, (line) => this.output(line));
+  async invoke(event: unknown, options: InvokeOptions = {}): Promise<unknown> {
+    await this.acquire(options.whenThrottled ?? 'throw');
+    try {
+      if (this.stopped) throw new FunctionError('The function was stopped or replaced', 'Stopped');
+      let environment = this.idle.pop();
+      while (environment?.retired) environment = this.idle.pop();
+      if (environment) clearTimeout(environment.idleTimer);
+      else environment = this.startEnvironment();
+      this.busy.add(environment);
+      try {
+        await environment.initialized;
+        return await environment.invoke(event, this.spec.timeoutSeconds);
+      } finally {
+        this.busy.delete(environment);
+        // One that timed out, crashed or failed its init is discarded: the next invocation starts afresh.
+        this.parkIdle(environment);
+      }
+    } finally {
+      this.release();
     }
-    const environment = this.environment;
-    await environment.initialized;
-    return environment.invoke(event, this.spec.timeoutSeconds);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([this.environment, ...this.retiring].map((environment) => environment.stop()));
+    for (const wake of this.waiting.splice(0)) wake();
+    for (const environment of this.idle.splice(0)) clearTimeout(environment.idleTimer);
+    // Every process it started is killed (by its pid) and waited for.
+    await Promise.all([...this.processes].map((environment) => environment.stop()));
   }
 }

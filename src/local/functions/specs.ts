@@ -119,9 +119,11 @@ export const functionSpecsOf = (
       PATH: process.env.PATH ?? '',
     });
     const timeoutSeconds = Number(props.Timeout ?? 3);
+    const reservedConcurrency =
+      props.ReservedConcurrentExecutions === undefined ? undefined : Number(props.ReservedConcurrentExecutions);
     const key = createHash('sha256')
       .update(readFileSync(entry))
-      .update(JSON.stringify({ handler, timeoutSeconds, env, runtime, memoryMB }))
+      .update(JSON.stringify({ handler, timeoutSeconds, env, runtime, memoryMB, reservedConcurrency }))
       .digest('hex');
     specs.set(logicalId, {
       logicalId,
@@ -134,6 +136,7 @@ export const functionSpecsOf = (
       timeoutSeconds,
       runtime,
       memoryMB,
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
       env,
       codeDir,
       inputs: inputs ?? bundleInputs(dirname(entry), entry),

@@ -10,12 +10,15 @@ import {
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLField,
+  type GraphQLNamedType,
   GraphQLObjectType,
   type GraphQLResolveInfo,
   GraphQLScalarType,
   type GraphQLSchema,
   getNamedType,
+  isAbstractType,
   isInputObjectType,
+  isObjectType,
   Kind,
   type OperationDefinitionNode,
   parse,
@@ -873,8 +876,117 @@ export class LocalGraphqlApi {
         ),
         argumentFilter,
         resolverFilter: context.subscriptionFilter,
+        resultType: getNamedType(field.type).name,
+        // The subscriber's own decision, fixed at subscribe time as AppSync's is.
+        deniedFields: [...(identity.lambda?.deniedFields ?? [])],
       },
     };
+  }
+
+  /**
+   * One subscriber's view of a mutation's result, as AppSync delivers it under
+   * a Lambda authorizer's deniedFields: every denied field (at any depth, of
+   * any type) is null, in what its filters see and in what it receives, and
+   * each one its selection asks for has AppSync's Unauthorized error.
+   */
+  subscriptionEvent(plan: SubscriptionPlan, payload: Json): { visible: Json; data: Json; errors?: Json[] } {
+    const type = this.schema.getType(plan.resultType);
+    if (plan.deniedFields.length === 0 || !type) {
+      return {
+        visible: payload,
+        data: { [plan.responseKey]: projectSelection(plan.selectionSet, payload, plan.fragments) },
+      };
+    }
+    const visible = this.redact(type, payload, plan.deniedFields);
+    const errors: Json[] = [];
+    this.deniedSelections(type, plan.selectionSet, visible, plan, [plan.responseKey], errors);
+    const data = { [plan.responseKey]: projectSelection(plan.selectionSet, visible, plan.fragments) };
+    return { visible: isRecord(visible) ? visible : {}, data, ...(errors.length > 0 ? { errors } : {}) };
+  }
+
+  /** The concrete object types a value of this type may be: its own, or by its __typename, else every possible one. */
+  private objectTypesOf(type: GraphQLNamedType, value: Json): GraphQLObjectType[] {
+    if (isObjectType(type)) return [type];
+    if (!isAbstractType(type)) return [];
+    const named = typeof value.__typename === 'string' ? this.schema.getType(value.__typename) : undefined;
+    if (named && isObjectType(named)) return [named];
+    return [...this.schema.getPossibleTypes(type)];
+  }
+
+  private isDenied(types: GraphQLObjectType[], field: string, denied: readonly string[]): boolean {
+    return types.some((t) => isFieldDenied(denied, t.name, field, this.coordinates));
+  }
+
+  private redact(type: GraphQLNamedType, value: unknown, denied: readonly string[]): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.redact(type, v, denied));
+    if (!isRecord(value)) return value;
+    const types = this.objectTypesOf(type, value);
+    if (types.length === 0) return value;
+    const out: Json = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (this.isDenied(types, key, denied)) {
+        out[key] = null;
+        continue;
+      }
+      const field = types.map((t) => t.getFields()[key]).find((f) => f !== undefined);
+      out[key] = field ? this.redact(getNamedType(field.type), inner, denied) : inner;
+    }
+    return out;
+  }
+
+  private deniedSelections(
+    type: GraphQLNamedType,
+    selectionSet: SelectionSetNode | undefined,
+    value: unknown,
+    plan: SubscriptionPlan,
+    path: Array<string | number>,
+    errors: Json[],
+  ): void {
+    if (!selectionSet || value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        this.deniedSelections(type, selectionSet, v, plan, [...path, i], errors);
+      });
+      return;
+    }
+    if (!isRecord(value)) return;
+    const types = this.objectTypesOf(type, value);
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const key = selection.alias?.value ?? name;
+        if (this.isDenied(types, name, plan.deniedFields)) {
+          const owner = types.find((t) => isFieldDenied(plan.deniedFields, t.name, name, this.coordinates));
+          errors.push({
+            path: [...path, key],
+            data: null,
+            errorType: 'Unauthorized',
+            errorInfo: null,
+            locations: selection.loc
+              ? [{ line: selection.loc.startToken.line, column: selection.loc.startToken.column, sourceName: null }]
+              : [],
+            message: `Not Authorized to access ${name} on type ${owner?.name ?? type.name}`,
+          });
+          continue;
+        }
+        const field = types.map((t) => t.getFields()[name]).find((f) => f !== undefined);
+        if (field)
+          this.deniedSelections(
+            getNamedType(field.type),
+            selection.selectionSet,
+            value[name],
+            plan,
+            [...path, key],
+            errors,
+          );
+      } else {
+        const inner =
+          selection.kind === Kind.INLINE_FRAGMENT
+            ? selection.selectionSet
+            : plan.fragments[selection.name.value]?.selectionSet;
+        this.deniedSelections(type, inner, value, plan, path, errors);
+      }
+    }
   }
 
   async execute(

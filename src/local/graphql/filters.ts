@@ -105,6 +105,13 @@ export interface SubscriptionPlan {
   argumentFilter: Record<string, unknown>;
   /** The filter the resolver set (`$extensions.setSubscriptionFilter`), if any. */
   resolverFilter: unknown;
+  /**
+   * The subscriber's Lambda authorizer decision at subscribe time: the fields
+   * it may not see, null in every event it receives (and in what its filters see).
+   */
+  deniedFields: readonly string[];
+  /** The subscription field's type (its named type), which the denied fields are looked up from. */
+  resultType: string;
 }
 
 /**

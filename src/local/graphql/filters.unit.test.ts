@@ -9,6 +9,8 @@ const plan = (argumentFilter: Record<string, unknown>, resolverFilter?: unknown)
   fragments: {},
   argumentFilter,
   resolverFilter,
+  deniedFields: [],
+  resultType: 'Note',
 });
 
 describe('deliverable: AppSync basic filtering AND the resolver filter', () => {

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { LocalGraphqlApi } from './api';
-import { projectSelection } from './api';
 import { deliverable, type SubscriptionPlan } from './filters';
 import type { RequestIdentity } from './vtl';
 
@@ -138,7 +137,8 @@ export class RealtimeHub {
   /** Delivers a mutation's result to every subscription whose auth, arguments and filter pass it. */
   publish(mutation: string, payload: unknown): void {
     if (!isRecord(payload)) return;
-    const fields = this.options.api().subscriptionsByMutation.get(mutation) ?? [];
+    const api = this.options.api();
+    const fields = api.subscriptionsByMutation.get(mutation) ?? [];
     const now = Date.now();
     for (const connection of this.connections) {
       for (const live of connection.subscriptions.values()) {
@@ -148,11 +148,11 @@ export class RealtimeHub {
           this.expire(connection, live);
           continue;
         }
-        if (!deliverable(live.plan, payload)) continue;
-        const data = {
-          [live.plan.responseKey]: projectSelection(live.plan.selectionSet, payload, live.plan.fragments),
-        };
-        this.send(connection.socket, JSON.stringify({ id: live.id, type: 'data', payload: { data } }));
+        // The subscriber's own view: its denied fields are null before its filters see the event.
+        const event = api.subscriptionEvent(live.plan, payload);
+        if (!deliverable(live.plan, event.visible)) continue;
+        const body = event.errors ? { data: event.data, errors: event.errors } : { data: event.data };
+        this.send(connection.socket, JSON.stringify({ id: live.id, type: 'data', payload: body }));
       }
     }
   }

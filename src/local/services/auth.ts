@@ -2,6 +2,7 @@ import { startLocalAuth } from '../auth/server';
 import type { Outbox } from '../outbox';
 import type { AuthSettings } from '../settings/auth';
 import { NAMES } from '../settings/names';
+import type { OAuthSettings } from '../settings/oauth';
 import type { ServiceContext } from './context';
 import { serviceOf } from './registry';
 
@@ -9,6 +10,7 @@ import { serviceOf } from './registry';
 export const authService = (
   context: ServiceContext,
   settings: AuthSettings,
+  oauth: OAuthSettings | undefined,
   hooks: {
     outbox: Outbox;
     /** Runs the pool's trigger (a LambdaConfig member) with an event, as Cognito invokes it. */
@@ -41,6 +43,8 @@ export const authService = (
         verifyBeforeUpdate: settings.verifyBeforeUpdate,
         accountId: NAMES.accountId,
         oidcIssuer: settings.oidcIssuer,
+        // The hosted UI is HTTPS only: the port also speaks TLS with the local CA's certificate.
+        ...(oauth ? { oauth, tls: { key: context.tls.key, cert: context.tls.cert } } : {}),
         log: hooks.log,
         // Admin operations need SigV4 and an IAM allow, as on Cognito: the local admin, or a function's role.
         verifySigned: credentials.verify,

@@ -6,9 +6,10 @@ import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
 import { LOCAL_TRIGGERS, userPoolTriggersOf } from './auth';
 import { mappingSpecsOf } from './mappings';
+import { messagingFunctionIds } from './messaging';
 import { isRecord, NAMES } from './names';
 
-/** The functions the local backend runs: the user-pool triggers, Lambda data sources and authorizer, conflict handlers, stream and storage consumers, scheduled functions. */
+/** The functions the local backend runs: the user-pool triggers, Lambda data sources and authorizer, conflict handlers, stream, storage, queue and topic consumers, scheduled functions. */
 export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
   // The user-pool triggers the local pool runs (the others stop the start).
@@ -30,6 +31,7 @@ export const usedFunctionIds = (assembly: CloudAssembly): Set<string> => {
   }
   for (const spec of mappingSpecsOf(assembly)) ids.add(spec.functionId);
   for (const spec of notificationSpecsOf(assembly)) ids.add(spec.functionId);
+  for (const id of messagingFunctionIds(assembly)) ids.add(id);
   for (const rule of scheduledRulesOf(assembly, NAMES)) for (const target of rule.targets) ids.add(target.functionId);
   for (const rule of eventBusesOf(assembly, NAMES).rules) for (const target of rule.targets) ids.add(target.functionId);
   // The API's Lambda authorizer.

@@ -18,9 +18,18 @@ export const localOutputs = (
     adminCredentialsFile: string;
     /** The local stand-in for the API's OIDC provider, when it has one. */
     oidcIssuer?: string;
+    sqsEndpoint?: string;
+    snsEndpoint?: string;
+    /** Where SNS deliveries to email, SMS and http(s) subscriptions are written. */
+    snsOutbox?: string;
+    /** The local hosted UI (`127.0.0.1:<port>`), in place of `<prefix>.auth.<region>.amazoncognito.com`. */
+    oauthDomain?: string;
   },
 ): Record<string, unknown> => ({
   ...config,
+  ...(config.auth?.oauth && local.oauthDomain
+    ? { auth: { ...config.auth, oauth: { ...config.auth.oauth, domain: local.oauthDomain } } }
+    : {}),
   ...(config.data ? { data: { ...config.data, url: local.graphqlUrl } } : {}),
   custom: {
     ...(isRecord(config.custom) ? config.custom : {}),
@@ -31,6 +40,9 @@ export const localOutputs = (
       ...(local.storageEndpoint ? { storage_endpoint: local.storageEndpoint } : {}),
       // The stand-in for the API's OIDC provider: discovery, JWKS and POST <issuer>/token to mint.
       ...(local.oidcIssuer ? { oidc_issuer: local.oidcIssuer } : {}),
+      // The SDK clients' `endpoint` for the local SQS and SNS (SigV4 with identity-pool or admin credentials).
+      ...(local.sqsEndpoint ? { sqs_endpoint: local.sqsEndpoint } : {}),
+      ...(local.snsEndpoint ? { sns_endpoint: local.snsEndpoint, sns_outbox: local.snsOutbox } : {}),
       ca_file: local.caFile,
       outbox: local.outbox,
       // The codes sent, as JSON, for `Authorization: Bearer <secretAccessKey of admin_credentials_file>`.

@@ -28,6 +28,10 @@ const HANDLED: Record<string, string> = {
   'AWS::AppSync::ApiKey': 'the GraphQL server (API keys)',
   'AWS::Cognito::UserPoolClient': 'the local user pool',
   'AWS::Cognito::UserPoolGroup': 'the local user pool',
+  'AWS::Cognito::UserPoolDomain': 'the local hosted UI (/oauth2/* and /logout on the user pool’s port, HTTPS)',
+  'AWS::Cognito::UserPoolIdentityProvider': 'the local hosted UI (a stand-in sign-in page per provider)',
+  'Custom::AmplifySecretFetcherResource':
+    'the local hosted UI: its stand-in providers need no client id or secret, so unset provider secrets do not stop the start',
   'AWS::Cognito::IdentityPool': 'the local identity pool',
   'AWS::Cognito::IdentityPoolRoleAttachment': 'the local identity pool',
   'AWS::DynamoDB::Table': 'DynamoDB',
@@ -74,8 +78,6 @@ const IGNORED: Record<string, string> = {
   'AWS::KMS::Alias': 'encryption at rest',
   'Custom::S3AutoDeleteObjects': "a deploy-time custom resource of CDK's",
   'Custom::AmplifyBranchLinkerResource': "a deploy-time custom resource of Amplify's (links the branch to its app)",
-  'Custom::AmplifySecretFetcherResource':
-    "a deploy-time custom resource of Amplify's (fetches the secrets of social providers, which are refused)",
   'AWS::CloudFront::Distribution': 'a CDN in front of a bucket; locally the bucket serves directly',
   'AWS::CloudFront::Function': 'a CDN in front of a bucket',
   'AWS::CloudFront::OriginAccessControl': 'a CDN in front of a bucket',
@@ -100,6 +102,8 @@ export const LOCAL_IAM_SERVICES = new Set([
   'cloudsearch',
   'es',
   'mobiletargeting',
+  'sqs',
+  'sns',
   // Deploy-time and observability actions with no local effect.
   'logs',
   'xray',
@@ -109,6 +113,17 @@ export const LOCAL_IAM_SERVICES = new Set([
   'appsync',
 ]);
 
+/** The subscription protocols the local SNS delivers, and how; `application` (mobile push) and `firehose` are not. */
+const SNS_PROTOCOLS: Record<string, string> = {
+  lambda: 'the local SNS (invokes the function)',
+  sqs: 'the local SNS (sends to the local SQS)',
+  email: 'the local SNS (written to <data>/sns-outbox.jsonl, not sent)',
+  'email-json': 'the local SNS (written to <data>/sns-outbox.jsonl, not sent)',
+  sms: 'the local SNS (written to <data>/sns-outbox.jsonl, not sent)',
+  http: 'the local SNS (written to <data>/sns-outbox.jsonl, not posted)',
+  https: 'the local SNS (written to <data>/sns-outbox.jsonl, not posted)',
+};
+
 const SUPPORTED_DATA_SOURCES = new Set(['NONE', 'AMAZON_DYNAMODB', 'AWS_LAMBDA', 'AMAZON_EVENTBRIDGE']);
 
 const statementsOf = (documents: readonly PolicyDocument[]) =>
@@ -116,13 +131,6 @@ const statementsOf = (documents: readonly PolicyDocument[]) =>
 
 const actionsOf = (documents: readonly PolicyDocument[]): string[] =>
   statementsOf(documents).flatMap((s) => [s.Action ?? []].flat().map(String));
-
-/** A resource's ARN or URL as the local names resolve it, for matching policies and references. */
-const resolvedNames = ({ stack, logicalId, type }: FoundResource): string[] => [
-  String(stack.ref(logicalId)),
-  String(stack.getAtt(logicalId, 'Arn')),
-  ...(type === 'AWS::SQS::Queue' ? [String(stack.getAtt(logicalId, 'QueueName'))] : []),
-];
 
 interface Context {
   assembly: CloudAssembly;
@@ -176,9 +184,9 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   }),
   'AWS::Lambda::EventSourceMapping': (found) => {
     const source = String(found.stack.resolve(found.properties.EventSourceArn));
-    return /:dynamodb:.*\/stream\//.test(source)
-      ? { kind: 'handled', by: 'the stream mappings' }
-      : { kind: 'unsupported', feature: `an event source mapping from ${source.split(':')[2] ?? source}` };
+    if (/:dynamodb:.*\/stream\//.test(source)) return { kind: 'handled', by: 'the stream mappings' };
+    if (/^arn:aws:sqs:/.test(source)) return { kind: 'handled', by: 'the queue mappings (local SQS)' };
+    return { kind: 'unsupported', feature: `an event source mapping from ${source.split(':')[2] ?? source}` };
   },
   'AWS::AppSync::DataSource': (found) => {
     const type = String(found.stack.resolve(found.properties.Type));
@@ -196,34 +204,29 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   'AWS::SQS::Queue': (found, { deadLetterQueues }) =>
     deadLetterQueues.has(found.logicalId)
       ? { kind: 'handled', by: 'the dead letters file (on-failure destination of a stream mapping)' }
-      : { kind: 'unsupported', feature: 'an SQS queue (beyond a stream mapping’s on-failure destination)' },
+      : { kind: 'handled', by: 'the local SQS' },
   'AWS::Events::Rule': (found) =>
     found.stack.resolve(found.properties.ScheduleExpression) !== undefined
       ? { kind: 'handled', by: 'the local scheduler (scheduled functions)' }
       : { kind: 'handled', by: 'the local EventBridge (event-pattern rules with Lambda targets)' },
-  'AWS::SNS::Topic': (found, context) =>
-    namedByRunningFunction(found, context)
-      ? { kind: 'unsupported', feature: 'an SNS topic a function uses' }
-      : { kind: 'ignored', why: 'notifications of alarms, which do not fire locally' },
+  'AWS::SNS::Topic': (found) => {
+    const list = found.stack.resolve(found.properties.Subscription);
+    const unsupported = (Array.isArray(list) ? list : [])
+      .map((s) => (isRecord(s) ? String(s.Protocol) : ''))
+      .find((protocol) => !SNS_PROTOCOLS[protocol]);
+    return unsupported !== undefined
+      ? { kind: 'unsupported', feature: `an SNS subscription (${unsupported})` }
+      : { kind: 'handled', by: 'the local SNS' };
+  },
   'AWS::SNS::Subscription': (found) => {
     const protocol = String(found.stack.resolve(found.properties.Protocol));
-    return protocol === 'email' || protocol === 'email-json' || protocol === 'sms'
-      ? { kind: 'ignored', why: 'alarm notifications to people' }
-      : { kind: 'unsupported', feature: `an SNS subscription (${protocol})` };
+    const by = SNS_PROTOCOLS[protocol];
+    return by ? { kind: 'handled', by } : { kind: 'unsupported', feature: `an SNS subscription (${protocol})` };
   },
   'AWS::StepFunctions::StateMachine': (found) =>
     found.logicalId.startsWith('AmplifyTableWaiterStateMachine')
       ? { kind: 'ignored', why: "the waiter of Amplify's table manager (deploy time)" }
       : { kind: 'unsupported', feature: 'a Step Functions state machine' },
-};
-
-/** Whether a function's role policies name the resource. */
-const namedByRunningFunction = (found: FoundResource, context: Context): boolean => {
-  const names = resolvedNames(found);
-  return context.functionIds.some((id) => {
-    const text = JSON.stringify(statementsOf(context.policiesOf(id)).map((s) => s.Resource));
-    return names.some((name) => text.includes(`"${name}"`));
-  });
 };
 
 /** How the local backend treats one resource. */

@@ -11,8 +11,12 @@ if (counter) {
   if (attempts === 1) throw new Error('the first init fails');
 }
 const loadedAt = Date.now();
+// Module-level state is per execution environment: one invocation at a time adds to it.
+let invocations = 0;
 
 export const handler = async (event, context) => {
+  invocations += 1;
+  const count = invocations;
   if (event?.op === 'sleep') await new Promise((resolve) => setTimeout(resolve, event.ms));
   if (event?.op === 'spin') for (;;);
   if (event?.op === 'exit') process.exit(3);
@@ -29,6 +33,9 @@ export const handler = async (event, context) => {
     event,
     node: process.version,
     pid: process.pid,
+    count,
+    logStreamName: context.logStreamName,
+    logStreamEnv: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     loadedAt,
     memoryLimitInMB: context.memoryLimitInMB,
     heapLimitMB: Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024),

@@ -7,10 +7,12 @@ const schema = a.schema({
     .model({
       name: a.string().required(),
       secret: a.string(),
+      crest: a.ref('Crest'),
       members: a.hasMany('Member', 'teamId'),
       badge: a.hasOne('Badge', 'teamId'),
     })
     .authorization((allow) => [allow.custom(), allow.owner('oidc').identityClaim('sub')]),
+  Crest: a.customType({ colour: a.string(), motto: a.string() }),
   Member: a
     .model({ name: a.string().required(), teamId: a.id(), team: a.belongsTo('Team', 'teamId') })
     .authorization((allow) => [allow.custom(), allow.groups(['Coaches'], 'oidc').withClaimIn('groups')]),
@@ -30,6 +32,11 @@ const schema = a.schema({
     .arguments({ points: a.integer().required() })
     .returns(a.integer())
     .handler(a.handler.function(teamScore))
+    .authorization((allow) => [allow.custom()]),
+  onTeamNamed: a
+    .subscription()
+    .for(a.ref('Team').mutations(['create']))
+    .handler(a.handler.custom({ entry: './on-team-named.js' }))
     .authorization((allow) => [allow.custom()]),
 });
 

@@ -1,6 +1,7 @@
 /**
  * The API's Lambda authorizer. Tokens look like `team-<member>[-<flag>]`:
- * - `-readonly` may not see Team.secret (short form) nor run addScore (ARN form);
+ * - `-readonly` may not see Team.secret nor Crest.motto (short form) nor run addScore (ARN form);
+ * - `-nosecret` may not see Team.secret (ARN form);
  * - `-nocache` answers with ttlOverride 0, every other answer is cached 60 s;
  * - `team-denied` is refused; a token that throws fails the authorizer.
  * Each answer carries how many times this instance has run, so a test can
@@ -25,8 +26,14 @@ export const handler = async (event: AuthorizerEvent) => {
     resolverContext: { member, calls: String(calls), operation: event.requestContext.operationName ?? '' },
     deniedFields:
       flag === 'readonly'
-        ? ['Team.secret', `arn:aws:appsync:${region}:${accountId}:apis/${apiId}/types/Mutation/fields/addScore`]
-        : [],
+        ? [
+            'Team.secret',
+            'Crest.motto',
+            `arn:aws:appsync:${region}:${accountId}:apis/${apiId}/types/Mutation/fields/addScore`,
+          ]
+        : flag === 'nosecret'
+          ? [`arn:aws:appsync:${region}:${accountId}:apis/${apiId}/types/Team/fields/secret`]
+          : [],
     ttlOverride: flag === 'nocache' ? 0 : 60,
   };
 };

@@ -1,0 +1,7 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const fulfilOrder = defineFunction({
+  name: 'fulfil-order',
+  entry: './handler.ts',
+  timeoutSeconds: 2,
+});

@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const welcome = defineFunction({ name: 'welcome', resourceGroupName: 'auth' });
