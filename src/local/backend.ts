@@ -48,7 +48,7 @@ import { NAMES } from './settings/names';
 import { oauthSettingsOf } from './settings/oauth';
 import { localOutputs } from './settings/outputs';
 import { cloudSearchOf, openSearchDomainArnOf } from './settings/search';
-import { bucketNamesOf, storageOutputsOf } from './settings/storage';
+import { bucketDeploymentsOf, bucketNamesOf, storageOutputsOf } from './settings/storage';
 import { assertSupported, servicesNamedByFunctions } from './settings/support';
 import { CONSUME_ACTIONS, QueueMappings } from './sqs/mapping';
 import { LocalSecrets, type SecretReference, secretsFileOf } from './ssm/secrets';
@@ -287,20 +287,18 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
     const dynamodb = (await services.start(dynamoDbService(context, kind))).handle;
     const search = cloudSearch ? (await services.start(cloudSearchService(context, cloudSearch))).handle : undefined;
     const push = (await services.start(pushService(context, outbox))).handle;
-    const postConfirmationId = authSettings.postConfirmationId;
     const auth = (
       await services.start(
         authService(context, authSettings, oauthSettingsOf(assembly), {
           outbox,
           log,
-          // The trigger runs the current generation's code: an edit to it applies without a restart.
-          postConfirmation: postConfirmationId
-            ? (event) => {
-                const fn = runtime.current.functions.get(postConfirmationId);
-                if (!fn) throw new Error(`the post-confirmation function ${postConfirmationId} is not running`);
-                return fn.invoke(event);
-              }
-            : undefined,
+          // A trigger runs the current generation's code: an edit to it applies without a restart.
+          trigger: (member, event) => {
+            const id = runtime.current.auth.triggers[member];
+            const fn = id === undefined ? undefined : runtime.current.functions.get(id);
+            if (!fn) throw new Error(`the ${member} trigger's function ${id ?? ''} is not running`);
+            return fn.invoke(event);
+          },
         }),
       )
     ).handle;
@@ -311,14 +309,12 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
       log(
         `hosted UI: https://${auth.oauthDomain}/oauth2/authorize with local stand-in sign-in pages for ${hostedUi.providers.map((p) => p.name).join(', ')}; their client ids and secrets are not used locally`,
       );
-    const storage = storageSettings
-      ? (
-          await services.start(
-            storageService(
-              context,
-              assembly,
-              storageSettings.buckets.map((b) => b.bucket_name),
-              {
+    // Deploy-time files (the model schema a function's data client reads) need S3 even without defineStorage.
+    const storage =
+      storageSettings || bucketDeploymentsOf(assembly).length > 0
+        ? (
+            await services.start(
+              storageService(context, assembly, storageSettings?.buckets.map((b) => b.bucket_name) ?? [], {
                 authorize: (accessKeyId, request) => authorize(accessKeyId, request),
                 onObjectEvent: (event) => {
                   // The running generation's triggers and code, invoked as S3 invokes them: asynchronously.
@@ -328,11 +324,10 @@ export const createLocalBackend = async (options: LocalBackendOptions = {}): Pro
                     if (fn) void invokeAsync(fn, s3Event(event, NAMES.region), `s3:${event.bucket}`, deadLetters);
                   }
                 },
-              },
-            ),
-          )
-        ).handle
-      : undefined;
+              }),
+            )
+          ).handle
+        : undefined;
     const openSearch = openSearchArn
       ? (await services.start(openSearchService(context, openSearchArn))).handle
       : undefined;
@@ -717,7 +712,9 @@ const restartOnlySettings = ({ auth, assembly }: Generation): string => {
   const hostedUi = oauthSettingsOf(assembly) !== undefined;
   return JSON.stringify({
     identityPool: auth.identityPool,
-    postConfirmationId: auth.postConfirmationId,
+    triggers: Object.keys(auth.triggers).sort(),
+    preTokenVersion: auth.preTokenVersion,
+    customAttributes: auth.customAttributes,
     buckets,
     hostedUi,
   });

@@ -1,17 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeJWT } from '@aws-amplify/core';
 import { Amplify } from 'aws-amplify';
-import { confirmSignUp, signIn, signOut, signUp } from 'aws-amplify/auth';
+import { confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import { generateClient } from 'aws-amplify/data';
-import { downloadData, uploadData } from 'aws-amplify/storage';
+import { downloadData, remove, uploadData } from 'aws-amplify/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureLocal, localStorageOptions } from '../client/local';
 import { TEST_TLS_DIR } from '../test/e2e.global-setup';
 import { createLocalBackend, type LocalBackend } from './backend';
 import { nodeRuntimeFor } from './functions/node-runtimes';
+import type { Schema as MarketSchema } from './test-fixtures/gen2/market/amplify/data/resource';
 import type { Schema } from './test-fixtures/gen2/public-blog/amplify/data/resource';
 import type { Schema as TeamSchema } from './test-fixtures/gen2/team-board/amplify/data/resource';
 
@@ -448,4 +450,373 @@ describe('a Gen 2 backend whose default mode is a Lambda authorizer, with OIDC, 
       expect(oidcHeard).toEqual(['Live by Olive']);
     },
   );
+});
+
+describe('a Gen 2 backend with auth triggers, custom attributes, composite keys, indexes, group and field rules, pipelines, custom subscriptions and two buckets', () => {
+  let backend: LocalBackend;
+  let dataDir: string;
+  let storageOptions: ReturnType<typeof localStorageOptions>;
+  const client = () => generateClient<MarketSchema>();
+  const STAFF = 'sam@staff.example';
+  const CUSTOMER = 'cat@example.com';
+  const OTHER = 'olly@example.com';
+  /** Runs `act` signed in as `username`, and signs out whatever happens. */
+  const as = async <T>(username: string, act: () => Promise<T>): Promise<T> => {
+    await signIn({ username, password: PASSWORD });
+    try {
+      return await act();
+    } finally {
+      await signOut();
+    }
+  };
+  const sub = async () => String((await fetchAuthSession()).tokens?.idToken?.payload.sub ?? '');
+  /** A user who signs up with a code (the pre sign-up trigger confirms only the staff domain). */
+  const signUpWithCode = async (username: string, shop: string) => {
+    const { isSignUpComplete } = await signUp({
+      username,
+      password: PASSWORD,
+      options: { userAttributes: { email: username, 'custom:shop': shop } },
+    });
+    expect(isSignUpComplete).toBe(false);
+    await confirmSignUp({
+      username,
+      confirmationCode: backend.outbox.latestCode(username, 'verification') ?? '',
+    });
+  };
+
+  /** The rates service the fixture's HTTP data source names (http://127.0.0.1:20091). */
+  let rates: Server;
+  const rateRequests: string[] = [];
+
+  beforeAll(async () => {
+    rates = createServer((req, res) => {
+      rateRequests.push(`${req.method} ${req.url} ${req.headers['x-api-key']}`);
+      const usd = req.url === '/rates/USD?base=EUR';
+      res.writeHead(usd ? 200 : 404, { 'content-type': 'application/json', 'x-rates-source': 'loopback' });
+      res.end(JSON.stringify(usd ? { rate: 1.08 } : { message: 'unknown currency' }));
+    });
+    await new Promise<void>((resolve) => rates.listen(20091, '127.0.0.1', resolve));
+    dataDir = mkdtempSync(join(tmpdir(), 'gen2-market-'));
+    backend = await startFixture('market', dataDir);
+    configureLocal(Amplify, backend.outputs);
+    storageOptions = localStorageOptions(backend.outputs);
+    await signUpWithCode(CUSTOMER, 'north');
+    await signUpWithCode(OTHER, 'south');
+  }, 240_000);
+  afterAll(async () => {
+    await signOut().catch(() => {});
+    rates?.closeAllConnections();
+    await new Promise((resolve) => rates?.close(resolve));
+    await backend?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  operation('publishes custom outputs, both buckets (one default), TOTP and the custom attribute', () => {
+    expect(backend.outputs).toMatchObject({
+      custom: { market: { currency: 'EUR', support: 'help@market.example' } },
+      auth: { mfa_configuration: 'OPTIONAL', mfa_methods: ['TOTP'], groups: [{ Staff: expect.anything() }] },
+      storage: {
+        bucket_name: expect.any(String),
+        buckets: expect.arrayContaining([
+          expect.objectContaining({ name: 'marketMedia' }),
+          expect.objectContaining({ name: 'marketExports' }),
+        ]),
+      },
+    });
+    const storage = backend.outputs.storage as {
+      bucket_name: string;
+      buckets: { name: string; bucket_name: string }[];
+    };
+    expect(storage.buckets.find((b) => b.name === 'marketMedia')?.bucket_name).toBe(storage.bucket_name);
+  });
+
+  operation(
+    'runs the pre sign-up trigger: refuses a domain, confirms the staff domain at once; the escape hatch password policy holds',
+    async () => {
+      const blocked = await signUp({ username: 'bo@blocked.example', password: PASSWORD }).catch((e: Error) => e);
+      const short = await signUp({ username: 'shorty@example.com', password: 'Short-9-pw' }).catch((e: Error) => e);
+      const staff = await signUp({ username: STAFF, password: PASSWORD });
+      expect(blocked).toMatchObject({
+        name: 'UserLambdaValidationException',
+        message: 'PreSignUp failed with error sign-ups from blocked.example are closed.',
+      });
+      expect(short).toMatchObject({ name: 'InvalidPasswordException' });
+      expect(staff).toMatchObject({ isSignUpComplete: true, nextStep: { signUpStep: 'DONE' } });
+      // Confirmed without a code: no code was sent.
+      expect(backend.outbox.latestCode(STAFF, 'verification')).toBeUndefined();
+    },
+  );
+
+  operation(
+    'runs the post confirmation trigger (it adds staff to their group with its own role) and the pre token generation trigger',
+    async () => {
+      const staffToken = await as(STAFF, async () => (await fetchAuthSession()).tokens?.idToken?.payload);
+      const customerToken = await as(CUSTOMER, async () => (await fetchAuthSession()).tokens?.idToken?.payload);
+      expect(staffToken).toMatchObject({ 'cognito:groups': ['Staff'], shop_tier: 'staff', email_verified: true });
+      expect(customerToken).toMatchObject({ shop_tier: 'customer', shop: 'north', 'custom:shop': 'north' });
+      expect(customerToken).not.toHaveProperty('cognito:groups');
+    },
+  );
+
+  operation(
+    'keys products by shop and SKU, lists them by category through the secondary index, and lets only Staff write',
+    async () => {
+      await as(STAFF, async () => {
+        for (const [sku, name, category] of [
+          ['b-1', 'Atlas', 'BOOK'],
+          ['b-2', 'Bestiary', 'BOOK'],
+          ['t-1', 'Chisel', 'TOOL'],
+        ] as const) {
+          const { errors } = await client().models.Product.create({
+            shopId: 'north',
+            sku,
+            name,
+            category,
+            price: { amount: 10, currency: 'EUR' },
+            cost: 4,
+          });
+          expect(errors).toBeUndefined();
+        }
+        await client().models.Product.create({ shopId: 'south', sku: 'b-1', name: 'Almanac', category: 'BOOK' });
+      });
+      const { get, books, denied } = await as(CUSTOMER, async () => ({
+        get: await client().models.Product.get({ shopId: 'south', sku: 'b-1' }, { selectionSet: ['name'] }),
+        books: await client().models.Product.listByCategory(
+          { category: 'BOOK', name: { beginsWith: 'B' } },
+          { selectionSet: ['shopId', 'sku', 'name'] },
+        ),
+        denied: await client().models.Product.create({ shopId: 'north', sku: 'x', name: 'x', category: 'GAME' }),
+      }));
+      expect(get.data?.name).toBe('Almanac');
+      expect(books.data).toEqual([{ shopId: 'north', sku: 'b-2', name: 'Bestiary' }]);
+      expect(denied.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
+
+  operation(
+    'lets guests and identity-pool users read products over IAM, and hides the Staff-only cost from them',
+    async () => {
+      const guest = await client().models.Product.get({ shopId: 'north', sku: 't-1' }, { authMode: 'identityPool' });
+      const iamUser = await as(CUSTOMER, () =>
+        client().models.Product.get(
+          { shopId: 'north', sku: 't-1' },
+          { authMode: 'identityPool', selectionSet: ['name', 'category', 'price.*'] },
+        ),
+      );
+      const staff = await as(STAFF, () => client().models.Product.get({ shopId: 'north', sku: 't-1' }));
+      const guestWrite = await client().models.Product.create(
+        { shopId: 'north', sku: 'g', name: 'g', category: 'GAME' },
+        { authMode: 'identityPool' },
+      );
+      expect(guest.data).toMatchObject({ name: 'Chisel', category: 'TOOL', cost: null });
+      expect(guest.errors?.map((e) => e.message)).toEqual(['Not Authorized to access cost on type Product']);
+      expect(iamUser.data).toEqual({ name: 'Chisel', category: 'TOOL', price: { amount: 10, currency: 'EUR' } });
+      expect(staff.data?.cost).toBe(4);
+      expect(guestWrite.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
+
+  operation('lets owners create and edit reviews but not delete them; Staff delete', async () => {
+    const { created, updated, deleted } = await as(CUSTOMER, async () => {
+      const created = await client().models.Review.create({ text: 'Sturdy', stars: 4 });
+      const updated = await client().models.Review.update({ id: created.data?.id ?? '', stars: 5 });
+      const deleted = await client().models.Review.delete({ id: created.data?.id ?? '' });
+      return { created, updated, deleted };
+    });
+    const othersEdit = await as(OTHER, () => client().models.Review.update({ id: created.data?.id ?? '', stars: 1 }));
+    const moderated = await as(STAFF, () => client().models.Review.delete({ id: created.data?.id ?? '' }));
+    expect(created.errors).toBeUndefined();
+    expect(updated.data?.stars).toBe(5);
+    expect(deleted.errors?.[0]?.errorType).toBe('Unauthorized');
+    expect(othersEdit.errors?.[0]?.errorType).toBe('Unauthorized');
+    expect(moderated.data?.text).toBe('Sturdy');
+  });
+
+  operation('gives documents to the editors they list and to the group they name', async () => {
+    const olly = await as(OTHER, sub);
+    const cat = await as(CUSTOMER, sub);
+    const doc = await as(CUSTOMER, () =>
+      // An owner field holds `<sub>::<username>`; the username of these users is their sub.
+      client().models.Doc.create({ title: 'Plan', editors: [`${cat}::${cat}`, `${olly}::${olly}`] }),
+    );
+    const staffDoc = await as(STAFF, () => client().models.Doc.create({ title: 'Rota', team: 'Staff' }));
+    const byEditor = await as(OTHER, () => client().models.Doc.update({ id: doc.data?.id ?? '', title: 'Plan B' }));
+    const byStaff = await as(STAFF, () => client().models.Doc.get({ id: doc.data?.id ?? '' }));
+    const notTeam = await as(OTHER, () => client().models.Doc.get({ id: staffDoc.data?.id ?? '' }));
+    expect(doc.errors).toBeUndefined();
+    expect(byEditor.data?.title).toBe('Plan B');
+    expect(byStaff.data).toBeNull();
+    expect(staffDoc.errors).toBeUndefined();
+    expect(notTeam.data).toBeNull();
+  });
+
+  operation('has no delete for an append-only model', async () => {
+    const answer = await as(CUSTOMER, async () => {
+      const { data: entry } = await client().models.AuditEntry.create({ action: 'login' });
+      let raw: unknown;
+      try {
+        raw = await client().graphql({ query: `mutation { deleteAuditEntry(input: { id: "${entry?.id}" }) { id } }` });
+      } catch (error) {
+        // The client throws a response that has errors.
+        raw = error;
+      }
+      return { entry, raw };
+    });
+    expect(answer.entry?.action).toBe('login');
+    expect(JSON.stringify(answer.raw)).toContain('deleteAuditEntry');
+    expect(Reflect.get(client().models.AuditEntry, 'delete')).toBeUndefined();
+  });
+
+  operation('follows a many-to-many relationship through its join model', async () => {
+    const titles = await as(CUSTOMER, async () => {
+      const { data: ann } = await client().models.Author.create({ name: 'Ann' });
+      const { data: bo } = await client().models.Author.create({ name: 'Bo' });
+      const { data: book } = await client().models.Book.create({ title: 'Duet' });
+      const { data: solo } = await client().models.Book.create({ title: 'Solo' });
+      for (const [authorId, bookId] of [
+        [ann?.id, book?.id],
+        [bo?.id, book?.id],
+        [ann?.id, solo?.id],
+      ])
+        await client().models.Authorship.create({ authorId: authorId ?? '', bookId: bookId ?? '' });
+      const { data: read } = await client().models.Author.get(
+        { id: ann?.id ?? '' },
+        { selectionSet: ['name', 'books.book.title'] },
+      );
+      const { data: duet } = await client().models.Book.get(
+        { id: book?.id ?? '' },
+        { selectionSet: ['title', 'authors.author.name'] },
+      );
+      return {
+        annBooks: read?.books.map((b) => b.book.title).sort(),
+        duetAuthors: duet?.authors.map((a) => a.author.name).sort(),
+      };
+    });
+    expect(titles).toEqual({ annBooks: ['Duet', 'Solo'], duetAuthors: ['Ann', 'Bo'] });
+  });
+
+  operation(
+    'runs a two-step APPSYNC_JS pipeline under the API key, and a function with its own environment for guests',
+    async () => {
+      const quote = await client().queries.quote({ shopId: 'north', sku: 'b-2', quantity: 3 }, { authMode: 'apiKey' });
+      const missing = await client().queries.quote(
+        { shopId: 'north', sku: 'none', quantity: 1 },
+        { authMode: 'apiKey' },
+      );
+      const taxed = await client().queries.withTax({ amount: 10 }, { authMode: 'identityPool' });
+      const negative = await client().queries.withTax({ amount: -1 }, { authMode: 'identityPool' });
+      expect(quote.data).toEqual({ sku: 'b-2', name: 'Bestiary', total: 30, currency: 'EUR' });
+      expect(missing.errors?.[0]).toMatchObject({ errorType: 'NotFound', message: 'No product none' });
+      expect(taxed.data).toBe(12);
+      // The function's error, as AppSync words it: its message and type, nothing of the template.
+      expect(negative.errors?.[0]).toMatchObject({ message: 'amount must not be negative', errorType: 'Error' });
+    },
+  );
+
+  operation(
+    "runs a function that uses Gen 2's data client with its own IAM role (schema-level allow.resource)",
+    async () => {
+      const opened = await as(STAFF, () => client().mutations.openShop({ name: 'East End' }));
+      const read = await as(CUSTOMER, () => client().models.Shop.get({ id: opened.data ?? '' }));
+      const refused = await as(CUSTOMER, () => client().mutations.openShop({ name: 'Nope' }));
+      expect(opened.errors).toBeUndefined();
+      expect(read.data?.name).toBe('East End');
+      expect(refused.errors?.[0]?.errorType).toBe('Unauthorized');
+    },
+  );
+
+  operation('answers a query from an HTTP data source, and its error status through the handler', async () => {
+    const usd = await client().queries.exchangeRate({ currency: 'USD' }, { authMode: 'apiKey' });
+    const xyz = await as(CUSTOMER, () => client().queries.exchangeRate({ currency: 'XYZ' }));
+    expect(usd.data).toEqual({ currency: 'USD', rate: 1.08, source: 'loopback' });
+    expect(xyz.errors?.[0]).toMatchObject({ errorType: 'RatesApi:404', message: 'No rate for XYZ' });
+    expect(rateRequests).toEqual(['GET /rates/USD?base=EUR market-local', 'GET /rates/XYZ?base=EUR market-local']);
+  });
+
+  operation('delivers a custom subscription for a mutation, filtered by its argument', async () => {
+    await signIn({ username: CUSTOMER, password: PASSWORD });
+    const heard: string[] = [];
+    const failures: unknown[] = [];
+    const subscription = client()
+      .subscriptions.onDeal({ shopId: 'north' })
+      .subscribe({ next: (deal) => heard.push(deal?.text ?? ''), error: (e: unknown) => failures.push(e) });
+    try {
+      await wait(1_500);
+      await signOut();
+      await as(STAFF, async () => {
+        const south = await client().mutations.publishDeal({ shopId: 'south', text: 'south sale' });
+        const north = await client().mutations.publishDeal({ shopId: 'north', text: 'north sale' });
+        expect(south.errors).toBeUndefined();
+        expect(north.data).toEqual({ shopId: 'north', text: 'north sale' });
+      });
+      for (let i = 0; i < 30 && heard.length === 0; i++) await wait(100);
+      await wait(300);
+    } finally {
+      subscription.unsubscribe();
+    }
+    const refused = await as(CUSTOMER, () => client().mutations.publishDeal({ shopId: 'north', text: 'fake' }));
+    expect(failures).toEqual([]);
+    expect(heard).toEqual(['north sale']);
+    expect(refused.errors?.[0]?.errorType).toBe('Unauthorized');
+  });
+
+  operation(
+    'stores files in two buckets by their rules: Staff write listings, guests read them, identities own their inbox',
+    async () => {
+      await as(
+        STAFF,
+        () => uploadData({ path: 'listings/atlas.txt', data: 'an atlas', options: { ...storageOptions } }).result,
+      );
+      const guestRead = await downloadData({ path: 'listings/atlas.txt', options: { ...storageOptions } }).result;
+      const customerWrite = await as(CUSTOMER, () =>
+        uploadData({ path: 'listings/spam.txt', data: 'spam', options: { ...storageOptions } }).result.catch(
+          (e: Error) => e,
+        ),
+      );
+      const inbox = await as(CUSTOMER, async () => {
+        await uploadData({
+          path: ({ identityId }) => `inbox/${identityId}/note.txt`,
+          data: 'mine',
+          options: { ...storageOptions },
+        }).result;
+        const { body } = await downloadData({
+          path: ({ identityId }) => `inbox/${identityId}/note.txt`,
+          options: { ...storageOptions },
+        }).result;
+        const identityId = (await fetchAuthSession()).identityId;
+        return { text: await body.text(), identityId };
+      });
+      const othersInbox = await as(OTHER, () =>
+        downloadData({ path: `inbox/${inbox.identityId}/note.txt`, options: { ...storageOptions } }).result.catch(
+          (e: Error) => e,
+        ),
+      );
+      expect(await guestRead.body.text()).toBe('an atlas');
+      expect(customerWrite).toMatchObject({ name: 'AccessDenied' });
+      expect(inbox.text).toBe('mine');
+      expect(othersInbox).toMatchObject({ name: 'AccessDenied' });
+    },
+  );
+
+  operation('runs the delete trigger, whose function writes to the second bucket that users read', async () => {
+    await as(STAFF, async () => {
+      await uploadData({ path: 'listings/old.txt', data: 'old', options: { ...storageOptions } }).result;
+      await remove({ path: 'listings/old.txt', options: { ...storageOptions } });
+    });
+    const note = await as(CUSTOMER, async () => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          const { body } = await downloadData({
+            path: 'reports/deleted/old.txt.json',
+            options: { ...storageOptions, bucket: 'marketExports' },
+          }).result;
+          return JSON.parse(await body.text());
+        } catch {
+          await wait(200);
+        }
+      }
+      return undefined;
+    });
+    expect(note).toMatchObject({ key: 'listings/old.txt', event: expect.stringMatching(/^ObjectRemoved:/) });
+  });
 });

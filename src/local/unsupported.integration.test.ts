@@ -22,12 +22,12 @@ describe('a start on an assembly with features the local backend lacks', () => {
   });
 
   it('stops before any service starts, naming each feature and the resource that uses it', async () => {
-    // Prepare: SNS mobile push (a platform application) and an HTTP data source, beside a user pool the backend could run
+    // Prepare: SNS mobile push (a platform application) and a relational database data source (a.sql), beside a user pool the backend could run
     const { assembly, remove } = syntheticAssembly({
       Resources: {
         Pool: { Type: 'AWS::Cognito::UserPool', Properties: {} },
         Push: { Type: 'AWS::SNS::PlatformApplication', Properties: {} },
-        Http: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'HTTP', Name: 'external' } },
+        Sql: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'RELATIONAL_DATABASE', Name: 'sql' } },
       },
     });
     cleanups.push(remove);
@@ -51,7 +51,7 @@ describe('a start on an assembly with features the local backend lacks', () => {
     const message = error instanceof Error ? error.message : '';
     expect(message).toMatch(/these 2 features/);
     expect(message).toContain('AWS::SNS::PlatformApplication root/Push');
-    expect(message).toContain('an AppSync data source of type HTTP: AWS::AppSync::DataSource root/Http');
+    expect(message).toContain('an AppSync data source of type RELATIONAL_DATABASE: AWS::AppSync::DataSource root/Sql');
     // Nothing started: no DynamoDB files, no TLS material, the port is free.
     expect(readdirSync(dataDir).filter((f) => f !== 'admin-credentials.json')).toEqual([]);
     expect(await portFree(graphqlPort)).toBe(true);

@@ -54,6 +54,35 @@ export const userType = (user: LocalUser, now: number, only?: string[]): Record<
   UserStatus: user.status,
 });
 
+/** A custom attribute of the pool's schema (`custom:<name>`). */
+export interface CustomAttribute {
+  mutable: boolean;
+  /** String, Number, DateTime or Boolean. */
+  type: string;
+  maxLength?: number;
+  minLength?: number;
+}
+
+/** Checks one custom attribute's value as Cognito does: its schema, mutability and length. */
+const checkCustom = (name: string, value: string, schema: CustomAttribute | undefined, creating: boolean): void => {
+  if (!schema) throw new CognitoError('InvalidParameterException', `Attribute does not exist in the schema: ${name}`);
+  if (!schema.mutable && !creating)
+    throw new CognitoError('NotAuthorizedException', `Cannot modify the non-mutable attribute ${name}`);
+  if (schema.type === 'Number' && value !== '' && !Number.isFinite(Number(value)))
+    throw new CognitoError('InvalidParameterException', `${name}: Number attributes must be numbers.`);
+  const max = schema.maxLength ?? 2048;
+  if (value.length > max)
+    throw new CognitoError(
+      'InvalidParameterException',
+      `String attributes cannot have a length of more than ${max} (${name}).`,
+    );
+  if (schema.minLength !== undefined && value.length < schema.minLength)
+    throw new CognitoError(
+      'InvalidParameterException',
+      `String attributes cannot have a length of less than ${schema.minLength} (${name}).`,
+    );
+};
+
 export interface AttributeChanges {
   standard: Record<string, string>;
   email?: string;
@@ -63,9 +92,15 @@ export interface AttributeChanges {
 /**
  * Checks the attributes a user or an administrator sets: sub never changes,
  * email_verified only by an administrator, and the pool's schema has only
- * the standard attributes. Returns the standard ones and any new email.
+ * the standard attributes and its custom ones (a non-mutable one only at
+ * creation). Returns the standard and custom ones and any new email.
  */
-export const attributeChanges = (attributes: Attribute[], by: 'user' | 'admin'): AttributeChanges => {
+export const attributeChanges = (
+  attributes: Attribute[],
+  by: 'user' | 'admin',
+  custom: Record<string, CustomAttribute> = {},
+  creating = false,
+): AttributeChanges => {
   const changes: AttributeChanges = { standard: {} };
   for (const { Name, Value } of attributes) {
     if (Name === 'sub')
@@ -79,6 +114,9 @@ export const attributeChanges = (attributes: Attribute[], by: 'user' | 'admin'):
         throw new CognitoError('InvalidParameterException', 'Invalid value for email_verified: use true or false.');
       changes.emailVerified = Value === 'true';
     } else if (STANDARD_ATTRIBUTES.has(Name)) {
+      changes.standard[Name] = Value;
+    } else if (Name.startsWith('custom:')) {
+      checkCustom(Name, Value, custom[Name], creating);
       changes.standard[Name] = Value;
     } else {
       throw new CognitoError(

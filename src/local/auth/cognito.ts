@@ -2,11 +2,18 @@ import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
 import type { Outbox } from '../outbox';
 import { afterFailure, CODE_ATTEMPTS, isLocked, SIGN_IN_LOCKOUT } from './attempts';
-import { attributeChanges, attributesOf, EMAIL, REPORTED_ATTRIBUTES, userType } from './attributes';
+import {
+  attributeChanges,
+  attributesOf,
+  type CustomAttribute,
+  EMAIL,
+  REPORTED_ATTRIBUTES,
+  userType,
+} from './attributes';
 import { CognitoError } from './errors';
 import { pageOf, userFilter } from './listing';
 import { createServerEphemeral, createVerifier, passwordMatches, verifyPasswordClaim } from './srp';
-import type { TokenIssuer } from './tokens';
+import type { TokenIssuer, TokenOverrides } from './tokens';
 import { newTotpSecret, verifyTotp } from './totp';
 import type { CodePurpose, LocalUser, UserStatus, UserStore } from './users';
 import { validateRequest } from './wire';
@@ -34,6 +41,39 @@ export interface PostConfirmationEvent {
   response: Record<string, never>;
 }
 
+/** What every user-pool trigger's event carries (Cognito's common parameters). */
+interface TriggerEventBase {
+  version: string;
+  region: string;
+  userPoolId: string;
+  userName: string;
+  callerContext: { awsSdkVersion: string; clientId: string };
+}
+
+export interface PreSignUpEvent extends TriggerEventBase {
+  triggerSource: 'PreSignUp_SignUp';
+  request: {
+    userAttributes: Record<string, string>;
+    validationData: Record<string, string> | null;
+    clientMetadata?: Record<string, string>;
+  };
+  response: { autoConfirmUser: boolean; autoVerifyEmail: boolean; autoVerifyPhone: boolean };
+}
+
+export interface PreTokenGenerationEvent extends TriggerEventBase {
+  triggerSource:
+    | 'TokenGeneration_Authentication'
+    | 'TokenGeneration_RefreshTokens'
+    | 'TokenGeneration_NewPasswordChallenge'
+    | 'TokenGeneration_AuthenticateDevice';
+  request: {
+    userAttributes: Record<string, string>;
+    groupConfiguration: { groupsToOverride: string[]; iamRolesToOverride: string[]; preferredRole: string | null };
+    scopes?: string[];
+  };
+  response: Record<string, null>;
+}
+
 export interface CognitoOptions {
   userPoolId: string;
   clientId: string;
@@ -43,6 +83,12 @@ export interface CognitoOptions {
   outbox: Outbox;
   /** The real post-confirmation function, run in-process. */
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
+  /** The pre sign-up function: it may refuse a sign-up, or confirm and verify it. */
+  preSignUp?: (event: PreSignUpEvent) => Promise<unknown>;
+  /** The pre token generation function and its event version (V1_0, or V2_0 for access-token claims). */
+  preTokenGeneration?: { version: '1' | '2'; invoke: (event: PreTokenGenerationEvent) => Promise<unknown> };
+  /** The pool's custom attributes, `custom:<name>`; others are refused as outside the schema. */
+  customAttributes?: Record<string, CustomAttribute>;
   /** The pool's groups; group operations refuse others. Absent, any group name is taken. */
   groups?: string[];
   /**
@@ -103,6 +149,8 @@ const str = (value: unknown, name: string): string => {
   }
   return value;
 };
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const stringMap = (value: unknown): Record<string, string> => {
   if (typeof value !== 'object' || value === null) return {};
   return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
@@ -373,6 +421,111 @@ export class CognitoUserPool {
     });
   }
 
+  private triggerBase(user: LocalUser, clientId: string, version = '1'): TriggerEventBase {
+    return {
+      version,
+      region: this.options.userPoolId.split('_')[0] ?? 'local',
+      userPoolId: this.options.userPoolId,
+      userName: user.username,
+      callerContext: { awsSdkVersion: 'local', clientId },
+    };
+  }
+
+  private triggerAttributes(user: LocalUser): Record<string, string> {
+    return {
+      ...user.attributes,
+      sub: user.sub,
+      email: user.email,
+      email_verified: String(user.emailVerified),
+      'cognito:user_status': user.status,
+    };
+  }
+
+  /** Runs a trigger; a failure or an answer that is no event refuses the request as Cognito does. */
+  private async runTrigger<E>(name: string, invoke: (event: E) => Promise<unknown>, event: E): Promise<unknown> {
+    let answer: unknown;
+    try {
+      answer = await invoke(event);
+    } catch (error) {
+      throw new CognitoError(
+        'UserLambdaValidationException',
+        `${name} failed with error ${error instanceof Error ? error.message : String(error)}.`,
+      );
+    }
+    if (typeof answer !== 'object' || answer === null)
+      throw new CognitoError('InvalidLambdaResponseException', `Invalid lambda function output : ${name}.`);
+    return answer;
+  }
+
+  /** The pre sign-up trigger's answer: whether to confirm the user and verify the email. */
+  private async runPreSignUp(
+    user: LocalUser,
+    clientId: string,
+    body: Json,
+  ): Promise<{ autoConfirmUser: boolean; autoVerifyEmail: boolean }> {
+    const invoke = this.options.preSignUp;
+    if (!invoke) return { autoConfirmUser: false, autoVerifyEmail: false };
+    const validation = attributeList(body.ValidationData);
+    const answer = await this.runTrigger('PreSignUp', invoke, {
+      ...this.triggerBase(user, clientId),
+      triggerSource: 'PreSignUp_SignUp',
+      request: {
+        userAttributes: { ...user.attributes, email: user.email },
+        validationData: validation.length > 0 ? Object.fromEntries(validation.map((a) => [a.Name, a.Value])) : null,
+        ...(isObject(body.ClientMetadata) ? { clientMetadata: stringMap(body.ClientMetadata) } : {}),
+      },
+      response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+    } satisfies PreSignUpEvent);
+    const response = isObject(answer) && isObject(answer.response) ? answer.response : {};
+    const autoConfirmUser = response.autoConfirmUser === true;
+    // Cognito verifies the email on its own word only together with a confirmation.
+    return { autoConfirmUser, autoVerifyEmail: response.autoVerifyEmail === true };
+  }
+
+  /** What the pre token generation trigger adds to, removes from and overrides in the tokens. */
+  private async tokenOverrides(
+    user: LocalUser,
+    clientId: string,
+    triggerSource: PreTokenGenerationEvent['triggerSource'],
+  ): Promise<TokenOverrides | undefined> {
+    const trigger = this.options.preTokenGeneration;
+    if (!trigger) return undefined;
+    const event: PreTokenGenerationEvent = {
+      ...this.triggerBase(user, clientId, trigger.version),
+      triggerSource,
+      request: {
+        userAttributes: this.triggerAttributes(user),
+        groupConfiguration: { groupsToOverride: [...user.groups], iamRolesToOverride: [], preferredRole: null },
+        ...(trigger.version === '2' ? { scopes: ['aws.cognito.signin.user.admin'] } : {}),
+      },
+      response: trigger.version === '2' ? { claimsAndScopeOverrideDetails: null } : { claimsOverrideDetails: null },
+    };
+    const answer = await this.runTrigger('PreTokenGeneration', trigger.invoke, event);
+    const response = isObject(answer) && isObject(answer.response) ? answer.response : {};
+    const claimMap = (value: unknown): Record<string, unknown> => (isObject(value) ? value : {});
+    const names = (value: unknown): string[] =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    const groupsOf = (details: unknown): string[] | undefined =>
+      isObject(details) && Array.isArray(details.groupsToOverride) ? names(details.groupsToOverride) : undefined;
+    if (trigger.version === '2') {
+      const details = isObject(response.claimsAndScopeOverrideDetails) ? response.claimsAndScopeOverrideDetails : {};
+      const id = isObject(details.idTokenGeneration) ? details.idTokenGeneration : {};
+      const access = isObject(details.accessTokenGeneration) ? details.accessTokenGeneration : {};
+      return {
+        id: { add: claimMap(id.claimsToAddOrOverride), suppress: names(id.claimsToSuppress) },
+        access: { add: claimMap(access.claimsToAddOrOverride), suppress: names(access.claimsToSuppress) },
+        scopesToAdd: names(access.scopesToAdd),
+        scopesToSuppress: names(access.scopesToSuppress),
+        groups: groupsOf(details.groupOverrideDetails),
+      };
+    }
+    const details = isObject(response.claimsOverrideDetails) ? response.claimsOverrideDetails : {};
+    return {
+      id: { add: claimMap(details.claimsToAddOrOverride), suppress: names(details.claimsToSuppress) },
+      groups: groupsOf(details.groupOverrideDetails),
+    };
+  }
+
   private async runPostConfirmation(user: LocalUser, clientId: string): Promise<void> {
     if (!this.options.postConfirmation) return;
     try {
@@ -383,15 +536,7 @@ export class CognitoUserPool {
         userName: user.username,
         triggerSource: 'PostConfirmation_ConfirmSignUp',
         callerContext: { awsSdkVersion: 'local', clientId },
-        request: {
-          userAttributes: {
-            ...user.attributes,
-            sub: user.sub,
-            email: user.email,
-            email_verified: String(user.emailVerified),
-            'cognito:user_status': 'CONFIRMED',
-          },
-        },
+        request: { userAttributes: { ...this.triggerAttributes(user), 'cognito:user_status': 'CONFIRMED' } },
         response: {},
       });
     } catch (error) {
@@ -422,10 +567,15 @@ export class CognitoUserPool {
   }
 
   private async signUp(body: Json): Promise<Json> {
-    this.checkClient(body);
+    const clientId = this.checkClient(body);
     const login = str(body.Username, 'Username');
     const password = str(body.Password, 'Password');
-    const { standard, email: emailAttribute } = attributeChanges(attributeList(body.UserAttributes), 'user');
+    const { standard, email: emailAttribute } = attributeChanges(
+      attributeList(body.UserAttributes),
+      'user',
+      this.options.customAttributes,
+      true,
+    );
     const email = emailAttribute ?? login.toLowerCase();
     if (!EMAIL.test(email)) {
       throw new CognitoError('InvalidParameterException', 'Invalid email address format.');
@@ -435,6 +585,16 @@ export class CognitoUserPool {
     }
     this.checkPassword(password);
     const user = this.newUser(email, password, 'UNCONFIRMED', standard);
+    // The trigger runs before the user exists: a refusal leaves nothing behind.
+    const { autoConfirmUser, autoVerifyEmail } = await this.runPreSignUp(user, clientId, body);
+    if (autoConfirmUser) {
+      user.status = 'CONFIRMED';
+      user.emailVerified = autoVerifyEmail;
+      this.options.users.add(user);
+      // An auto-confirmed user reaches the post confirmation trigger at sign-up.
+      await this.runPostConfirmation(user, clientId);
+      return { UserConfirmed: true, UserSub: user.sub };
+    }
     this.options.users.add(user);
     const delivery = this.sendCode(user, 'signup');
     return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: delivery };
@@ -530,12 +690,14 @@ export class CognitoUserPool {
     }
     if (user.enabled === false) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     // The new tokens keep the sign-in's origin_jti, so revoking the refresh token revokes them too.
+    const overrides = await this.tokenOverrides(user, clientId, 'TokenGeneration_RefreshTokens');
     const { originJti: _, ...tokens } = await this.options.tokens.issue(
       user,
       clientId,
       session.authTime,
       session.originJti,
       { scope: session.scope },
+      overrides,
     );
     return { AuthenticationResult: tokens };
   }
@@ -578,6 +740,7 @@ export class CognitoUserPool {
             .filter(([key]) => key.startsWith('userAttributes.'))
             .map(([key, Value]) => ({ Name: key.slice('userAttributes.'.length), Value })),
           'user',
+          this.options.customAttributes,
         );
         this.touch(user, (u) => {
           u.verifier = createVerifier(this.poolName, u.username, password);
@@ -685,9 +848,21 @@ export class CognitoUserPool {
     return this.signedIn(user, clientId);
   }
 
-  private async signedIn(user: LocalUser, clientId: string): Promise<Json> {
+  private async signedIn(
+    user: LocalUser,
+    clientId: string,
+    source: PreTokenGenerationEvent['triggerSource'] = 'TokenGeneration_Authentication',
+  ): Promise<Json> {
     const authTime = Math.floor(this.now() / 1000);
-    const { originJti, ...tokens } = await this.options.tokens.issue(user, clientId, authTime);
+    const overrides = await this.tokenOverrides(user, clientId, source);
+    const { originJti, ...tokens } = await this.options.tokens.issue(
+      user,
+      clientId,
+      authTime,
+      undefined,
+      {},
+      overrides,
+    );
     const RefreshToken = this.options.tokens.newRefreshToken();
     this.options.users.putRefresh(RefreshToken, { username: user.username, clientId, authTime, originJti });
     return { AuthenticationResult: { ...tokens, RefreshToken }, ChallengeParameters: {} };
@@ -850,7 +1025,11 @@ export class CognitoUserPool {
 
   private async updateUserAttributes(body: Json): Promise<Json> {
     const user = await this.userOf(body.AccessToken);
-    const { standard, email } = attributeChanges(attributeList(body.UserAttributes), 'user');
+    const { standard, email } = attributeChanges(
+      attributeList(body.UserAttributes),
+      'user',
+      this.options.customAttributes,
+    );
     const deliveries: Json[] = [];
     if (email) {
       const delivery = this.changeEmail(user, email);
@@ -907,7 +1086,7 @@ export class CognitoUserPool {
     const only = Array.isArray(body.AttributesToGet)
       ? body.AttributesToGet.filter((a): a is string => typeof a === 'string')
       : undefined;
-    const unknown = only?.find((a) => !REPORTED_ATTRIBUTES.has(a));
+    const unknown = only?.find((a) => !REPORTED_ATTRIBUTES.has(a) && !this.options.customAttributes?.[a]);
     if (unknown)
       throw new CognitoError(
         'InvalidParameterException',
@@ -967,7 +1146,7 @@ export class CognitoUserPool {
       standard,
       email: emailAttribute,
       emailVerified,
-    } = attributeChanges(attributeList(body.UserAttributes), 'admin');
+    } = attributeChanges(attributeList(body.UserAttributes), 'admin', this.options.customAttributes, true);
     if (!EMAIL.test(login)) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
     const password = text(body.TemporaryPassword) ?? this.temporaryPassword();
     this.checkPassword(password);
@@ -1072,7 +1251,11 @@ export class CognitoUserPool {
 
   private adminUpdateUserAttributes(body: Json): Json {
     const user = this.adminUser(body);
-    const { standard, email, emailVerified } = attributeChanges(attributeList(body.UserAttributes), 'admin');
+    const { standard, email, emailVerified } = attributeChanges(
+      attributeList(body.UserAttributes),
+      'admin',
+      this.options.customAttributes,
+    );
     if (email && emailVerified === true) {
       // An administrator who vouches for the new email sets it at once, verified.
       const owner = this.options.users.find(email);

@@ -9,7 +9,7 @@ import { SignedRequestError } from '../iam/principals';
 import { Outbox } from '../outbox';
 import type { OAuthSettings } from '../settings/oauth';
 import { CODES_PATH, codesEndpoint } from './codes';
-import { CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
+import { type CognitoOptions, CognitoUserPool, type PasswordPolicy, type PostConfirmationEvent } from './cognito';
 import { CognitoError } from './errors';
 import { LocalIdentityPool } from './identity-pool';
 import { Federation } from './oauth/federation';
@@ -27,6 +27,9 @@ export interface LocalAuthOptions {
   dataDir?: string;
   outbox?: Outbox;
   postConfirmation?: (event: PostConfirmationEvent) => Promise<unknown>;
+  preSignUp?: CognitoOptions['preSignUp'];
+  preTokenGeneration?: CognitoOptions['preTokenGeneration'];
+  customAttributes?: CognitoOptions['customAttributes'];
   /** The identity pool in front of the user pool; absent, identity requests are refused. */
   identityPool?: {
     identityPoolId: string;

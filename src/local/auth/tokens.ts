@@ -21,6 +21,56 @@ export interface OAuthClaims {
   nonce?: string;
 }
 
+/** What a pre token generation trigger changes in the tokens it is asked about. */
+export interface TokenOverrides {
+  id?: { add: Record<string, unknown>; suppress: string[] };
+  /** Only the V2_0 event can change the access token. */
+  access?: { add: Record<string, unknown>; suppress: string[] };
+  scopesToAdd?: string[];
+  scopesToSuppress?: string[];
+  /** Replaces `cognito:groups` in both tokens. */
+  groups?: string[];
+}
+
+/** Claims no trigger may add, override or suppress (Cognito ignores such changes). */
+const RESERVED_CLAIMS = new Set([
+  'acr',
+  'amr',
+  'aud',
+  'at_hash',
+  'auth_time',
+  'azp',
+  'client_id',
+  'cognito:username',
+  'event_id',
+  'exp',
+  'iat',
+  'identities',
+  'iss',
+  'jti',
+  'nbf',
+  'nonce',
+  'origin_jti',
+  'scope',
+  'sub',
+  'token_use',
+  'username',
+  'cognito:groups',
+  'cognito:roles',
+  'cognito:preferred_role',
+]);
+
+const applyOverrides = (
+  claims: Record<string, unknown>,
+  change: { add: Record<string, unknown>; suppress: string[] } | undefined,
+): Record<string, unknown> => {
+  if (!change) return claims;
+  const result = { ...claims };
+  for (const name of change.suppress) if (!RESERVED_CLAIMS.has(name)) delete result[name];
+  for (const [name, value] of Object.entries(change.add)) if (!RESERVED_CLAIMS.has(name)) result[name] = value;
+  return result;
+};
+
 export interface IssuedTokens {
   IdToken: string;
   AccessToken: string;
@@ -90,12 +140,14 @@ export class TokenIssuer {
     authTime: number,
     originJti: string = randomUUID(),
     oauth: OAuthClaims = {},
+    overrides?: TokenOverrides,
   ): Promise<IssuedTokens & { originJti: string }> {
     const now = Math.floor(Date.now() / 1000);
     const eventId = randomUUID();
     const common = { origin_jti: originJti, event_id: eventId, auth_time: authTime };
-    const groups = subject.groups.length > 0 ? { 'cognito:groups': subject.groups } : {};
-    const roles = subject.groups.flatMap((g) => this.groupRoles[g] ?? []).sort((a, b) => a.precedence - b.precedence);
+    const groupNames = overrides?.groups ?? subject.groups;
+    const groups = groupNames.length > 0 ? { 'cognito:groups': groupNames } : {};
+    const roles = groupNames.flatMap((g) => this.groupRoles[g] ?? []).sort((a, b) => a.precedence - b.precedence);
     // Cognito names a preferred role only when one group's precedence is strictly the lowest.
     const preferred = roles[0] && roles[0].precedence !== roles[1]?.precedence ? roles[0].roleArn : undefined;
     const roleClaims =
@@ -114,27 +166,43 @@ export class TokenIssuer {
         .setExpirationTime(now + LIFETIME_SECONDS)
         .setJti(randomUUID())
         .sign(this.privateKey);
-    const IdToken = await sign({
-      ...subject.attributes,
-      ...common,
-      ...groups,
-      ...roleClaims,
-      ...(subject.identities && subject.identities.length > 0 ? { identities: subject.identities } : {}),
-      ...(oauth.nonce ? { nonce: oauth.nonce } : {}),
-      aud: clientId,
-      token_use: 'id',
-      'cognito:username': subject.username,
-      email: subject.email,
-      email_verified: subject.emailVerified,
-    });
-    const AccessToken = await sign({
-      ...common,
-      ...groups,
-      client_id: clientId,
-      token_use: 'access',
-      scope: oauth.scope ?? 'aws.cognito.signin.user.admin',
-      username: subject.username,
-    });
+    const scopes = [
+      ...(oauth.scope ?? 'aws.cognito.signin.user.admin').split(' '),
+      ...(overrides?.scopesToAdd ?? []),
+    ].filter(
+      (scope, i, all) => scope !== '' && all.indexOf(scope) === i && !overrides?.scopesToSuppress?.includes(scope),
+    );
+    const IdToken = await sign(
+      applyOverrides(
+        {
+          ...subject.attributes,
+          ...common,
+          ...groups,
+          ...roleClaims,
+          ...(subject.identities && subject.identities.length > 0 ? { identities: subject.identities } : {}),
+          ...(oauth.nonce ? { nonce: oauth.nonce } : {}),
+          aud: clientId,
+          token_use: 'id',
+          'cognito:username': subject.username,
+          email: subject.email,
+          email_verified: subject.emailVerified,
+        },
+        overrides?.id,
+      ),
+    );
+    const AccessToken = await sign(
+      applyOverrides(
+        {
+          ...common,
+          ...groups,
+          client_id: clientId,
+          token_use: 'access',
+          scope: scopes.join(' '),
+          username: subject.username,
+        },
+        overrides?.access,
+      ),
+    );
     return { IdToken, AccessToken, ExpiresIn: LIFETIME_SECONDS, TokenType: 'Bearer', originJti };
   }
 

@@ -203,6 +203,9 @@ export class Stack {
         return names.apiId;
       case 'AWS::AppSync::GraphQLApi.GraphQLUrl':
         return names.graphqlUrl;
+      // The ARN `appsync:GraphQL` policies name (with `/types/<Type>/fields/<field>`), as the local API authorizes them.
+      case 'AWS::AppSync::GraphQLApi.Arn':
+        return `arn:aws:appsync:${names.region}:${names.accountId}:apis/${names.apiId}`;
       case 'AWS::AppSync::ApiKey.ApiKey':
         return localApiKey(this.path, id);
       case 'AWS::AppSync::DataSource.Name':
@@ -226,6 +229,13 @@ export class Stack {
         return `arn:aws:iam::${names.accountId}:role/${id}`;
       case 'AWS::SecretsManager::Secret.Id':
         return this.ref(id);
+      // The user pool's ARN, as the local pool authorizes admin operations on it (`allow.resource(fn)` in defineAuth).
+      case 'AWS::Cognito::UserPool.Arn':
+        return `arn:aws:cognito-idp:${names.region}:${names.accountId}:userpool/${names.userPoolId}`;
+      case 'AWS::Cognito::UserPool.ProviderName':
+        return `cognito-idp.${names.region}.amazonaws.com/${names.userPoolId}`;
+      case 'AWS::Cognito::UserPool.UserPoolId':
+        return names.userPoolId;
       case 'AWS::Events::EventBus.Name':
         return this.resolve(props.Name);
       case 'AWS::Events::EventBus.Arn':

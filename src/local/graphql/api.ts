@@ -34,6 +34,7 @@ import { AppSyncJs, AppSyncJsError, type JsResult } from './appsync-js';
 import { type ApiAuthSettings, type AuthMode, apiAuthSettingsOf, MODE_DIRECTIVES } from './auth-modes';
 import { type DataSourceResult, DynamoDataSource } from './dynamodb-source';
 import type { SubscriptionPlan } from './filters';
+import { invokeHttpSource } from './http-source';
 import { type ApiCoordinates, isFieldDenied } from './lambda-authorizer';
 import { measureOperation, SubscriptionRootRule, subscriptionRootField } from './limits';
 import { type RequestIdentity, Vtl } from './vtl';
@@ -41,7 +42,7 @@ import { type RequestIdentity, Vtl } from './vtl';
 /**
  * The synthesized AppSync API, executed locally: the generated SDL, every
  * resolver and pipeline function the templates define (VTL and APPSYNC_JS),
- * and their data sources (DynamoDB with versioning, Lambda, NONE).
+ * and their data sources (DynamoDB with versioning, Lambda, HTTP, NONE).
  */
 
 type Json = Record<string, unknown>;
@@ -108,10 +109,15 @@ interface DataSourceSpec {
   tableName?: string;
   versioned?: { deltaSyncTableName: string; baseTableTtlMinutes: number; deltaSyncTableTtlMinutes: number };
   functionLogicalId?: string;
+  /** An HTTP data source's endpoint. */
+  httpEndpoint?: string;
   /** AMAZON_EVENTBRIDGE: the bus, and the role AppSync puts events with. */
   eventBusArn?: string;
   serviceRoleArn?: string;
 }
+
+const httpEndpointOf = (config: unknown): string | undefined =>
+  isRecord(config) && typeof config.Endpoint === 'string' ? config.Endpoint : undefined;
 
 /** An error as AppSync reports it in `errors[]`. */
 export class AppSyncError extends Error {
@@ -124,6 +130,10 @@ export class AppSyncError extends Error {
     super(message);
   }
 }
+
+/** What AppSync answers for `$util.unauthorized()` / `util.unauthorized()`: the field being resolved, by name. */
+const unauthorizedFor = (info: GraphQLResolveInfo): AppSyncError =>
+  new AppSyncError(`Not Authorized to access ${info.fieldName} on type ${info.parentType.name}`, 'Unauthorized');
 
 /** The authorization mode a caller was authenticated with. */
 export const modeOf = (identity: RequestIdentity): AuthMode =>
@@ -138,10 +148,12 @@ export const modeOf = (identity: RequestIdentity): AuthMode =>
           : 'AMAZON_COGNITO_USER_POOLS';
 
 /** Runs an APPSYNC_JS handler; its `util.error` becomes the AppSync error it names. */
-const runJs = (run: () => JsResult): JsResult => {
+const runJs = (run: () => JsResult, info: GraphQLResolveInfo): JsResult => {
   try {
     return run();
   } catch (error) {
+    if (error instanceof AppSyncJsError && error.errorType === 'Unauthorized' && error.message === 'Unauthorized')
+      throw unauthorizedFor(info);
     if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
     throw error;
   }
@@ -260,6 +272,7 @@ export class LocalGraphqlApi {
               }
             : undefined,
         functionLogicalId: arn ? arn.split(':').at(-1) : undefined,
+        httpEndpoint: httpEndpointOf(stack.resolve(properties.HttpConfig)),
         eventBusArn: isRecord(eventBridge) ? String(eventBridge.EventBusArn) : undefined,
         serviceRoleArn: typeof role === 'string' ? role : undefined,
       });
@@ -479,6 +492,7 @@ export class LocalGraphqlApi {
         return { error: { message: error instanceof Error ? error.message : String(error), type } };
       }
     }
+    if (source.type === 'HTTP' && source.httpEndpoint) return invokeHttpSource(source.httpEndpoint, req);
     if (source.type === 'AMAZON_EVENTBRIDGE' && source.eventBusArn && this.eventBridge)
       return this.eventBridge({ eventBusArn: source.eventBusArn, serviceRoleArn: source.serviceRoleArn, request: req });
     return { error: { message: `Data source type ${source.type} is not supported locally`, type: 'Unsupported' } };
@@ -534,6 +548,8 @@ export class LocalGraphqlApi {
           stash = isRecord(ctx.stash) ? ctx.stash : stash;
           return response.value;
         } catch (error) {
+          if (error instanceof AppSyncJsError && error.errorType === 'Unauthorized' && error.message === 'Unauthorized')
+            throw unauthorizedFor(info);
           if (error instanceof AppSyncJsError) throw new AppSyncError(error.message, error.errorType, error.data);
           throw error;
         }
@@ -543,7 +559,7 @@ export class LocalGraphqlApi {
       let outcome: DataSourceResult = {};
       if (vtl?.request) {
         const out = vtl.request.render({ arguments: args, source, stash, prevResult }, identity, info);
-        this.raise(out);
+        this.raise(out, info);
         stash = out.stash;
         args = out.args;
         if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
@@ -559,7 +575,7 @@ export class LocalGraphqlApi {
           identity,
           info,
         );
-        this.raise(out);
+        this.raise(out, info);
         stash = out.stash;
         args = out.args;
         if (out.subscriptionFilter !== undefined) context.subscriptionFilter = out.subscriptionFilter;
@@ -575,15 +591,15 @@ export class LocalGraphqlApi {
     if (spec.template.kind === 'js' && spec.template.js) {
       const js = spec.template.js;
       const ctx = jsContext(undefined);
-      const before = runJs(() => js.run('request', ctx));
+      const before = runJs(() => js.run('request', ctx), info);
       if (before.earlyReturn) return before.value;
       stash = isRecord(ctx.stash) ? ctx.stash : stash;
       for (const fn of spec.functions) prev = await step(fn.template, fn.dataSource, prev, fn.sync);
-      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } })).value;
+      return runJs(() => js.run('response', { ...ctx, stash, prev: { result: prev } }), info).value;
     }
     const before = spec.template.vtl?.request?.render({ arguments: args, source, stash }, identity, info);
     if (before) {
-      this.raise(before);
+      this.raise(before, info);
       stash = before.stash;
       args = before.args;
     }
@@ -594,7 +610,7 @@ export class LocalGraphqlApi {
       info,
     );
     if (!after) return prev;
-    this.raise(after);
+    this.raise(after, info);
     return after.result;
   }
 
@@ -615,13 +631,21 @@ export class LocalGraphqlApi {
     };
   }
 
-  private raise(out: {
-    hadException: boolean;
-    errors: Array<{ message: string; errorType?: string | null; data?: unknown }>;
-  }): void {
+  private raise(
+    out: {
+      hadException: boolean;
+      errors: Array<{ message: string; errorType?: string | null; data?: unknown }>;
+    },
+    info: GraphQLResolveInfo,
+  ): void {
     if (!out.hadException) return;
     const error = out.errors.at(-1);
-    throw new AppSyncError(error?.message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
+    // The engine's own text for $util.unauthorized() ("Unauthorized" and where), not a $util.error's message.
+    if (error?.errorType === 'Unauthorized' && /^Unauthorized( on \$util\.unauthorized\(\).*)?$/.test(error.message))
+      throw unauthorizedFor(info);
+    // The engine appends where a failed call was (" on $util.error(...) at L/N 3:2"); AppSync answers the message alone.
+    const message = error?.message.replace(/ on \$util\.\w+\([\s\S]*\) at L\/N \d+:\d+$/, '');
+    throw new AppSyncError(message ?? 'Template error', error?.errorType ?? null, error?.data ?? null);
   }
 
   /**
@@ -652,6 +676,17 @@ export class LocalGraphqlApi {
       const groupArg = userPools?.arguments?.find((a) => a.name.value === 'cognito_groups')?.value;
       const allowedGroups =
         groupArg?.kind === Kind.LIST ? groupArg.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [];
+      // A function's role (IAM outside the identity pool) also needs its policies to allow the field.
+      if (mode === 'AWS_IAM' && identity.iamAllows && !identity.iamAllows(root.name, selection.name.value))
+        return new GraphQLError(
+          `Not Authorized to access ${selection.name.value} on type ${root.name}`,
+          [selection],
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          { errorType: 'Unauthorized' },
+        );
       const allowed =
         authDirectives.length === 0
           ? mode === this.auth.defaultMode

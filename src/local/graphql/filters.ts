@@ -58,9 +58,29 @@ const matchOperator = (value: unknown, operator: string, operand: unknown): bool
   }
 };
 
+/**
+ * AppSync's own filter form, which `toSubscriptionFilter` produces and a
+ * resolver may also pass as is: `{ filterGroup: [{ filters: [{ fieldName,
+ * operator, value }] }] }`; any group passes when all of its filters do.
+ */
+const matchesFilterGroups = (groups: unknown[], payload: Record<string, unknown>): boolean =>
+  groups.some(
+    (group) =>
+      isRecord(group) &&
+      Array.isArray(group.filters) &&
+      group.filters.every(
+        (f) =>
+          isRecord(f) &&
+          typeof f.fieldName === 'string' &&
+          typeof f.operator === 'string' &&
+          matchOperator(payload[f.fieldName], f.operator, f.value),
+      ),
+  );
+
 /** Whether an event payload passes a filter. An empty filter passes everything. */
 export const matchesSubscriptionFilter = (filter: unknown, payload: Record<string, unknown>): boolean => {
   if (!isRecord(filter)) return true;
+  if (Array.isArray(filter.filterGroup)) return matchesFilterGroups(filter.filterGroup, payload);
   return Object.entries(filter).every(([key, condition]) => {
     if (key === 'and') return Array.isArray(condition) && condition.every((c) => matchesSubscriptionFilter(c, payload));
     if (key === 'or') return Array.isArray(condition) && condition.some((c) => matchesSubscriptionFilter(c, payload));

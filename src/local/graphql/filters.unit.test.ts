@@ -38,6 +38,27 @@ describe('deliverable: AppSync basic filtering AND the resolver filter', () => {
     expect(deliverable(plan({ owner: 'bob' }, { or: [{ owner: { eq: 'ada' } }] }), { owner: 'ada' })).toBe(false);
   });
 
+  it("takes AppSync's filterGroup form too: any group whose filters all pass", () => {
+    const groups = {
+      filterGroup: [
+        { filters: [{ fieldName: 'shopId', operator: 'eq', value: 'north' }] },
+        {
+          filters: [
+            { fieldName: 'shopId', operator: 'eq', value: 'south' },
+            { fieldName: 'stars', operator: 'ge', value: 4 },
+          ],
+        },
+      ],
+    };
+    expect(deliverable(plan({}, groups), { shopId: 'north', stars: 1 })).toBe(true);
+    expect(deliverable(plan({}, groups), { shopId: 'south', stars: 5 })).toBe(true);
+    expect(deliverable(plan({}, groups), { shopId: 'south', stars: 3 })).toBe(false);
+    expect(deliverable(plan({}, groups), { shopId: 'west', stars: 5 })).toBe(false);
+    expect(
+      deliverable(plan({}, { filterGroup: [{ filters: [{ fieldName: 'x', operator: 'nope', value: 1 }] }] }), { x: 1 }),
+    ).toBe(false);
+  });
+
   it('compares values exactly, not loosely', () => {
     expect(deliverable(plan({ n: 1 }), { n: '1' })).toBe(false);
     expect(deliverable(plan({ tags: ['a'] }), { tags: ['a'] })).toBe(true);

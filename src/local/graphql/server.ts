@@ -118,6 +118,20 @@ export const startGraphqlServer = async (options: {
   /** AWS_IAM requests: SigV4 with identity-pool credentials. Absent, signed requests are refused. */
   iam?: {
     lookup(accessKeyId: string): CredentialIdentity | undefined;
+    /**
+     * A signer outside the identity pool (a function's role): its secret,
+     * session and role, and IAM's decision on `appsync:GraphQL` for a field ARN.
+     */
+    lookupRole?(accessKeyId: string):
+      | {
+          secretAccessKey: string;
+          sessionToken?: string;
+          roleArn: string;
+          session: string;
+          allows(fieldArn: string): boolean;
+        }
+      | undefined;
+    apiId?: string;
     region: string;
     accountId: string;
     identityPoolId: string;
@@ -244,12 +258,14 @@ export const startGraphqlServer = async (options: {
     const [path = '/', query = ''] = signed.url.split('?');
     const bodyHash = createHash('sha256').update(signed.body).digest('hex');
     let issued: CredentialIdentity | undefined;
+    let role: ReturnType<NonNullable<typeof iam.lookupRole>>;
     try {
       const verified = verifySigV4(
         { method: signed.method, path, query, headers: signed.headers, bodyHash },
         (accessKeyId) => {
           issued = iam.lookup(accessKeyId);
-          return issued;
+          role = issued ? undefined : iam.lookupRole?.(accessKeyId);
+          return issued ?? role;
         },
         { region: iam.region, service: 'appsync' },
       );
@@ -259,6 +275,27 @@ export const startGraphqlServer = async (options: {
       throw new UnauthorizedError(
         'The request signature we calculated does not match the signature you provided, or the security token is invalid.',
       );
+    }
+    if (!issued && role) {
+      const { roleArn, session, allows } = role;
+      const name = roleArn.split('/').at(-1) ?? roleArn;
+      const fieldArn = (type: string, field: string) =>
+        `arn:aws:appsync:${iam.region}:${iam.accountId}:apis/${iam.apiId ?? ''}/types/${type}/fields/${field}`;
+      return {
+        claims: {},
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        headers: headersOf(req),
+        iam: {
+          accountId: iam.accountId,
+          username: `${name}:${session}`,
+          userArn: `arn:aws:sts::${iam.accountId}:assumed-role/${name}/${session}`,
+          cognitoIdentityPoolId: null,
+          cognitoIdentityId: null,
+          cognitoIdentityAuthType: null,
+          cognitoIdentityAuthProvider: null,
+        },
+        iamAllows: (type, field) => allows(fieldArn(type, field)),
+      };
     }
     if (!issued) throw new UnauthorizedError('The security token included in the request is invalid.');
     const roleName = issued.roleArn.split('/').at(-1) ?? issued.roleArn;

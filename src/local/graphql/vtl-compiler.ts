@@ -738,6 +738,10 @@ const compileMethod = (step: Node, ref: Node): Attribute => {
     });
   } else if (id === 'size') {
     checks.push((_s, base) => (get(base, id) ? UNHANDLED : sizeOf(base)));
+  } else if (id === 'put' && params && params.length === 1) {
+    // No put takes one argument (a Java List has none, a Map's takes two): AppSync's Velocity renders such a
+    // call as null and goes on. Amplify's owner-list field templates call `$ctx.source.<list>.put($list)`.
+    checks.push((_s, base) => (get(base, id) ? UNHANDLED : undefined));
   } else if (id === 'put') {
     const key = param(0);
     const value = param(1);

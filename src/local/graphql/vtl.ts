@@ -28,18 +28,23 @@ export interface RequestIdentity {
   lambda?: { resolverContext: Record<string, unknown>; deniedFields: string[] };
   /** An OPENID_CONNECT caller; its verified claims are in `claims`. */
   oidc?: boolean;
+  /**
+   * An IAM caller that is no identity-pool identity (a function's role): IAM
+   * decides `appsync:GraphQL` on each field it asks for, before any resolver.
+   */
+  iamAllows?: (typeName: string, fieldName: string) => boolean;
 }
 
-/** `$ctx.identity` of an AWS_IAM request signed with identity-pool credentials. */
+/** `$ctx.identity` of an AWS_IAM request; the cognito fields are null for a role outside the identity pool. */
 export interface IamIdentity {
   accountId: string;
-  /** `<role id>:CognitoIdentityCredentials` */
+  /** `<role id>:CognitoIdentityCredentials`, or `<role id>:<session>` */
   username: string;
-  /** `arn:aws:sts::<account>:assumed-role/<role name>/CognitoIdentityCredentials` */
+  /** `arn:aws:sts::<account>:assumed-role/<role name>/CognitoIdentityCredentials` (or `/<session>`) */
   userArn: string;
-  cognitoIdentityPoolId: string;
-  cognitoIdentityId: string;
-  cognitoIdentityAuthType: 'authenticated' | 'unauthenticated';
+  cognitoIdentityPoolId: string | null;
+  cognitoIdentityId: string | null;
+  cognitoIdentityAuthType: 'authenticated' | 'unauthenticated' | null;
   cognitoIdentityAuthProvider: string | null;
 }
 

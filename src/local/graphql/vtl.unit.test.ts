@@ -56,6 +56,17 @@ describe('the VTL engine, as patched for speed', () => {
     expect(render('$util.toJson(1)').errors).toEqual([]);
   });
 
+  it("renders a one-argument put as AppSync's Velocity does: null, and the template goes on", () => {
+    // The owner-list field template of `allow.ownersDefinedIn(...)` calls put on a list.
+    const output = render(
+      '#set($names = [])\n#foreach($e in $ctx.source.editors)$util.qr($names.add($e.split("::")[1]))#end\n' +
+        '$util.qr($ctx.source.editors.put($names))\n$util.toJson($names)',
+      { source: { editors: ['s1::ann', 's2::bo'] } },
+    );
+    expect(output.hadException).toBe(false);
+    expect(output.result).toEqual(['ann', 'bo']);
+  });
+
   it('gives each render its own time and ids', () => {
     const a = render('$util.toJson({"id": $util.autoId(), "at": $util.time.nowISO8601()})').result as Record<
       string,

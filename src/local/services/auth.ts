@@ -1,4 +1,4 @@
-import { type LocalAuthOptions, startLocalAuth } from '../auth/server';
+import { startLocalAuth } from '../auth/server';
 import type { Outbox } from '../outbox';
 import type { AuthSettings } from '../settings/auth';
 import { NAMES } from '../settings/names';
@@ -11,7 +11,12 @@ export const authService = (
   context: ServiceContext,
   settings: AuthSettings,
   oauth: OAuthSettings | undefined,
-  hooks: { outbox: Outbox; postConfirmation: LocalAuthOptions['postConfirmation']; log: (line: string) => void },
+  hooks: {
+    outbox: Outbox;
+    /** Runs the pool's trigger (a LambdaConfig member) with an event, as Cognito invokes it. */
+    trigger: (member: string, event: unknown) => Promise<unknown>;
+    log: (line: string) => void;
+  },
 ) => {
   const { credentials } = context;
   return serviceOf(
@@ -24,7 +29,14 @@ export const authService = (
         passwordPolicy: settings.passwordPolicy,
         dataDir: context.dataDir,
         outbox: hooks.outbox,
-        postConfirmation: hooks.postConfirmation,
+        postConfirmation: settings.triggers.PostConfirmation
+          ? (event) => hooks.trigger('PostConfirmation', event)
+          : undefined,
+        preSignUp: settings.triggers.PreSignUp ? (event) => hooks.trigger('PreSignUp', event) : undefined,
+        preTokenGeneration: settings.triggers.PreTokenGeneration
+          ? { version: settings.preTokenVersion, invoke: (event) => hooks.trigger('PreTokenGeneration', event) }
+          : undefined,
+        customAttributes: settings.customAttributes,
         groupRoles: settings.groupRoles,
         groups: settings.groups,
         preventUserExistenceErrors: settings.preventUserExistenceErrors,

@@ -23,6 +23,20 @@ export const graphqlService = (context: ServiceContext, api: () => LocalGraphqlA
         tls: context.tls,
         iam: auth.identityPool && {
           lookup: (accessKeyId) => auth.identityPool?.credentialsFor(accessKeyId),
+          // A function signs with its role (Gen 2's data client in a function, `allow.resource(fn)`).
+          lookupRole: (accessKeyId) => {
+            const known = context.credentials.lookup(accessKeyId);
+            const { principal } = known ?? {};
+            if (!known || principal?.kind !== 'function' || !principal.roleArn) return undefined;
+            return {
+              ...known.secret,
+              roleArn: principal.roleArn,
+              session: principal.name,
+              allows: (fieldArn) =>
+                context.credentials.authorize(principal, { action: 'appsync:GraphQL', resource: fieldArn }) === 'Allow',
+            };
+          },
+          apiId: NAMES.apiId,
           region: NAMES.region,
           accountId: NAMES.accountId,
           identityPoolId: NAMES.identityPoolId,

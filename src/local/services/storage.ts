@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import type { CloudAssembly } from '../cloud/assembly';
 import { NAMES } from '../settings/names';
-import { bucketCorsOf } from '../settings/storage';
+import { bucketCorsOf, bucketDeploymentsOf } from '../settings/storage';
 import { type LocalStorageOptions, startLocalStorage } from '../storage/server';
 import type { ServiceContext } from './context';
 import { serviceOf } from './registry';
 
-/** S3 for the buckets of the storage outputs, with the templates' CORS rules and each signer's policies. */
+/**
+ * S3 for the buckets of the storage outputs and those BucketDeployments fill
+ * (with their files), with the templates' CORS rules and each signer's policies.
+ */
 export const storageService = (
   context: ServiceContext,
   assembly: CloudAssembly,
@@ -18,7 +21,8 @@ export const storageService = (
     () =>
       startLocalStorage({
         port: context.ports.storage,
-        buckets,
+        buckets: [...new Set([...buckets, ...bucketDeploymentsOf(assembly).map((o) => o.bucket)])],
+        deployed: bucketDeploymentsOf(assembly),
         cors: bucketCorsOf(assembly),
         region: NAMES.region,
         dir: join(context.dataDir, 'storage'),

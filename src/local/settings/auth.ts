@@ -36,12 +36,75 @@ export const userPoolOf = (assembly: CloudAssembly): FoundResource | undefined =
   return candidates[0] ?? theResource(assembly, 'AWS::Cognito::UserPool', 'userPoolId');
 };
 
-/** The post-confirmation trigger's function, by logical ID. */
-export const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined => {
+/** The user-pool Lambda triggers the local user pool runs (LambdaConfig members). */
+export const LOCAL_TRIGGERS = ['PreSignUp', 'PostConfirmation', 'PreTokenGeneration'] as const;
+export type LocalTrigger = (typeof LOCAL_TRIGGERS)[number];
+
+const lambdaConfigOf = (assembly: CloudAssembly): Record<string, unknown> => {
   const userPool = userPoolOf(assembly);
   const props = userPool ? userPool.stack.resolve(userPool.properties) : {};
-  const lambdaConfig = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
-  return logicalIdOfRef(lambdaConfig.PostConfirmation);
+  return isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
+};
+
+/**
+ * The pool's triggers by LambdaConfig member, with their functions' logical
+ * IDs. `PreTokenGenerationConfig` (which chooses the event version) stands for
+ * `PreTokenGeneration`, as on Cognito; `KMSKeyID` is no trigger.
+ */
+export const userPoolTriggersOf = (assembly: CloudAssembly): Record<string, string> =>
+  triggersOfLambdaConfig(lambdaConfigOf(assembly));
+
+/** A resolved LambdaConfig's triggers, by member. */
+export const triggersOfLambdaConfig = (config: Record<string, unknown>): Record<string, string> => {
+  const triggers: Record<string, string> = {};
+  for (const [member, value] of Object.entries(config)) {
+    if (member === 'KMSKeyID') continue;
+    const arn = isRecord(value) ? value.LambdaArn : value;
+    const id = logicalIdOfRef(arn);
+    if (!id) continue;
+    triggers[member === 'PreTokenGenerationConfig' ? 'PreTokenGeneration' : member] = id;
+  }
+  return triggers;
+};
+
+/** The pre token generation event's version: `PreTokenGenerationConfig.LambdaVersion` (V1_0 unless it says V2_0). */
+export const preTokenVersionOf = (assembly: CloudAssembly): '1' | '2' => {
+  const config = lambdaConfigOf(assembly).PreTokenGenerationConfig;
+  return isRecord(config) && (config.LambdaVersion === 'V2_0' || config.LambdaVersion === 'V3_0') ? '2' : '1';
+};
+
+/** The post-confirmation trigger's function, by logical ID. */
+export const postConfirmationIdOf = (assembly: CloudAssembly): string | undefined =>
+  userPoolTriggersOf(assembly).PostConfirmation;
+
+/** The pool's custom attributes (`custom:<name>`), from its Schema, as the local pool checks them. */
+export interface CustomAttribute {
+  mutable: boolean;
+  type: string;
+  maxLength?: number;
+  minLength?: number;
+}
+const customAttributesOf = (props: unknown): Record<string, CustomAttribute> => {
+  const schema = isRecord(props) && Array.isArray(props.Schema) ? props.Schema : [];
+  return Object.fromEntries(
+    schema.flatMap((entry) => {
+      if (!isRecord(entry) || typeof entry.Name !== 'string') return [];
+      // Standard attributes are listed too (required or mutable), without a data type.
+      if (entry.AttributeDataType === undefined || entry.Name.startsWith('custom:')) return [];
+      const limits = isRecord(entry.StringAttributeConstraints) ? entry.StringAttributeConstraints : {};
+      return [
+        [
+          `custom:${entry.Name}`,
+          {
+            mutable: entry.Mutable !== false,
+            type: String(entry.AttributeDataType),
+            ...(limits.MaxLength === undefined ? {} : { maxLength: Number(limits.MaxLength) }),
+            ...(limits.MinLength === undefined ? {} : { minLength: Number(limits.MinLength) }),
+          },
+        ],
+      ];
+    }),
+  );
 };
 
 /** What the local auth servers take from the templates. */
@@ -86,6 +149,14 @@ export const authSettingsOf = (assembly: CloudAssembly) => {
     preventUserExistenceErrors: appClient?.properties.PreventUserExistenceErrors === 'ENABLED',
     verifyBeforeUpdate: Array.isArray(verifyBeforeUpdate) ? verifyBeforeUpdate.map(String) : [],
     postConfirmationId: postConfirmationIdOf(assembly),
+    /** Every trigger the local pool runs, by LambdaConfig member (the others stop the start). */
+    triggers: Object.fromEntries(
+      Object.entries(userPoolTriggersOf(assembly)).filter(([member]) =>
+        LOCAL_TRIGGERS.some((trigger) => trigger === member),
+      ),
+    ),
+    preTokenVersion: preTokenVersionOf(assembly),
+    customAttributes: customAttributesOf(poolProps),
     // OPENID_CONNECT: a local issuer stands in for the one the API names (served under /oidc).
     oidcIssuer: apiAuthSettingsOf(assembly)?.oidc?.issuer,
     groups: groups.map(({ stack, properties }) => String(stack.resolve(properties.GroupName))),

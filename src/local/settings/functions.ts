@@ -6,7 +6,7 @@ import { evaluate } from '../iam/policy';
 import { rolePolicies } from '../iam/roles';
 import { restFunctionIds } from '../rest';
 import { notificationSpecsOf } from '../storage/notifications';
-import { postConfirmationIdOf } from './auth';
+import { LOCAL_TRIGGERS, userPoolTriggersOf } from './auth';
 import { mappingSpecsOf } from './mappings';
 import { messagingFunctionIds } from './messaging';
 import { isRecord, NAMES } from './names';
@@ -16,7 +16,7 @@ const isGen2Environment = (environment: unknown): boolean =>
   isRecord(environment) && isRecord(environment.Variables) && 'AMPLIFY_SSM_ENV_CONFIG' in environment.Variables;
 
 /**
- * The functions the local backend runs: the auth trigger, Lambda data
+ * The functions the local backend runs: the user-pool triggers, Lambda data
  * sources and authorizer, conflict handlers, stream, storage, queue and topic consumers,
  * scheduled functions, every Gen 2 function (one with no trigger is invoked
  * through the local Lambda API), and the functions a running one may invoke
@@ -74,8 +74,9 @@ export const functionsInvokeFunctions = (assembly: CloudAssembly): boolean => {
 /** The functions something in the assembly triggers. */
 const triggeredFunctionIds = (assembly: CloudAssembly): Set<string> => {
   const ids = new Set<string>();
-  const trigger = postConfirmationIdOf(assembly);
-  if (trigger) ids.add(trigger);
+  // The user-pool triggers the local pool runs (the others stop the start).
+  for (const [member, id] of Object.entries(userPoolTriggersOf(assembly)))
+    if (LOCAL_TRIGGERS.some((trigger) => trigger === member)) ids.add(id);
   for (const { stack, properties } of assembly.resources('AWS::AppSync::DataSource')) {
     const lambda = stack.resolve(properties.LambdaConfig);
     const id = isRecord(lambda) ? String(lambda.LambdaFunctionArn).split(':').at(-1) : undefined;

@@ -2,6 +2,7 @@ import type { CloudAssembly, FoundResource } from '../cloud/assembly';
 import type { PolicyDocument } from '../iam/policy';
 import { rolePolicies } from '../iam/roles';
 import { templateSecretProblem } from '../secretsmanager/template';
+import { LOCAL_TRIGGERS, triggersOfLambdaConfig } from './auth';
 import { usedFunctionIds } from './functions';
 import { isRecord } from './names';
 import { type UnsupportedFeature, UnsupportedFeatureError } from './unsupported';
@@ -26,7 +27,6 @@ const HANDLED: Record<string, string> = {
   'AWS::AppSync::Resolver': 'the GraphQL server',
   'AWS::AppSync::FunctionConfiguration': 'the GraphQL server',
   'AWS::AppSync::ApiKey': 'the GraphQL server (API keys)',
-  'AWS::Cognito::UserPool': 'the local user pool',
   'AWS::Cognito::UserPoolClient': 'the local user pool',
   'AWS::Cognito::UserPoolGroup': 'the local user pool',
   'AWS::Cognito::UserPoolDomain': 'the local hosted UI (/oauth2/* and /logout on the user pool’s port, HTTPS)',
@@ -42,6 +42,8 @@ const HANDLED: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': 'the local IAM evaluation (attached through its Roles)',
   'AWS::S3::Bucket': 'the local S3',
   'Custom::S3BucketNotifications': 'storage triggers',
+  'Custom::CDKBucketDeployment':
+    "the local S3 (its files are put in the bucket at start: Amplify's model schema, codegen assets)",
   'AWS::SSM::Parameter': 'the local SSM Parameter Store',
   'AWS::ApiGateway::RestApi': 'the local REST server',
   'AWS::ApiGateway::Resource': 'the local REST server',
@@ -76,7 +78,6 @@ const IGNORED: Record<string, string> = {
   'AWS::KMS::Key': 'encryption at rest; local data files are private to the user',
   'AWS::KMS::Alias': 'encryption at rest',
   'Custom::S3AutoDeleteObjects': "a deploy-time custom resource of CDK's",
-  'Custom::CDKBucketDeployment': "a deploy-time custom resource of CDK's (Amplify's codegen assets)",
   'Custom::AmplifyBranchLinkerResource': "a deploy-time custom resource of Amplify's (links the branch to its app)",
   'AWS::CloudFront::Distribution': 'a CDN in front of a bucket; locally the bucket serves directly',
   'AWS::CloudFront::Function': 'a CDN in front of a bucket',
@@ -149,6 +150,16 @@ const functionLabel = (found: FoundResource) => `${found.stack.path}/${found.log
 
 /** Checks for types that are supported in some uses and not in others. */
 const CHECKS: Record<string, (found: FoundResource, context: Context) => Support> = {
+  'AWS::Cognito::UserPool': (found) => {
+    const props = found.stack.resolve(found.properties);
+    const config = isRecord(props) && isRecord(props.LambdaConfig) ? props.LambdaConfig : {};
+    const refused = Object.keys(triggersOfLambdaConfig(config)).filter(
+      (member) => !LOCAL_TRIGGERS.some((t) => t === member),
+    );
+    return refused.length === 0
+      ? { kind: 'handled', by: `the local user pool (triggers: ${LOCAL_TRIGGERS.join(', ')})` }
+      : { kind: 'unsupported', feature: `the user-pool Lambda trigger(s) ${refused.join(', ')}` };
+  },
   'AWS::Lambda::Function': (found, { used }) => {
     const props = found.stack.resolve(found.properties);
     const runtime = isRecord(props) ? String(props.Runtime ?? '') : '';
@@ -171,6 +182,13 @@ const CHECKS: Record<string, (found: FoundResource, context: Context) => Support
   },
   'AWS::AppSync::DataSource': (found) => {
     const type = String(found.stack.resolve(found.properties.Type));
+    if (type === 'HTTP') {
+      const config = found.stack.resolve(found.properties.HttpConfig);
+      const signed = isRecord(config) && isRecord(config.AuthorizationConfig);
+      return signed
+        ? { kind: 'unsupported', feature: 'an HTTP data source signed with IAM (an AWS service endpoint)' }
+        : { kind: 'handled', by: 'the GraphQL server (HTTP requests to the endpoint)' };
+    }
     return SUPPORTED_DATA_SOURCES.has(type)
       ? { kind: 'handled', by: 'the GraphQL server' }
       : { kind: 'unsupported', feature: `an AppSync data source of type ${type}` };

@@ -71,7 +71,21 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
       Mapping: mapping(),
       Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
       Pager: { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'application', TopicArn: 'x', Endpoint: 'y' } },
-      Http: { Type: 'AWS::AppSync::DataSource', Properties: { Type: 'HTTP', Name: 'http' } },
+      Http: {
+        Type: 'AWS::AppSync::DataSource',
+        Properties: {
+          Type: 'HTTP',
+          Name: 'http',
+          HttpConfig: {
+            Endpoint: 'https://states.us-east-1.amazonaws.com',
+            AuthorizationConfig: { AuthorizationType: 'AWS_IAM', AwsIamConfig: { SigningServiceName: 'states' } },
+          },
+        },
+      },
+      Rates: {
+        Type: 'AWS::AppSync::DataSource',
+        Properties: { Type: 'HTTP', Name: 'rates', HttpConfig: { Endpoint: 'https://rates.example' } },
+      },
       Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} },
       Unknown: { Type: 'AWS::Kinesis::Stream', Properties: {} },
     });
@@ -79,7 +93,10 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
     expect(features).toEqual(
       expect.arrayContaining([
         { feature: 'an SNS subscription (application)', resource: 'AWS::SNS::Subscription root/Pager' },
-        { feature: 'an AppSync data source of type HTTP', resource: 'AWS::AppSync::DataSource root/Http' },
+        {
+          feature: 'an HTTP data source signed with IAM (an AWS service endpoint)',
+          resource: 'AWS::AppSync::DataSource root/Http',
+        },
         { feature: 'a Step Functions state machine', resource: 'AWS::StepFunctions::StateMachine root/Machine' },
         { feature: 'AWS::Kinesis::Stream', resource: 'AWS::Kinesis::Stream root/Unknown' },
         { feature: expect.stringMatching(/^kinesis /), resource: 'AWS::Lambda::Function root/Fn' },
@@ -88,6 +105,35 @@ describe('which resources the local backend runs, ignores, or refuses', () => {
     expect(features).toHaveLength(5);
     expect(() => assertSupported(assembly)).toThrow(UnsupportedFeatureError);
     expect(() => assertSupported(assembly)).toThrow(/these 5 features[\s\S]*AWS::Kinesis::Stream root\/Unknown/);
+  });
+
+  it("runs the user pool's pre sign-up, post confirmation and pre token generation triggers, and refuses the others by name", () => {
+    const assembly = assemblyOf({
+      Pool: {
+        Type: 'AWS::Cognito::UserPool',
+        Properties: {
+          LambdaConfig: {
+            PreSignUp: { 'Fn::GetAtt': ['PreSignUp', 'Arn'] },
+            PostConfirmation: { 'Fn::GetAtt': ['Confirm', 'Arn'] },
+            PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': ['Token', 'Arn'] }, LambdaVersion: 'V2_0' },
+            CustomMessage: { 'Fn::GetAtt': ['Message', 'Arn'] },
+            DefineAuthChallenge: { 'Fn::GetAtt': ['Define', 'Arn'] },
+          },
+        },
+      },
+      PreSignUp: gen2Function(),
+      Confirm: gen2Function(),
+      Token: gen2Function(),
+      Message: gen2Function(),
+      Define: gen2Function(),
+      FnRole: role([]),
+    });
+    expect(unsupportedFeaturesOf(assembly)).toEqual([
+      {
+        feature: 'the user-pool Lambda trigger(s) CustomMessage, DefineAuthChallenge',
+        resource: 'AWS::Cognito::UserPool root/Pool',
+      },
+    ]);
   });
 
   it('runs a Gen 2 function nothing local triggers (the local Lambda API invokes it), and refuses one on another runtime or with layers', () => {

@@ -26,6 +26,8 @@ export const MAX_KEY_BYTES = 1024;
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 export interface LocalStorageOptions {
+  /** Objects put in their buckets at start (what deploy-time BucketDeployments would have put). */
+  deployed?: Array<{ bucket: string; key: string; body: Buffer; contentType: string }>;
   /** Bucket names served, path-style: `https://127.0.0.1:<port>/<bucket>/<key>`. */
   buckets: string[];
   region: string;
@@ -308,6 +310,8 @@ const unquote = (etag: string): string => etag.replace(/"/g, '');
  */
 export const startLocalStorage = async (options: LocalStorageOptions): Promise<LocalStorage> => {
   const store = new ObjectStore(options.dir, options.buckets);
+  for (const object of options.deployed ?? [])
+    store.put(object.bucket, { key: object.key, contentType: object.contentType, metadata: {} }, object.body);
   const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   const uploadsDir = join(options.dir, '.uploads');
   privateDir(uploadsDir);

@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const onMediaDelete = defineFunction({ name: 'on-media-delete', entry: './handler.ts' });

@@ -1,0 +1,3 @@
+import { defineFunction } from '@aws-amplify/backend';
+
+export const preToken = defineFunction({ name: 'pre-token', entry: './handler.ts' });
