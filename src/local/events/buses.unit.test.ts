@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticAssembly } from '../settings/test-assembly';
+import { describe, expect, it } from 'vitest';
+import { rootAssemblies } from '../settings/test-assembly';
 import { eventBusesOf, UnsupportedEventRuleError } from './buses';
 import { matchesPattern } from './pattern';
 
@@ -7,15 +7,7 @@ const ACCOUNT = { region: 'us-east-1', accountId: '000000000000' };
 const fn = { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' } };
 
 describe('the buses and event-pattern rules of an assembly', () => {
-  const cleanups: Array<() => void> = [];
-  const assemblyOf = (resources: Record<string, unknown>) => {
-    const { assembly, remove } = syntheticAssembly({ Resources: resources });
-    cleanups.push(remove);
-    return assembly;
-  };
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const assemblyOf = rootAssemblies();
 
   it('reads a custom bus and a rule on it (as CDK synthesizes them), with its target settings', () => {
     // Prepare

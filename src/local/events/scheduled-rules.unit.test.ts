@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unsupportedFeaturesOf } from '../settings/support';
-import { syntheticAssembly } from '../settings/test-assembly';
+import { rootAssemblies } from '../settings/test-assembly';
 import { scheduledRulesOf, UnsupportedScheduleError } from './scheduler';
 
 const ACCOUNT = { region: 'us-east-1', accountId: '000000000000' };
@@ -26,15 +26,7 @@ const gen2Schedule = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('the scheduled rules of an assembly', () => {
-  const cleanups: Array<() => void> = [];
-  const assemblyOf = (resources: Record<string, unknown>) => {
-    const { assembly, remove } = syntheticAssembly({ Resources: resources });
-    cleanups.push(remove);
-    return assembly;
-  };
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const assemblyOf = rootAssemblies();
 
   it("reads Gen 2's Scheduler schedule and an EventBridge rule with a constant input, and runs their functions", () => {
     // Prepare

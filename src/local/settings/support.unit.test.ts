@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { functionsInvokeFunctions, usedFunctionIds } from './functions';
 import { assertSupported, unsupportedFeaturesOf } from './support';
-import { syntheticAssembly } from './test-assembly';
+import { rootAssemblies } from './test-assembly';
 import { UnsupportedFeatureError } from './unsupported';
 
 const gen2Function = (extra: Record<string, unknown> = {}) => ({
@@ -33,15 +33,7 @@ const mapping = (destination?: string) => ({
 });
 
 describe('which resources the local backend runs, ignores, or refuses', () => {
-  const cleanups: Array<() => void> = [];
-  const assemblyOf = (resources: Record<string, unknown>) => {
-    const { assembly, remove } = syntheticAssembly({ Resources: resources });
-    cleanups.push(remove);
-    return assembly;
-  };
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const assemblyOf = rootAssemblies();
 
   it('runs a stream consumer whose queue only takes its failures, and ignores alarms, log groups and metadata', () => {
     // Prepare

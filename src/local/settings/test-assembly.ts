@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { CloudAssembly } from '../cloud/assembly';
 import { NAMES } from './names';
 
@@ -34,5 +35,21 @@ export const syntheticAssembly = (
   return {
     assembly: new CloudAssembly(dir, { ...NAMES, graphqlUrl: 'https://127.0.0.1/graphql' }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+};
+
+/**
+ * For a describe block: `assemblyOf(resources)` builds a root-only synthetic
+ * assembly, and each one is removed after the test that built it.
+ */
+export const rootAssemblies = (): ((resources: Record<string, unknown>) => CloudAssembly) => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  return (resources) => {
+    const { assembly, remove } = syntheticAssembly({ Resources: resources });
+    cleanups.push(remove);
+    return assembly;
   };
 };
