@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Listening, listenLoopback, readBody } from '../http/json-server';
 import { logRequests } from '../http/request-log';
+import type { Decision } from '../iam/policy';
 import type { LocalPrincipal, PrincipalAuthorizer, SignedRequestVerifier } from '../iam/principals';
 import { SignedRequestError } from '../iam/principals';
 import type { SecretsEngine } from './engine';
@@ -18,7 +19,7 @@ export interface LocalSecretsManagerOptions {
   engine: SecretsEngine;
   verify: SignedRequestVerifier;
   authorize: PrincipalAuthorizer;
-  deniedMessage: (principal: LocalPrincipal, action: string, resource: string, decision: string) => string;
+  deniedMessage: (principal: LocalPrincipal, action: string, resource: string, decision: Decision) => string;
   port?: number;
 }
 

@@ -17,12 +17,7 @@ export const lambdaService = (context: ServiceContext, functions: LambdaFunction
         verify: credentials.verify,
         authorize: credentials.authorize,
         deniedMessage: (principal, action, resource, decision) =>
-          credentials.deniedMessage(
-            principal,
-            action,
-            resource,
-            decision === 'ExplicitDeny' ? 'ExplicitDeny' : 'ImplicitDeny',
-          ),
+          credentials.deniedMessage(principal, action, resource, decision),
       }),
     { stop: (server) => server.close(), info: ({ url }) => ({ url }) },
   );

@@ -15,12 +15,7 @@ export const secretsManagerService = (context: ServiceContext, engine: SecretsEn
         verify: credentials.verify,
         authorize: credentials.authorize,
         deniedMessage: (principal, action, resource, decision) =>
-          credentials.deniedMessage(
-            principal,
-            action,
-            resource,
-            decision === 'ExplicitDeny' ? 'ExplicitDeny' : 'ImplicitDeny',
-          ),
+          credentials.deniedMessage(principal, action, resource, decision),
       }),
     { stop: (server) => server.close(), info: ({ url }) => ({ url }) },
   );
